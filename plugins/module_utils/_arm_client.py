@@ -1,0 +1,635 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A small Azure Resource Manager client over ``requests``.
+
+Session, auth header, retries and backoff, host pinning, paging, and errors as one line.
+The contract is in docs/internals.md.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import json
+import os
+import platform
+import random
+import re
+import threading
+import time
+import traceback
+import uuid
+import warnings
+
+try:
+    from urllib.parse import quote, urlsplit
+except ImportError:  # pragma: no cover
+    from urllib import quote
+    from urlparse import urlsplit
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from requests.auth import AuthBase
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import InsecureRequestWarning
+except ImportError:
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    requests = None
+
+    class HTTPAdapter:  # type: ignore  # stand-ins so this file imports without requests
+        pass
+
+    class AuthBase:  # type: ignore
+        pass
+
+    class HTTPConnectionPool:  # type: ignore
+        pass
+
+    class HTTPSConnectionPool:  # type: ignore
+        pass
+
+    class InsecureRequestWarning(Warning):  # type: ignore
+        pass
+
+HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
+from ansible_collections.azure_recovery.backup.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
+
+
+DEFAULT_API_VERSION = "2026-02-01"
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 8
+RETRY_STATUSES = frozenset([429, 500, 502, 503, 504])
+# Statuses that say the service did not act on the request (safe to re-send any write).
+NOT_ACTED_STATUSES = frozenset([429, 503])
+READ_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
+# ARM error codes that mean "another operation is running on this item": wait, then re-send.
+_IN_PROGRESS_CODE_RE = re.compile(r"AnotherOperationInProgress|OperationInProgress|ObjectLocked|ConcurrentOperation", re.I)
+_IN_PROGRESS_MESSAGE_RE = re.compile(r"another operation|in progress|currently being", re.I)
+
+
+def missing_requirement():
+    """(library, import traceback) when a required library is missing, else None."""
+    if REQUESTS_IMPORT_ERROR is not None:
+        return "requests", REQUESTS_IMPORT_ERROR
+    return None
+
+
+# --------------------------------------------------------------------------- errors
+
+class ArmError(Exception):
+    """One failed Resource Manager interaction. ``str(err)`` is one line:
+    ``<action> failed: <code>: <message> (HTTP <status>, x-ms-request-id <id>)``."""
+
+    def __init__(self, action, message, status=None, code=None, request_id=None, url=None, client_request_id=None):
+        self.action = action
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.url = url
+        self.client_request_id = client_request_id
+        super(ArmError, self).__init__(self.__str__())
+
+    def __str__(self):
+        line = "%s failed: " % self.action
+        line += "%s: %s" % (self.code, self.message) if self.code else self.message
+        details = []
+        if self.status is not None:
+            details.append("HTTP %s" % self.status)
+        if self.request_id:
+            details.append("x-ms-request-id %s" % self.request_id)
+        if details:
+            line += " (%s)" % ", ".join(details)
+        return line
+
+    def to_dict(self):
+        return {"code": self.code, "status": self.status, "request_id": self.request_id}
+
+
+class ArmNotFound(ArmError):
+    """HTTP 404."""
+
+
+class ArmAmbiguousWrite(ArmError):
+    """A write whose outcome is unknown (timeout or dropped connection after sending, or a
+    gateway error on a non-idempotent POST). It was NOT re-sent: check whether it happened
+    (e.g. the job list; ``client_request_id`` is the job's ``activityId``) before sending again."""
+
+
+class ArmMissingLibrary(ArmError):
+    """A Python library needed for this request (azure-identity) is not installed."""
+
+    def __init__(self, action, library, import_traceback):
+        super(ArmMissingLibrary, self).__init__(action, "the Python library %s is required" % library, code="MissingLibrary")
+        self.library = library
+        self.import_traceback = import_traceback
+
+
+def display_url(url):
+    """A URL for messages: scheme, host, path and api-version; other query parameters
+    (signatures, skip tokens) are left out."""
+    parts = urlsplit(url)
+    text = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path)
+    if parts.query:
+        versions = [item for item in parts.query.split("&") if item.lower().startswith("api-version=")]
+        text += "?" + "&".join(versions) if versions else ""
+        if len(versions) != len(parts.query.split("&")):
+            text += ("&" if versions else "?") + "..."
+    return text
+
+
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TAG_RE = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.I | re.S)
+
+
+def summarise_body(response):
+    """(code, message) from an error response: the ARM error object when there is one,
+    otherwise a short summary (an HTML page's title, or the start of the text)."""
+    raw = response.content or b""
+    if not raw.strip():
+        return None, "empty response body"
+    text = raw.decode(response.encoding or "utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        error = document.get("error") if isinstance(document.get("error"), dict) else document
+        code = error.get("code") or error.get("Code")
+        message = error.get("message") or error.get("Message")
+        if code or message:
+            message = _auth.one_line(message or "no message", 500)
+            details = error.get("details") if isinstance(error.get("details"), list) else []
+            extra = ["%s: %s" % (d.get("code"), _auth.one_line(d.get("message") or "", 200)) for d in details[:2]
+                     if isinstance(d, dict) and d.get("message") and d.get("message") != error.get("message")]
+            if extra:
+                message += " [" + "; ".join(extra) + "]"
+            return code, message
+        return None, "unexpected JSON: " + _auth.one_line(text, 200)
+    content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip() or "no content type"
+    match = _TITLE_RE.search(text)
+    if match and match.group(1).strip():
+        return None, "non-JSON response (%s): %s" % (content_type, _auth.one_line(match.group(1), 200))
+    return None, "non-JSON response (%s): %s" % (content_type, _auth.one_line(_TAG_RE.sub(" ", text), 200))
+
+
+def parse_retry_after(headers, now=time.time):
+    """Seconds to wait from ``Retry-After`` (delta-seconds or HTTP-date) or the millisecond
+    variants some Azure services send; None when absent or unreadable."""
+    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                pass
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def _transport_summary(exc):
+    """One line for a requests/urllib3 exception, without object reprs or full URLs."""
+    reason = exc
+    inner = exc.args[0] if getattr(exc, "args", None) else None
+    if inner is not None and hasattr(inner, "reason") and inner.reason is not None:
+        reason = inner.reason
+    text = str(reason)
+    text = re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)
+    text = re.sub(r"HTTPSConnectionPool\(host='[^']*', port=\d+\): ", "", text)
+    text = re.sub(r"with url: \S+", "", text)
+    return "%s: %s" % (type(exc).__name__, _auth.one_line(text, 300))
+
+
+def _sent_before_failure(exc):
+    """False when the request certainly never reached the server (connect failed)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        inner = exc.args[0] if exc.args else None
+        reason = getattr(inner, "reason", None)
+        name = type(reason).__name__ if reason is not None else ""
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- transport
+
+class _VerbatimTarget(threading.local):
+    target = None
+
+
+class _VerbatimPoolMixin:
+    """Send the request target exactly as given.
+
+    requests re-quotes URLs when preparing them (ArmClient sidesteps that by setting the
+    prepared URL itself), and urllib3 then normalises the target again (upper-cases percent
+    escapes, and re-encodes every ``%`` when one is not an escape). Operation URLs from the
+    service carry signed query parameters: they must go out byte for byte."""
+
+    _verbatim = None
+
+    def urlopen(self, method, url, *args, **kwargs):
+        if self._verbatim is None:
+            self._verbatim = _VerbatimTarget()
+        self._verbatim.target = url
+        try:
+            return super(_VerbatimPoolMixin, self).urlopen(method, url, *args, **kwargs)
+        finally:
+            self._verbatim.target = None
+
+    def _make_request(self, conn, method, url, *args, **kwargs):
+        target = self._verbatim.target if self._verbatim is not None else None
+        if target and target.startswith("/") and _sendable(target):
+            url = target
+        return super(_VerbatimPoolMixin, self)._make_request(conn, method, url, *args, **kwargs)
+
+
+def _sendable(target):
+    return all(0x20 < ord(char) < 0x7f for char in target)
+
+
+class _VerbatimHTTPConnectionPool(_VerbatimPoolMixin, HTTPConnectionPool):
+    pass
+
+
+class _VerbatimHTTPSConnectionPool(_VerbatimPoolMixin, HTTPSConnectionPool):
+    pass
+
+
+class VerbatimAdapter(HTTPAdapter):
+    POOL_CLASSES = {"http": _VerbatimHTTPConnectionPool, "https": _VerbatimHTTPSConnectionPool}
+
+    def init_poolmanager(self, *args, **kwargs):
+        super(VerbatimAdapter, self).init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(self.POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super(VerbatimAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(self.POOL_CLASSES)
+        return manager
+
+
+class _BearerAuth(AuthBase):
+    """Also stops requests from reading ~/.netrc, which would replace our header."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, request):
+        if self.token:
+            request.headers["Authorization"] = "Bearer " + self.token
+        return request
+
+
+# --------------------------------------------------------------------------- client
+
+class ArmClient:
+    """Resource Manager calls with auth, retries, host pinning and one-line errors.
+
+    Tunables (attributes, tests set them): ``sleep``, ``clock``, ``random``,
+    ``retry_deadline`` (seconds for all retries of one call), ``backoff_base``,
+    ``backoff_cap``, ``write_budget_threshold``, ``write_slowdown``.
+    """
+
+    def __init__(self, params, warn=None, environ=None, session=None):
+        if not HAS_REQUESTS:
+            raise ArmMissingLibrary("setting up the Azure client", "requests", REQUESTS_IMPORT_ERROR)
+        self.params = dict(params or {})
+        environ = os.environ if environ is None else environ
+        self.environ = environ
+        self.warn = warn or (lambda message: None)
+        self.sleep = time.sleep
+        self.clock = time.monotonic
+        self.random = random.random
+        self.retry_deadline = 600.0
+        self.backoff_base = 1.0
+        self.backoff_cap = 30.0
+        self.write_budget_threshold = 5
+        self.write_slowdown = 2.0
+        self.stats = {"requests": 0, "retries": 0, "token_requests": 0}
+        self.retries = []
+        # A set (AnsibleModule.no_log_values) that every token is added to, so that nothing
+        # the module returns can carry one even by accident.
+        self.no_log_values = set()
+        self._writes_remaining = None
+
+        def option(name):
+            return _auth.option_or_env(self.params, environ, name)
+        self.timeout = float(option("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
+        max_retries = option("max_retries")
+        self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)
+        validate_certs = self.params.get("validate_certs")
+        validate_certs = True if validate_certs is None else boolean(validate_certs, strict=False)
+        ca_bundle = option("ca_bundle")
+        if not validate_certs:
+            self.verify = False
+            # Said once through warn() below; urllib3 would repeat it on stderr for every request.
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+            self.warn("validate_certs is false: TLS certificates of Azure endpoints are not verified; anyone on the network path "
+                      "can read the bearer token. Use ca_bundle for a private CA instead.")
+        else:
+            self.verify = os.path.expanduser(ca_bundle) if ca_bundle else True
+        token_cache = option("token_cache")
+        token_cache = True if token_cache in (None, "") else boolean(token_cache, strict=False)
+
+        try:
+            self.auth = _auth.resolve_auth(self.params, environ)
+            self.cloud = _auth.resolve_cloud(option("cloud_environment") or self.auth.cloud_environment)
+        except _auth.AuthError as exc:
+            raise ArmError("configuring Azure credentials", exc.message, code=exc.code)
+        self.endpoint = self.cloud.endpoint
+        endpoint = urlsplit(self.endpoint)
+        self._pin = (endpoint.hostname.lower(), endpoint.port or 443)
+        self.tokens = _auth.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
+                                          cache_enabled=token_cache)
+        self._subscription_id = self.auth.subscription_id
+
+        if session is None:
+            session = requests.Session()
+            adapter = VerbatimAdapter()
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self.session = session
+        self.user_agent = "%s/%s python/%s requests/%s" % (COLLECTION_NAME, COLLECTION_VERSION, platform.python_version(), requests.__version__)
+        extra_agent = environ.get("AZURE_HTTP_USER_AGENT")
+        if extra_agent:
+            self.user_agent += " " + extra_agent
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def subscription_id(self):
+        if not self._subscription_id:
+            if self.auth.kind == "cli":
+                try:
+                    self._subscription_id, tenant = _auth.cli_account(environ=self.environ)
+                except _auth.AuthError as exc:
+                    raise ArmError("finding the subscription of the Azure CLI login", exc.message, code=exc.code)
+                self.auth.tenant = self.auth.tenant or tenant
+            else:
+                raise ArmError("configuring Azure credentials", "subscription_id (AZURE_SUBSCRIPTION_ID) is required with %s" % self.auth.describe(),
+                               code="MissingSubscription")
+        return self._subscription_id
+
+    def _discover_cloud(self, cloud):
+        url = "%s/metadata/endpoints?api-version=%s" % (cloud.endpoint, _auth.METADATA_API_VERSION)
+        response = self._request("GET", url, "reading the cloud metadata of %s" % cloud.endpoint, authenticated=False, ok=(200,))
+        try:
+            document = response.json()
+        except ValueError:
+            raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, "the metadata document is not JSON", status=response.status_code)
+        try:
+            _auth.apply_metadata(cloud, document)
+        except _auth.AuthError as exc:
+            raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, exc.message, code=exc.code)
+
+    def _token(self, action, force=False):
+        before = self.tokens.token_requests
+        try:
+            token = self.tokens.get(force=force)
+        except _auth.MissingLibrary as exc:
+            raise ArmMissingLibrary(action, exc.library, exc.import_traceback)
+        except _auth.AuthError as exc:
+            raise ArmError("%s: getting an Azure AD token for %s" % (action, self.auth.describe()), exc.message, code=exc.code)
+        finally:
+            self.stats["token_requests"] += self.tokens.token_requests - before
+        self.no_log_values.add(token)
+        return token
+
+    # ------------------------------------------------------------------ URLs
+
+    def check_url(self, url, action, what="URL"):
+        """Refuse (ArmError) any URL the token must not go to: not https, or not the
+        Resource Manager host and port."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port or 443
+        except ValueError:
+            port = None
+        if parts.scheme.lower() != "https" or (host, port) != self._pin or parts.username or parts.password:
+            raise ArmError(action, "refusing to send the token to %s://%s: the %s is not on the Resource Manager endpoint %s"
+                           % (parts.scheme, parts.netloc.rpartition("@")[2], what, self.endpoint), code="UntrustedUrl")
+        return url
+
+    def url(self, path, query=None, api_version=None):
+        """Absolute URL for ``path`` (``/subscriptions/...``): endpoint + path + api-version +
+        ``query`` (values encoded here). Absolute URLs are returned unchanged."""
+        if "://" in path:
+            if query or api_version:
+                raise ValueError("query and api_version cannot be added to an absolute URL: it is followed verbatim")
+            return path
+        if not path.startswith("/"):
+            raise ValueError("path must start with /: %r" % path)
+        items = [("api-version", api_version or DEFAULT_API_VERSION)]
+        for key, value in (query or {}).items():
+            if value is not None:
+                items.append((key, value))
+        encoded = "&".join("%s=%s" % (quote(str(key), safe="$"), quote(str(value), safe="'$,:")) for key, value in items)
+        return "%s%s%s%s" % (self.endpoint, path, "&" if "?" in path else "?", encoded)
+
+    # ------------------------------------------------------------------ public calls
+
+    def get(self, path, action, query=None, api_version=None):
+        response = self._request("GET", self.url(path, query, api_version), action, ok=(200,))
+        return self._json(response, action)
+
+    def get_or_none(self, path, action, query=None, api_version=None):
+        try:
+            return self.get(path, action, query=query, api_version=api_version)
+        except ArmNotFound:
+            return None
+
+    def list(self, path, action, query=None, api_version=None):
+        """All items of a list, following ``nextLink`` verbatim (pinned to this host)."""
+        url = self.url(path, query, api_version)
+        items, seen = [], set()
+        while url:
+            seen.add(url)
+            page = self._json(self._request("GET", url, action, ok=(200,), what="nextLink"), action)
+            value = page.get("value")
+            if value is None:
+                value = []
+            if not isinstance(value, list):
+                raise ArmError(action, "the list response has no value array", status=200)
+            items.extend(value)
+            url = page.get("nextLink") or None
+            if url in seen:
+                raise ArmError(action, "the service returned the same nextLink twice: %s" % display_url(url), status=200)
+        return items
+
+    def send(self, method, path, action, body=None, query=None, api_version=None, ok=(200, 201, 202, 204), idempotent=None):
+        """One request; returns the ``requests.Response`` when its status is in ``ok``.
+
+        ``idempotent``: None means by method (GET/PUT/DELETE are, POST is not). A write that is
+        not idempotent is never re-sent after a failure that leaves its outcome unknown."""
+        return self._request(method.upper(), self.url(path, query, api_version), action, body=body, ok=ok, idempotent=idempotent)
+
+    # ------------------------------------------------------------------ machinery
+
+    def _json(self, response, action):
+        if not response.content or not response.content.strip():
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            code, message = summarise_body(response)
+            raise ArmError(action, "the response is not JSON: " + message, status=response.status_code,
+                           request_id=response.headers.get("x-ms-request-id"))
+
+    def _error(self, action, response, url, client_request_id, cls=None, suffix=""):
+        code, message = summarise_body(response)
+        if cls is None:
+            cls = ArmNotFound if response.status_code == 404 else ArmError
+        return cls(action, message + suffix, status=response.status_code, code=code, request_id=response.headers.get("x-ms-request-id"),
+                   url=display_url(url), client_request_id=client_request_id)
+
+    def _in_progress_conflict(self, response):
+        if response.status_code != 409:
+            return False
+        code, message = summarise_body(response)
+        if code and _IN_PROGRESS_CODE_RE.search(code):
+            return True
+        return (code or "").lower() == "conflict" and bool(_IN_PROGRESS_MESSAGE_RE.search(message or ""))
+
+    def _backoff(self, attempt):
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+        return self.random() * min(self.backoff_cap, self.backoff_base * (2 ** attempt))
+
+    def _slow_down_writes(self, method, url):
+        remaining = self._writes_remaining
+        if remaining is None or remaining >= self.write_budget_threshold:
+            return
+        delay = (self.write_budget_threshold - remaining) * self.write_slowdown
+        self.retries.append("%s %s: slowed down %.1fs, only %s subscription writes left" % (method, urlsplit(url).path, delay, remaining))
+        self.sleep(delay)
+        self._writes_remaining = None
+
+    def _note_budget(self, method, response):
+        if method in READ_METHODS:
+            return
+        values = [response.headers.get("x-ms-ratelimit-remaining-subscription-writes")]
+        if method == "DELETE":
+            values.append(response.headers.get("x-ms-ratelimit-remaining-subscription-deletes"))
+        numbers = []
+        for value in values:
+            try:
+                numbers.append(int(value))
+            except (TypeError, ValueError):
+                pass
+        self._writes_remaining = min(numbers) if numbers else None
+
+    def _request(self, method, url, action, body=None, ok=(200, 201, 202, 204), idempotent=None, authenticated=True, what="URL"):
+        if authenticated or "://" in url:
+            self.check_url(url, action, what)
+        is_read = method in READ_METHODS
+        # re-send after an unknown outcome (the request may have been acted on)?
+        resend_ambiguous = is_read or idempotent is True
+        # re-send after a 500/502/504 (PUT/DELETE: the service did not act; POST: it might have)?
+        resend_server_error = is_read or (idempotent is not False and method != "POST") or idempotent is True
+        client_request_id = str(uuid.uuid4())
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+            "x-ms-client-request-id": client_request_id,
+        }
+        data = None
+        if body is not None:
+            data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if not is_read:
+            self._slow_down_writes(method, url)
+
+        deadline = self.clock() + self.retry_deadline
+        attempt = 0
+        token_refreshed = False
+        short = "%s %s" % (method, urlsplit(url).path)
+        while True:
+            token = self._token(action, force=False) if authenticated else None
+            failure, response = None, None
+            self.stats["requests"] += 1
+            try:
+                response = self._send_once(method, url, headers, data, token)
+            except requests.exceptions.SSLError as exc:
+                raise ArmError(action, "TLS failure talking to %s: %s; for a private CA set ca_bundle" % (urlsplit(url).netloc, _transport_summary(exc)),
+                               url=display_url(url), client_request_id=client_request_id)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                failure = exc
+
+            if failure is not None:
+                summary = _transport_summary(failure)
+                if _sent_before_failure(failure) and not resend_ambiguous:
+                    raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % summary,
+                                            code="AmbiguousWrite", url=display_url(url), client_request_id=client_request_id)
+                reason, retry_after = summary, None
+                error = ArmError(action, summary, url=display_url(url), client_request_id=client_request_id)
+            else:
+                self._note_budget(method, response)
+                status = response.status_code
+                if status in ok:
+                    return response
+                if status == 401 and authenticated and not token_refreshed and response.headers.get("WWW-Authenticate"):
+                    token_refreshed = True
+                    self.retries.append("%s: HTTP 401, fetched a fresh token" % short)
+                    self._token(action, force=True)
+                    continue
+                if 300 <= status < 400:
+                    location = response.headers.get("Location") or "nowhere"
+                    raise ArmError(action, "unexpected redirect to %s, not followed" % display_url(location), status=status,
+                                   request_id=response.headers.get("x-ms-request-id"), url=display_url(url), client_request_id=client_request_id)
+                retryable = status in NOT_ACTED_STATUSES or self._in_progress_conflict(response)
+                if not retryable and status in RETRY_STATUSES:
+                    if not resend_server_error:
+                        raise self._error(action, response, url, client_request_id, cls=ArmAmbiguousWrite,
+                                          suffix="; the request may have been carried out, so it was not sent again")
+                    retryable = True
+                if not retryable:
+                    raise self._error(action, response, url, client_request_id)
+                retry_after = parse_retry_after(response.headers)
+                reason = "HTTP %s" % status + (" (Retry-After %s)" % response.headers.get("Retry-After") if response.headers.get("Retry-After") else "")
+                error = None
+
+            delay = retry_after if retry_after is not None else self._backoff(attempt)
+            remaining = deadline - self.clock()
+            if attempt >= self.max_retries or delay > remaining:
+                why = "%d retries" % attempt if attempt >= self.max_retries else "the %.0fs retry deadline" % self.retry_deadline
+                if error is None:
+                    error = self._error(action, response, url, client_request_id, suffix="; gave up after %s" % why)
+                else:
+                    error.message += "; gave up after %s" % why
+                raise error
+            attempt += 1
+            self.stats["retries"] += 1
+            self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
+            self.sleep(delay)
+
+    def _send_once(self, method, url, headers, data, token):
+        request = requests.Request(method, url, headers=headers, data=data, auth=_BearerAuth(token))
+        prepared = self.session.prepare_request(request)
+        # requests re-quotes the URL in prepare(); put back the one we were given.
+        prepared.url = url
+        proxies = self.session.merge_environment_settings(url, {}, None, None, None).get("proxies")
+        return self.session.send(prepared, timeout=(self.timeout, self.timeout), verify=self.verify, proxies=proxies, allow_redirects=False)

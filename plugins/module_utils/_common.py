@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Glue every module shares: argument specs, the client, and failing with one line."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import (
+    ArmClient,
+    ArmError,
+    ArmMissingLibrary,
+    missing_requirement,
+)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AUTH_SOURCES, ENV_FALLBACKS
+
+
+def _env(name):
+    return (env_fallback, list(ENV_FALLBACKS[name]))
+
+
+def auth_argument_spec():
+    """Auth, cloud, TLS, timeout and retry options (doc fragment azure_recovery.backup.auth)."""
+    return dict(
+        auth_source=dict(type="str", default="auto", choices=list(AUTH_SOURCES), fallback=_env("auth_source")),
+        profile=dict(type="str", fallback=_env("profile")),
+        subscription_id=dict(type="str", fallback=_env("subscription_id")),
+        client_id=dict(type="str", fallback=_env("client_id")),
+        secret=dict(type="str", no_log=True, fallback=_env("secret")),
+        tenant=dict(type="str", fallback=_env("tenant")),
+        certificate_path=dict(type="path", fallback=_env("certificate_path")),
+        ad_user=dict(type="str", fallback=_env("ad_user")),
+        password=dict(type="str", no_log=True, fallback=_env("password")),
+        cloud_environment=dict(type="str", fallback=_env("cloud_environment")),
+        ca_bundle=dict(type="path", fallback=_env("ca_bundle")),
+        validate_certs=dict(type="bool", default=True),
+        request_timeout=dict(type="float", default=30.0),
+        max_retries=dict(type="int", default=8),
+        token_cache=dict(type="bool", default=True, fallback=_env("token_cache")),
+    )
+
+
+def backup_argument_spec(**extra):
+    """Auth options + the vault (``vault_name``, ``vault_resource_group``) + ``extra``."""
+    spec = auth_argument_spec()
+    spec.update(
+        vault_name=dict(type="str", required=True),
+        vault_resource_group=dict(type="str", required=True),
+    )
+    spec.update(extra)
+    return spec
+
+
+def vm_argument_spec():
+    """One VM: ``vm_name`` + ``vm_resource_group``, or ``vm_id``; use with :func:`vm_selection_kwargs`."""
+    return dict(
+        vm_name=dict(type="str"),
+        vm_resource_group=dict(type="str"),
+        vm_id=dict(type="str"),
+    )
+
+
+def vm_selection_kwargs(required=True):
+    """AnsibleModule kwargs for :func:`vm_argument_spec`: name and group together, or the
+    ID, never both; ``required=False`` for modules where the VM is an optional filter."""
+    kwargs = dict(
+        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")],
+        required_together=[("vm_name", "vm_resource_group")],
+    )
+    if required:
+        kwargs["required_one_of"] = [("vm_name", "vm_id")]
+    return kwargs
+
+
+def wait_argument_spec(default_timeout=1800, default_wait=True):
+    """``wait`` and ``wait_timeout`` (doc fragment azure_recovery.backup.wait)."""
+    return dict(
+        wait=dict(type="bool", default=default_wait),
+        wait_timeout=dict(type="int", default=default_timeout),
+    )
+
+
+def _one_line(text, limit=500):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class AzureBackupModule:
+    """AnsibleModule plus a lazily created ArmClient, and results/failures in one shape."""
+
+    def __init__(self, argument_spec, **ansible_module_kwargs):
+        self.module = AnsibleModule(argument_spec=argument_spec, **ansible_module_kwargs)
+        missing = missing_requirement()
+        if missing:
+            self.module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
+        self._client = None
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def client(self):
+        if self._client is None:
+            client = ArmClient(self.module.params, warn=self.module.warn)
+            # Tokens are masked like no_log options in anything the module returns.
+            client.no_log_values = self.module.no_log_values
+            self._client = client
+        return self._client
+
+    def _add_retries(self, result):
+        client = self._client
+        if client is not None and client.retries:
+            result.setdefault("retries", list(client.retries))
+            # One warning, not one per retry: on a fleet that would drown the output.
+            self.module.warn("%d request(s) were throttled or retried; see 'retries' in the result" % len(client.retries))
+        return result
+
+    def exit(self, **result):
+        result.setdefault("changed", False)
+        self.module.exit_json(**self._add_retries(result))
+
+    def fail(self, exc_or_msg, **result):
+        """ArmError -> its one line + ``error: {code, status, request_id}``; any other
+        exception -> one line + ``exception`` (the traceback, never in ``msg``)."""
+        result.setdefault("changed", False)
+        self._add_retries(result)
+        if isinstance(exc_or_msg, ArmMissingLibrary):
+            self.module.fail_json(msg=missing_required_lib(exc_or_msg.library), exception=exc_or_msg.import_traceback, **result)
+        if isinstance(exc_or_msg, ArmError):
+            self.module.fail_json(msg=str(exc_or_msg), error=exc_or_msg.to_dict(), **result)
+        if isinstance(exc_or_msg, BaseException):
+            trace = "".join(traceback.format_exception(type(exc_or_msg), exc_or_msg, exc_or_msg.__traceback__))
+            self.module.fail_json(msg="unexpected error: %s: %s" % (type(exc_or_msg).__name__, _one_line(exc_or_msg)), exception=trace, **result)
+        self.module.fail_json(msg=str(exc_or_msg), **result)

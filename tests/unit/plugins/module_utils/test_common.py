@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AzureBackupModule and the shared argument specs, through a real AnsibleModule."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _common
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient, ArmError, ArmMissingLibrary
+from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
+    AzureBackupModule,
+    backup_argument_spec,
+    vm_argument_spec,
+    vm_selection_kwargs,
+    wait_argument_spec,
+)
+
+VAULT = {"vault_name": "v1", "vault_resource_group": "rg"}
+AZURE_ENV = ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID",
+             "AZURE_PROFILE", "AZURE_CLOUD_ENVIRONMENT", "REQUESTS_CA_BUNDLE", "AZURE_RECOVERY_TOKEN_CACHE", "ANSIBLE_AZURE_AUTH_SOURCE")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in AZURE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    # AnsibleModule keeps warnings in a process-global registry: start each test empty.
+    from ansible.module_utils.common import warnings as module_warnings
+    monkeypatch.setattr(module_warnings, "_global_warnings", {})
+
+
+def _warnings(result):
+    """Warning texts (ansible-core 2.19 returns WarningSummary dicts, older ones strings)."""
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+
+
+def _run(capsys, args, action, spec=None, **kwargs):
+    """Build the module with ``args``, call ``action(module)``, return the JSON result."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module = AzureBackupModule(spec or backup_argument_spec(), **kwargs)
+            action(module)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_argument_spec_requires_vault(capsys):
+    result = _run(capsys, {}, lambda m: m.exit())
+    assert result["failed"] and "vault_name" in result["msg"] and "vault_resource_group" in result["msg"]
+
+
+def test_argument_spec_env_fallbacks_and_precedence(capsys, monkeypatch):
+    monkeypatch.setenv("AZURE_CLIENT_ID", "env-app")
+    monkeypatch.setenv("AZURE_SECRET", "env-secret")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "other-secret")
+    monkeypatch.setenv("AZURE_TENANT_ID", "tenant-id")
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "env-sub")
+    params = {}
+
+    def action(module):
+        params.update(module.params)
+        module.exit()
+    _run(capsys, dict(VAULT, subscription_id="opt-sub"), action)
+    assert (params["client_id"], params["secret"], params["tenant"], params["subscription_id"]) == ("env-app", "env-secret", "tenant-id", "opt-sub")
+    assert (params["auth_source"], params["validate_certs"], params["request_timeout"], params["max_retries"], params["token_cache"]) == \
+        ("auto", True, 30.0, 8, True)
+
+
+def test_argument_spec_token_cache_env_zero_disables(capsys, monkeypatch):
+    monkeypatch.setenv("AZURE_RECOVERY_TOKEN_CACHE", "0")
+    params = {}
+    _run(capsys, VAULT, lambda m: params.update(m.params) or m.exit())
+    assert params["token_cache"] is False
+
+
+def test_argument_spec_secrets_are_no_log(capsys):
+    spec = backup_argument_spec()
+    assert spec["secret"]["no_log"] and spec["password"]["no_log"]
+    result = _run(capsys, dict(VAULT, secret="hunter2-secret"), lambda m: m.fail("echo hunter2-secret"))
+    assert "hunter2-secret" not in json.dumps(result)
+
+
+def test_vm_selection_rules(capsys):
+    spec = backup_argument_spec(**vm_argument_spec())
+    both = _run(capsys, dict(VAULT, vm_id="/x", vm_name="a", vm_resource_group="rg"), lambda m: m.exit(), spec=spec, **vm_selection_kwargs())
+    assert both["failed"] and "mutually exclusive" in both["msg"]
+    lonely = _run(capsys, dict(VAULT, vm_name="a"), lambda m: m.exit(), spec=spec, **vm_selection_kwargs())
+    assert lonely["failed"] and "required together" in lonely["msg"]
+    none = _run(capsys, VAULT, lambda m: m.exit(), spec=spec, **vm_selection_kwargs())
+    assert none["failed"] and "one of the following is required" in none["msg"]
+    optional = _run(capsys, VAULT, lambda m: m.exit(), spec=spec, **vm_selection_kwargs(required=False))
+    assert not optional.get("failed")
+
+
+def test_wait_argument_spec_defaults():
+    assert wait_argument_spec() == {"wait": {"type": "bool", "default": True}, "wait_timeout": {"type": "int", "default": 1800}}
+    assert wait_argument_spec(default_timeout=60, default_wait=False)["wait"]["default"] is False
+
+
+def test_fail_arm_error_is_one_line_with_error_fields(capsys):
+    error = ArmError("enabling protection of VM vm1", "policy missing", status=400, code="BMSUserErrorNeedsPolicy", request_id="r-1")
+    result = _run(capsys, VAULT, lambda m: m.fail(error))
+    assert result["msg"] == "enabling protection of VM vm1 failed: BMSUserErrorNeedsPolicy: policy missing (HTTP 400, x-ms-request-id r-1)"
+    assert result["error"] == {"code": "BMSUserErrorNeedsPolicy", "status": 400, "request_id": "r-1"}
+    assert "exception" not in result and result["changed"] is False
+
+
+def test_fail_unexpected_exception_has_traceback_outside_msg(capsys, monkeypatch):
+    try:  # ansible-core 2.19 returns a traceback only when the controller asked for one
+        from ansible.module_utils._internal import _traceback
+        monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", frozenset(_traceback.TracebackEvent))
+    except ImportError:
+        pass
+
+    def action(module):
+        try:
+            {}["missing"]
+        except KeyError as exc:
+            module.fail(exc)
+    result = _run(capsys, VAULT, action)
+    assert result["msg"] == "unexpected error: KeyError: 'missing'"
+    assert "Traceback" in result["exception"] and "Traceback" not in result["msg"]
+
+
+def test_fail_missing_library_uses_missing_required_lib(capsys):
+    result = _run(capsys, VAULT, lambda m: m.fail(ArmMissingLibrary("getting a token", "azure-identity", "tb")))
+    assert "Failed to import the required Python library (azure-identity)" in result["msg"]
+
+
+def test_fail_when_requests_missing(capsys, monkeypatch):
+    monkeypatch.setattr(_common, "missing_requirement", lambda: ("requests", "Traceback ... No module named 'requests'"))
+    result = _run(capsys, VAULT, lambda m: m.exit())
+    assert result["failed"] and "Failed to import the required Python library (requests)" in result["msg"]
+
+
+def test_client_is_lazy_and_built_from_params(capsys):
+    seen = {}
+
+    def action(module):
+        seen["before"] = module._client
+        seen["client"] = module.client
+        module.exit()
+    _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t"), action)
+    assert seen["before"] is None and isinstance(seen["client"], ArmClient) and seen["client"].subscription_id == "s"
+
+
+def test_exit_reports_retries_and_warns_once(capsys):
+    def action(module):
+        client = module.client
+        client.retries.extend(["GET /a: HTTP 429, waited 2.0s (retry 1 of 8)", "GET /a: HTTP 503, waited 1.0s (retry 2 of 8)"])
+        client.no_log_values.add("tok-secret-value")
+        module.exit(changed=True, token_echo="tok-secret-value")
+    result = _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t"), action)
+    assert result["retries"] == ["GET /a: HTTP 429, waited 2.0s (retry 1 of 8)", "GET /a: HTTP 503, waited 1.0s (retry 2 of 8)"]
+    assert _warnings(result) == ["2 request(s) were throttled or retried; see 'retries' in the result"]
+    assert "tok-secret-value" not in json.dumps(result)
+
+
+def test_exit_without_retries_has_no_retries_key(capsys):
+    result = _run(capsys, VAULT, lambda m: m.exit(changed=False))
+    assert "retries" not in result and "warnings" not in result
+
+
+def test_validate_certs_false_warns_through_module(capsys):
+    result = _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t", validate_certs=False), lambda m: m.client and m.exit())
+    assert any("validate_certs is false" in warning for warning in _warnings(result))
