@@ -15,10 +15,9 @@ __metaclass__ = type
 import time
 
 import pytest
-
-sdk = pytest.importorskip("azure.mgmt.recoveryservicesbackup", reason="azure-mgmt-recoveryservicesbackup is in requirements-dev.txt")
-models = pytest.importorskip("azure.mgmt.recoveryservicesbackup.models")
-identity = pytest.importorskip("azure.identity")
+from azure import identity
+import azure.mgmt.recoveryservicesbackup as sdk
+from azure.mgmt.recoveryservicesbackup import models
 
 VAULT, VAULT_RG = "testVault", "testVaultRG"
 CONTAINER = "IaasVMContainer;iaasvmcontainerv2;testRG;vm01"
