@@ -53,6 +53,9 @@ def copy_tree(dest):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(src, target, follow_symlinks=False)
         copied += 1
+    # The copy sits inside the checkout's .build/, which git ignores; ansible-test asks git
+    # for the file list, so give the copy a repository of its own.
+    subprocess.run(["git", "init", "-q", dest], check=True)
     print("copied %d files to %s" % (copied, dest))
 
 
