@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Recovery Services backup calls the modules make, as plain functions over an ArmClient.
+
+Every function takes the client and the vault path (``vault_path()``) first. Reads return
+the service's JSON; writes follow their long-running operation and return its
+``OperationResult``. Nothing here decides what should happen: that is the modules' job.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import time
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError
+from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
+from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+    BACKUP_MANAGEMENT_TYPE,
+    CLASSIC_VM_PROVIDER,
+    FABRIC_NAME,
+    UTC,
+    VM_PROVIDER,
+    format_filter_time,
+    format_utc,
+    job_is_for,
+    quote_segment,
+    validate_resource_group,
+    validate_vault_name,
+)
+
+IAAS_VM_FILTER = "backupManagementType eq '%s'" % BACKUP_MANAGEMENT_TYPE
+JOB_RUNNING = ("InProgress", "Cancelling")
+# How long after a lost backup request a job for it may take to show in the job list.
+AMBIGUOUS_CHECKS = (0, 5, 10, 15)
+
+
+def _filter(*clauses):
+    return " and ".join(clause for clause in clauses if clause)
+
+
+def _eq(field, value):
+    # Values come from validated names or fixed choices; a quote would end the literal.
+    return "%s eq '%s'" % (field, str(value).replace("'", "''"))
+
+
+def vault_path(client, resource_group, vault_name):
+    """The vault's path; ValueError for names Azure would not accept (before any call)."""
+    validate_resource_group(resource_group, "vault resource group")
+    validate_vault_name(vault_name)
+    return "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s" % (
+        quote_segment(client.subscription_id), quote_segment(resource_group), quote_segment(vault_name))
+
+
+def item_path(vpath, vm):
+    return "%s/backupFabrics/%s/protectionContainers/%s/protectedItems/%s" % (
+        vpath, FABRIC_NAME, quote_segment(vm.container_name), quote_segment(vm.protected_item_name))
+
+
+# ---------------------------------------------------------------------------------------
+# Vault and policies
+# ---------------------------------------------------------------------------------------
+
+def get_vault(client, vpath, label):
+    return client.get(vpath, "reading vault %s" % label)
+
+
+def get_policy(client, vpath, name):
+    """The policy, or None when the vault has no policy of that name."""
+    return client.get_or_none("%s/backupPolicies/%s" % (vpath, quote_segment(name)), "reading backup policy %s" % name)
+
+
+def list_policies(client, vpath):
+    return client.list(vpath + "/backupPolicies", "listing backup policies", query={"$filter": IAAS_VM_FILTER})
+
+
+# ---------------------------------------------------------------------------------------
+# Discovery
+# ---------------------------------------------------------------------------------------
+
+def refresh_containers(client, vpath, timeout, wait=True):
+    """POST refreshContainers for the Azure fabric and follow its operation to the end (202 ... 204)."""
+    action = "refreshing the vault's list of virtual machines"
+    response = client.send("POST", "%s/backupFabrics/%s/refreshContainers" % (vpath, FABRIC_NAME), action,
+                           query={"$filter": IAAS_VM_FILTER}, idempotent=True)
+    return wait_for_operation(client, response, action, timeout) if wait else None
+
+
+def list_protectable_items(client, vpath, friendly_name=None):
+    """VMs the vault sees (all pages); with friendly_name, only those of that name (any resource group)."""
+    query = {"$filter": _filter(IAAS_VM_FILTER, friendly_name and _eq("friendlyName", friendly_name))}
+    return client.list(vpath + "/backupProtectableItems", "listing the VMs the vault can protect", query=query)
+
+
+def list_protected_items(client, vpath, friendly_name=None, policy_name=None):
+    query = {"$filter": _filter(IAAS_VM_FILTER, _eq("itemType", "VM"),
+                                friendly_name and _eq("friendlyName", friendly_name),
+                                policy_name and _eq("policyName", policy_name))}
+    return client.list(vpath + "/backupProtectedItems", "listing protected VMs", query=query)
+
+
+def backup_status(client, location, vm_id):
+    """Which vault, if any, protects a VM (a POST that only reads)."""
+    path = "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/%s/backupStatus" % (
+        quote_segment(client.subscription_id), quote_segment(location))
+    response = client.send("POST", path, "reading the backup status of VM %s" % vm_id,
+                           body={"resourceType": "VM", "resourceId": vm_id}, ok=(200,), idempotent=True)
+    return response.json() if response.content else {}
+
+
+# ---------------------------------------------------------------------------------------
+# Protected items
+# ---------------------------------------------------------------------------------------
+
+def get_protected_item(client, vpath, vm):
+    """The VM's protected item in this vault, or None (404)."""
+    return client.get_or_none(item_path(vpath, vm), "reading the protection of VM %s" % vm.label)
+
+
+def _item_type(vm):
+    return CLASSIC_VM_PROVIDER if vm.classic else VM_PROVIDER
+
+
+def protect_body(vm, vm_id, policy_id, disk_exclusion, reset_disks=False):
+    """Enable, change or resume protection (the walkthrough's body, plus the disk selection)."""
+    properties = {"protectedItemType": _item_type(vm), "sourceResourceId": vm_id, "policyId": policy_id}
+    if disk_exclusion:
+        properties["extendedProperties"] = {"diskExclusionProperties": {
+            "diskLunList": list(disk_exclusion["lun_list"]), "isInclusionList": disk_exclusion["is_inclusion_list"]}}
+    elif reset_disks:
+        properties["extendedProperties"] = {"diskExclusionProperties": {"diskLunList": [], "isInclusionList": False}}
+    return {"properties": properties}
+
+
+def stop_body(vm, vm_id):
+    return {"properties": {"protectedItemType": _item_type(vm), "sourceResourceId": vm_id,
+                           "protectionState": "ProtectionStopped", "policyId": ""}}
+
+
+def undelete_body(vm, vm_id):
+    return {"properties": {"protectedItemType": _item_type(vm), "sourceResourceId": vm_id,
+                           "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}}
+
+
+def _write(client, method, path, action, timeout, wait, body=None):
+    """PUT and DELETE of a protected item are idempotent on this API: the client may re-send them."""
+    response = client.send(method, path, action, body=body, idempotent=True,
+                           ok=(200, 201, 202, 204, 404) if method == "DELETE" else (200, 201, 202, 204))
+    if response.status_code == 404 or not wait:
+        return None
+    return wait_for_operation(client, response, action, timeout)
+
+
+def put_protected_item(client, vpath, vm, body, action, timeout, wait=True):
+    return _write(client, "PUT", item_path(vpath, vm), action, timeout, wait, body=body)
+
+
+def delete_protected_item(client, vpath, vm, action, timeout, wait=True):
+    return _write(client, "DELETE", item_path(vpath, vm), action, timeout, wait)
+
+
+# ---------------------------------------------------------------------------------------
+# Backups and jobs
+# ---------------------------------------------------------------------------------------
+
+def get_job(client, vpath, job_id):
+    return client.get("%s/backupJobs/%s" % (vpath, quote_segment(job_id)), "reading backup job %s" % job_id)
+
+
+def list_jobs(client, vpath, status=None, operation=None, start_time=None, end_time=None):
+    """Jobs of the vault's VMs; times are aware datetimes (the service wants both or neither)."""
+    if start_time and not end_time:
+        end_time = datetime.datetime.now(UTC) + datetime.timedelta(minutes=5)
+    if end_time and not start_time:
+        start_time = end_time - datetime.timedelta(days=30)
+    clauses = [IAAS_VM_FILTER, status and _eq("status", status), operation and _eq("operation", operation)]
+    if start_time:
+        clauses += [_eq("startTime", format_filter_time(start_time)), _eq("endTime", format_filter_time(end_time))]
+    return client.list(vpath + "/backupJobs", "listing backup jobs", query={"$filter": _filter(*clauses)})
+
+
+def running_backup_jobs(client, vpath, vm, since=None):
+    """In-progress backup jobs of one VM, newest first."""
+    jobs = list_jobs(client, vpath, status="InProgress", operation="Backup", start_time=since)
+    mine = [job for job in jobs if job_is_for(job, vm.name, vm.container_name)]
+    return sorted(mine, key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
+
+
+def wait_for_job(client, vpath, job_id, timeout, sleep=None, clock=None, interval=2.0, max_interval=30.0):
+    """Poll a job until it is no longer running; ArmError (code OperationTimeout) at the deadline."""
+    sleep, clock = sleep or time.sleep, clock or time.monotonic
+    deadline = clock() + timeout
+    while True:
+        job = get_job(client, vpath, job_id)
+        status = (job.get("properties") or {}).get("status")
+        if status not in JOB_RUNNING:
+            return job
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise ArmError("waiting for backup job %s" % job_id, code="OperationTimeout",
+                           message="the job is still %s after %d seconds" % (status, timeout))
+        sleep(min(interval, remaining))
+        interval = min(interval * 1.5, max_interval)
+
+
+def trigger_backup(client, vpath, vm, expiry, timeout, sleep=None, now=None):
+    """POST an on-demand backup and follow its operation; returns (job_id, found_after_lost_response).
+
+    The POST is not idempotent: when its response is lost (ArmAmbiguousWrite), the job list
+    is checked for a backup of this VM that started since, and the POST is never re-sent.
+    """
+    action = "starting an on-demand backup of VM %s" % vm.label
+    started = (now or datetime.datetime.now(UTC)) - datetime.timedelta(minutes=2)
+    body = {"properties": {"objectType": "IaasVMBackupRequest", "recoveryPointExpiryTimeInUTC": format_utc(expiry)}}
+    try:
+        response = client.send("POST", item_path(vpath, vm) + "/backup", action, body=body)
+    except ArmAmbiguousWrite as exc:
+        for delay in AMBIGUOUS_CHECKS:
+            (sleep or time.sleep)(delay)
+            jobs = running_backup_jobs(client, vpath, vm, since=started)
+            if jobs:
+                # the job's activityId is the lost request's x-ms-client-request-id
+                ours = [job for job in jobs if (job.get("properties") or {}).get("activityId") == exc.client_request_id]
+                return (ours or jobs)[0].get("name"), True
+        raise ArmError(action, status=exc.status, code="AmbiguousBackupRequest", request_id=exc.request_id,
+                       message="the response to the backup request was lost and no backup job of the VM appeared "
+                               "in the job list; it was not sent again. Re-run the task: a backup already in "
+                               "progress is found and not started twice")
+    result = wait_for_operation(client, response, action, timeout)
+    return result.job_id, False

@@ -1,0 +1,325 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: azure_vm_backup_now
+short_description: Start an on-demand Azure Backup of one protected virtual machine
+version_added: 1.0.0
+description:
+  - Starts an on-demand backup of a VM that the vault protects, follows the request to its backup job
+    and, with O(wait=true), waits for the job to end.
+  - An on-demand backup is an action, not a state, so two guards keep a playbook that runs twice from
+    starting two backups. When a backup job of the VM is already in progress, that job is returned with
+    C(changed=false). With O(if_last_backup_older_than), no backup starts while the last successful
+    backup is newer than that.
+  - The backup request is never sent twice. When its response is lost, the vault's job list is checked
+    for the job it started.
+  - A VM that the vault does not protect, or whose protection is stopped, is an error, and no backup is
+    requested.
+author:
+  - azure_recovery.backup developers (@azure-recovery)
+options:
+  retain_until:
+    description:
+      - Keep the recovery point until this date (V(YYYY-MM-DD), midnight UTC) or UTC time
+        (V(YYYY-MM-DDThh:mm:ssZ) or with V(+00:00)). Other offsets are refused.
+      - It must be in the future and at most 9999 days from now (the longest on-demand retention the Azure
+        portal offers); anything else is refused before any call.
+      - Mutually exclusive with O(retain_days).
+    type: str
+  retain_days:
+    description:
+      - Keep the recovery point this many days (1 to 9999).
+      - When neither O(retain_until) nor O(retain_days) is given, 30 days.
+    type: int
+  if_last_backup_older_than:
+    description:
+      - Start a backup only when the last successful backup is older than this, or there is none.
+      - A number and a unit, V(s), V(m), V(h), V(d) or V(w), e.g. V(30m), V(12h), V(1d), V(1w).
+    type: str
+  wait:
+    description:
+      - Wait for the backup job to end (within O(wait_timeout)) and fail when it fails.
+      - With V(false), the module returns once the service has accepted the request and named the job.
+      - A backup job takes minutes to hours.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - azure_recovery.backup.auth
+  - azure_recovery.backup.vault
+  - azure_recovery.backup.vm
+  - azure_recovery.backup.wait
+  - azure_recovery.backup.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the protected item and the running jobs, reports whether a backup would start, sends nothing.
+  diff_mode:
+    support: none
+notes:
+  - When O(if_last_backup_older_than) skips the backup, a run makes one call, a GET of the protected item;
+    when a backup job of the VM is already running, two, the item and the job list.
+seealso:
+  - module: azure_recovery.backup.azure_vm_protection
+  - module: azure_recovery.backup.azure_backup_job_info
+"""
+
+EXAMPLES = r"""
+- name: Back up a VM now, keep the recovery point 30 days
+  azure_recovery.backup.azure_vm_backup_now:
+    vault_name: testVault
+    vault_resource_group: testVaultRG
+    vm_name: testVM
+    vm_resource_group: testRG
+
+- name: Back up unless a backup succeeded in the last 12 hours, and wait for the job
+  azure_recovery.backup.azure_vm_backup_now:
+    vault_name: testVault
+    vault_resource_group: testVaultRG
+    vm_name: testVM
+    vm_resource_group: testRG
+    if_last_backup_older_than: 12h
+    retain_until: "2030-12-31"
+    wait: true
+    wait_timeout: 7200
+  register: backup
+
+- name: Show the job
+  ansible.builtin.debug:
+    msg: "{{ backup.job_id }}: {{ backup.job.status }}"
+"""
+
+RETURN = r"""
+job_id:
+  description: The backup job that was started, or the one already running.
+  returned: unless a backup was skipped because the last one is recent enough, or in check mode
+  type: str
+  sample: 2ab7e9aa-8d69-4076-a292-ebd683ea0bb7
+job:
+  description: The backup job as last read.
+  returned: when RV(job_id) is returned
+  type: dict
+  contains:
+    id:
+      description: Resource ID of the job.
+      type: str
+    job_id:
+      description: Name (GUID) of the job.
+      type: str
+    status:
+      description: V(InProgress), V(Completed), V(CompletedWithWarnings), V(Failed), V(Cancelling) or V(Cancelled).
+      type: str
+      sample: InProgress
+    operation:
+      description: V(Backup).
+      type: str
+    start_time:
+      description: Start of the job (UTC).
+      type: str
+    end_time:
+      description: End of the job (UTC); V(null) while it runs.
+      type: str
+    duration:
+      description: ISO 8601 duration, e.g. V(PT12.4272909S).
+      type: str
+    entity_friendly_name:
+      description: The VM's name as the job names it.
+      type: str
+    container_name:
+      description: The VM's container, as the job names it.
+      type: str
+    progress_percentage:
+      description: Progress, when the service gives it.
+      type: float
+    error_details:
+      description: The job's errors.
+      type: list
+      elements: dict
+      contains:
+        error_code:
+          description: Error code.
+          type: int
+        error_title:
+          description: Error title.
+          type: str
+        error_string:
+          description: Error message.
+          type: str
+        recommendations:
+          description: What the service recommends.
+          type: list
+          elements: str
+recovery_point_expiry_time:
+  description: When the new recovery point expires (UTC), as requested.
+  returned: when a backup was started or would be started
+  type: str
+  sample: "2026-12-31T00:00:00Z"
+skipped_reason:
+  description: Why no backup was started; V(null) when one was started (or would be, in check mode).
+  returned: always
+  type: str
+  sample: a backup job of testRG/testVM is already in progress
+last_backup_time:
+  description: Time of the last successful backup known before this run (UTC), or V(null).
+  returned: always
+  type: str
+msg:
+  description: A one-line summary.
+  returned: always
+  type: str
+"""
+
+import datetime
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
+from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
+    AzureBackupModule,
+    backup_argument_spec,
+    vm_argument_spec,
+    vm_selection_kwargs,
+    wait_argument_spec,
+)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+    UTC,
+    format_utc,
+    job_result,
+    parse_duration,
+    parse_service_time,
+    retention_expiry,
+    vm_ref,
+)
+
+NOT_BACKUP_READY = ("protectionstopped", "protectionpaused", "backupssuspended")
+SUCCESSFUL = ("completed", "completedwithwarnings")
+
+
+class JobFailed(Exception):
+    """The backup job ended without success; ``result`` is what the module returns with the failure."""
+
+    def __init__(self, message, result):
+        super(JobFailed, self).__init__(message)
+        self.result = result
+
+
+def last_successful_backup(item):
+    """The newest of lastRecoveryPoint and a successful lastBackupTime, or None."""
+    props = (item or {}).get("properties") or {}
+    times = [parse_service_time(props.get("lastRecoveryPoint"))]
+    if (props.get("lastBackupStatus") or "").lower() in SUCCESSFUL:
+        times.append(parse_service_time(props.get("lastBackupTime")))
+    times = [moment for moment in times if moment]
+    return max(times) if times else None
+
+
+def backup_blocker(item, label):
+    """Why this item cannot be backed up on demand, or None."""
+    if item is None:
+        return "VM %s is not protected by the vault: protect it first (azure_recovery.backup.azure_vm_protection)" % label
+    props = item.get("properties") or {}
+    if props.get("isScheduledForDeferredDelete"):
+        return "the backup data of VM %s is soft-deleted: undelete and protect it before backing up" % label
+    state = props.get("protectionState") or ""
+    if state.lower() in NOT_BACKUP_READY:
+        return "protection of VM %s is stopped (%s): resume it with azure_vm_protection state=present before backing up" % (label, state)
+    return None
+
+
+def run(glue, now=None):
+    params, client, module = glue.module.params, glue.client, glue.module
+    now = now or datetime.datetime.now(UTC)
+    expiry = retention_expiry(now, params["retain_until"], params["retain_days"])
+    min_age = parse_duration(params["if_last_backup_older_than"]) if params["if_last_backup_older_than"] else None
+    vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
+    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+
+    item = api.get_protected_item(client, vpath, vm)
+    blocker = backup_blocker(item, vm.label)
+    if blocker:
+        raise ValueError(blocker)
+    last = last_successful_backup(item)
+    result = {"changed": False, "job_id": None, "job": None, "recovery_point_expiry_time": None, "skipped_reason": None,
+              "last_backup_time": format_utc(last) if last else None}
+    if min_age is not None and last is not None and now - last < min_age:
+        result["skipped_reason"] = "the last successful backup of %s, at %s, is newer than %s" % (
+            vm.label, result["last_backup_time"], params["if_last_backup_older_than"])
+        result["msg"] = result["skipped_reason"]
+        return result
+
+    running = api.running_backup_jobs(client, vpath, vm)
+    if running:
+        job = running[0]
+        result.update(job_id=job.get("name"), job=job_result(job),
+                      skipped_reason="a backup job of %s is already in progress" % vm.label)
+        result["msg"] = result["skipped_reason"]
+        return _waited(glue, vpath, result)
+
+    result.update(changed=True, recovery_point_expiry_time=format_utc(expiry))
+    if module.check_mode:
+        result["msg"] = "would start a backup of %s, kept until %s" % (vm.label, result["recovery_point_expiry_time"])
+        return result
+    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, params["wait_timeout"], now=now)
+    if response_lost:
+        module.warn("the response to the backup request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
+    if not job_id:
+        # the operation named no job: the newest running backup of the VM is ours
+        running = api.running_backup_jobs(client, vpath, vm, since=now - datetime.timedelta(minutes=2))
+        job_id = running[0].get("name") if running else None
+    result["job_id"] = job_id
+    result["msg"] = "started a backup of %s (job %s), kept until %s" % (vm.label, job_id, result["recovery_point_expiry_time"])
+    if job_id:
+        result["job"] = job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
+        return _waited(glue, vpath, result)
+    return result
+
+
+def _waited(glue, vpath, result):
+    """With wait=true, wait for the job and fail when it fails."""
+    params = glue.module.params
+    if not params["wait"] or glue.module.check_mode:
+        return result
+    job = api.wait_for_job(glue.client, vpath, result["job_id"], params["wait_timeout"])
+    result["job"] = job_result(job)
+    status = result["job"]["status"] or ""
+    if status.lower() not in SUCCESSFUL:
+        errors = result["job"]["error_details"]
+        detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in errors)
+        raise JobFailed("backup job %s of VM %s ended %s%s" % (result["job_id"], result["job"]["entity_friendly_name"], status,
+                                                               (": " + detail) if detail else ""), result)
+    result["msg"] = "backup job %s of %s ended %s" % (result["job_id"], result["job"]["entity_friendly_name"], status)
+    return result
+
+
+def main():
+    argument_spec = backup_argument_spec(
+        retain_until=dict(type="str"),
+        retain_days=dict(type="int"),
+        if_last_backup_older_than=dict(type="str"),
+        **dict(vm_argument_spec(), **wait_argument_spec(default_wait=False))
+    )
+    selection = vm_selection_kwargs()
+    selection["mutually_exclusive"].append(("retain_until", "retain_days"))
+    glue = AzureBackupModule(argument_spec, supports_check_mode=True, **selection)
+    try:
+        result = run(glue)
+    except JobFailed as exc:
+        result = dict(exc.result)
+        result.pop("msg", None)
+        glue.fail(str(exc), **result)
+    except ArmError as exc:
+        glue.fail(exc)
+    except ValueError as exc:
+        glue.fail(str(exc))
+    else:
+        glue.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

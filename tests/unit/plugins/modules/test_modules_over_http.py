@@ -1,0 +1,584 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The five modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
+at the transport: a requests.Session whose send() answers from scripted routes with real
+requests.Response objects, and records every request (so call counts are asserted)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import collections
+import datetime
+import functools
+import json
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _common, _lro
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
+from ansible_collections.azure_recovery.backup.plugins.modules import (
+    azure_backup_job_info,
+    azure_backup_refresh,
+    azure_vm_backup_now,
+    azure_vm_protection,
+    azure_vm_protection_info,
+)
+
+ENDPOINT = "https://arm.test"
+SUB = "00000000-0000-0000-0000-000000000000"
+VAULT = "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/testVault" % SUB
+CONTAINER = "IaasVMContainer;iaasvmcontainerv2;testrg;testvm"
+ITEM_NAME = "VM;iaasvmcontainerv2;testrg;testvm"
+ITEM = "%s/backupFabrics/Azure/protectionContainers/%s/protectedItems/%s" % (VAULT, CONTAINER, ITEM_NAME)
+VM_ID = "/subscriptions/%s/resourceGroups/testRG/providers/Microsoft.Compute/virtualMachines/testVM" % SUB
+POLICY_ID = VAULT + "/backupPolicies/DefaultPolicy"
+ARGS = {"vault_name": "testVault", "vault_resource_group": "testVaultRG", "subscription_id": SUB, "client_id": "app", "secret": "s3cret",
+        "tenant": "tenant-1", "cloud_environment": ENDPOINT, "token_cache": False}
+VM_ARGS = dict(ARGS, vm_name="testVM", vm_resource_group="testRG")
+DROP = "DROP"
+
+Recorded = collections.namedtuple("Recorded", "method path query body headers")
+
+
+class FakeArm(requests.Session):
+    """Routes are (method, regex on the unquoted path) -> responses; each request takes the next
+    response, the last one repeats. A response is (status, body, headers), a callable(Recorded)
+    returning one, or DROP (a connection error after the request was sent)."""
+
+    def __init__(self):
+        super(FakeArm, self).__init__()
+        self.routes = []
+        self.requests = []
+        self.route("GET", r"^/metadata/endpoints$", (200, {"authentication": {"loginEndpoint": ENDPOINT + "/", "audiences": [ENDPOINT + "/"]}}))
+
+    def route(self, method, pattern, *responses):
+        self.routes.insert(0, (method, re.compile(pattern), list(responses)))
+
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
+        parts = urlsplit(request.url)
+        body = json.loads(request.body) if request.body else None
+        recorded = Recorded(request.method, unquote(parts.path), parse_qs(parts.query), body, request.headers)
+        self.requests.append(recorded)
+        for method, pattern, responses in self.routes:
+            if method == request.method and pattern.search(recorded.path):
+                answer = responses.pop(0) if len(responses) > 1 else responses[0]
+                break
+        else:
+            answer = (404, {"error": {"code": "NoRoute", "message": "no route for %s %s" % (request.method, recorded.path)}})
+        if callable(answer):
+            answer = answer(recorded)
+        if answer == DROP:
+            raise requests.exceptions.ReadTimeout("read timed out")
+        status, payload = answer[0], answer[1]
+        response = requests.Response()
+        response.status_code = status
+        response.headers = CaseInsensitiveDict(answer[2] if len(answer) > 2 else {})
+        response._content = json.dumps(payload).encode("utf-8") if isinstance(payload, (dict, list)) else (payload or "").encode("utf-8")
+        if isinstance(payload, (dict, list)):
+            response.headers.setdefault("Content-Type", "application/json")
+        response.url = request.url
+        response.request = request
+        return response
+
+    @property
+    def arm(self):
+        """Requests to Resource Manager (not the metadata document)."""
+        return [r for r in self.requests if r.path.lower().startswith("/subscriptions/")]
+
+    def writes(self):
+        return [(r.method, r.path) for r in self.arm if r.method != "GET" and not r.path.endswith("/backupStatus")]
+
+
+class FakeCredential:
+    def get_token(self, *scopes, **kwargs):
+        return collections.namedtuple("AccessToken", "token expires_on")("tok", 4102444800)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    session = FakeArm()
+
+    def client_factory(params, warn=None):
+        client = ArmClient(params, warn=warn, environ={}, session=session)
+        client.tokens.credential_factory = lambda config, cloud, verify: FakeCredential()
+        client.sleep = lambda seconds: None
+        return client
+    monkeypatch.setattr(_common, "ArmClient", client_factory)
+    monkeypatch.setattr(api, "wait_for_operation", functools.partial(_lro.wait_for_operation, sleep=lambda seconds: None))
+    monkeypatch.setattr(api.time, "sleep", lambda seconds: None)
+    from ansible.module_utils.common import warnings as module_warnings
+    monkeypatch.setattr(module_warnings, "_global_warnings", {})
+    return session
+
+
+def run(module, args, capsys, check_mode=False, diff=False):
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def warnings(result):
+    """Warning texts (ansible-core 2.19 returns WarningSummary dicts, older ones strings)."""
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+
+
+# --------------------------------------------------------------------------- service shapes
+
+def item(state="Protected", policy="DefaultPolicy", soft_deleted=False, last_backup=None, disks=None):
+    props = {"protectedItemType": "Microsoft.Compute/virtualMachines", "friendlyName": "testVM", "virtualMachineId": VM_ID,
+             "sourceResourceId": VM_ID, "protectionState": state, "protectionStatus": "Healthy", "healthStatus": "Passed",
+             "containerName": "iaasvmcontainerv2;testrg;testvm", "lastBackupStatus": "Completed" if last_backup else "",
+             "lastBackupTime": last_backup or "2001-01-01T00:00:00Z", "policyId": VAULT + "/backupPolicies/" + policy if policy else ""}
+    if policy:
+        props["policyName"] = policy
+    if soft_deleted:
+        props.update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC="2026-12-13T00:00:00Z")
+    if disks:
+        props["extendedProperties"] = {"diskExclusionProperties": disks}
+    return {"id": ITEM, "name": ITEM_NAME, "properties": props}
+
+
+def accepted(session, op="op-1", job="job-1", status="Succeeded"):
+    """A 202 for a write on the item; its operation ends at the first poll."""
+    body = {"status": status, "properties": {"objectType": "OperationStatusJobExtendedInfo", "jobId": job}}
+    if status == "Failed":
+        body["error"] = {"code": "UserErrorX", "message": "it broke"}
+    session.route("GET", r"/operationsStatus/%s$" % op, (200, body))
+    return (202, "", {"Azure-AsyncOperation": ENDPOINT + ITEM + "/operationsStatus/" + op + "?api-version=2019-05-13"})
+
+
+def protectable(name="testVM", rg="testRG"):
+    vm_id = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s" % (SUB, rg, name)
+    return {"name": "iaasvmcontainerv2;%s;%s" % (rg.lower(), name.lower()),
+            "properties": {"friendlyName": name, "virtualMachineId": vm_id, "protectableItemType": "Microsoft.Compute/virtualMachines",
+                           "protectionState": "NotProtected", "resourceGroup": rg}}
+
+
+def job(name="job-1", status="InProgress", start="2026-03-01T11:00:00Z", errors=None):
+    props = {"status": status, "operation": "Backup", "startTime": start, "entityFriendlyName": "testvm",
+             "containerName": "iaasvmcontainerv2;testrg;testvm", "duration": "PT1M", "activityId": "a"}
+    if status != "InProgress":
+        props["endTime"] = "2026-03-01T12:00:00Z"
+    if errors:
+        props["errorDetails"] = errors
+    return {"id": VAULT + "/backupJobs/" + name, "name": name, "properties": props}
+
+
+def enable_reads(session, policy=True, protectable_items=None, status=None):
+    """The reads an enable makes: item (404), policy, vault, backupStatus, protectable items."""
+    session.route("GET", r"/protectedItems/%s$" % re.escape(ITEM_NAME), (404, {"error": {"code": "BMSUserErrorItemNotFound", "message": "no"}}))
+    if policy:
+        session.route("GET", r"/backupPolicies/DefaultPolicy$", (200, {"id": POLICY_ID, "name": "DefaultPolicy",
+                                                                       "properties": {"backupManagementType": "AzureIaasVM"}}))
+    session.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
+    session.route("POST", r"/locations/westus/backupStatus$", (200, status or {"protectionStatus": "NotProtected"}))
+    session.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable()] if protectable_items is None else protectable_items}))
+
+
+# --------------------------------------------------------------------------- azure_vm_protection
+
+def test_protection_noop_costs_one_get(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item(policy="defaultPolicy")))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    assert result["changed"] is False and result["action"] == "none"
+    assert [(r.method, r.path) for r in fake.arm] == [("GET", ITEM)]
+    assert fake.arm[0].query["api-version"] == ["2026-02-01"]
+
+
+def test_protection_enable(fake, capsys):
+    enable_reads(fake)
+    fake.route("PUT", r"/protectedItems/", accepted(fake, job="job-enable"))
+    fake.route("GET", r"/protectedItems/%s$" % re.escape(ITEM_NAME), (404, {"error": {"code": "NotFound", "message": "no"}}),
+               (200, item("IRPending")))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys, diff=True)
+    assert result["changed"] and result["action"] == "enable" and result["job_id"] == "job-enable"
+    assert result["protected_item"]["protection_state"] == "IRPending"
+    assert result["diff"] == {"before": {}, "after": {"policy": "DefaultPolicy", "protection_state": "Protected", "soft_deleted": False,
+                                                      "disk_exclusion": None}}
+    put = [r for r in fake.arm if r.method == "PUT"]
+    assert len(put) == 1 and put[0].path == ITEM
+    assert put[0].body == {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID,
+                                          "policyId": POLICY_ID}}
+    # the backupStatus check came before the write
+    methods = [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm]
+    assert methods.index(("POST", "backupStatus")) < methods.index(("PUT", ITEM_NAME))
+
+
+def test_protection_uses_the_operations_final_item_instead_of_reading_again(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    status = ITEM + "/operationsStatus/op-s"
+    result_url = ITEM + "/operationResults/op-s"
+    fake.route("GET", r"/operationsStatus/op-s$", (200, {"status": "Succeeded", "properties": {"jobId": "job-s"}}))
+    fake.route("GET", r"/operationResults/op-s$", (200, item("ProtectionStopped", policy=None)))
+    fake.route("PUT", r"/protectedItems/", (202, "", {"Azure-AsyncOperation": ENDPOINT + status, "Location": ENDPOINT + result_url}))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="stopped"), capsys)
+    assert result["protected_item"]["protection_state"] == "ProtectionStopped" and result["job_id"] == "job-s"
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.arm] == [ITEM_NAME, ITEM_NAME, "op-s", "op-s"]
+
+
+def test_protection_enable_check_mode_writes_nothing(fake, capsys):
+    enable_reads(fake)
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys, check_mode=True)
+    assert result["changed"] and result["action"] == "enable" and result["protected_item"] is None
+    assert fake.writes() == []
+
+
+def test_protection_elsewhere_fails_before_any_write(fake, capsys):
+    other = "/subscriptions/%s/resourceGroups/otherVaultRG/providers/Microsoft.RecoveryServices/vaults/otherVault" % SUB
+    enable_reads(fake, status={"protectionStatus": "Protected", "vaultId": other})
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    assert result["failed"] and "already protected by vault otherVault" in result["msg"]
+    assert fake.writes() == []
+
+
+def test_protection_unknown_policy_lists_the_vaults_policies(fake, capsys):
+    enable_reads(fake, policy=False)
+    fake.route("GET", r"/backupPolicies/NoSuch$", (404, {"error": {"code": "NotFound", "message": "no"}}))
+    fake.route("GET", r"/backupPolicies$", (200, {"value": [{"name": "EnhancedPolicy"}, {"name": "DefaultPolicy"}]}))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="NoSuch"), capsys)
+    assert result["failed"]
+    assert result["msg"] == "backup policy 'NoSuch' does not exist in vault testVaultRG/testVault (its VM policies: DefaultPolicy, EnhancedPolicy)"
+    assert fake.writes() == []
+
+
+@pytest.mark.parametrize("policy", ["", "  ", "a/../b"])
+def test_protection_bad_policy_is_refused_before_any_call(fake, capsys, policy):
+    result = run(azure_vm_protection, dict(VM_ARGS, policy=policy), capsys)
+    assert result["failed"] and "policy" in result["msg"]
+    assert fake.arm == []
+
+
+def test_protection_discovers_an_unknown_vm_once(fake, capsys):
+    enable_reads(fake, protectable_items=[])
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}), (200, {"value": [protectable()]}))
+    fake.route("POST", r"/refreshContainers$", (202, "", {"Location": ENDPOINT + VAULT + "/backupFabrics/Azure/operationResults/r1"}))
+    fake.route("GET", r"/operationResults/r1$", (204, ""))
+    fake.route("PUT", r"/protectedItems/", accepted(fake))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy", wait=False), capsys)
+    assert result["changed"] and result["discovered"]
+    assert [m for m, _p in fake.writes()] == ["POST", "PUT"]
+    protectable_calls = [r for r in fake.arm if r.path.endswith("/backupProtectableItems")]
+    assert [r.query["$filter"] for r in protectable_calls] == [["backupManagementType eq 'AzureIaasVM' and friendlyName eq 'testVM'"]] * 2
+
+
+def test_protection_check_mode_on_an_undiscovered_vm_warns_and_does_not_refresh(fake, capsys):
+    enable_reads(fake, protectable_items=[])
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys, check_mode=True)
+    assert result["changed"] and result["discovered"]
+    assert any("not discovered by the vault yet" in text for text in warnings(result))
+    assert fake.writes() == []
+
+
+def test_protection_undiscovered_with_discover_false(fake, capsys):
+    enable_reads(fake, protectable_items=[protectable("testVM", "otherRG")])
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy", discover=False), capsys)
+    assert result["failed"] and "does not know VM testRG/testVM yet and discover=false" in result["msg"]
+    assert fake.writes() == []
+
+
+def test_protection_vm_still_unknown_after_refresh(fake, capsys):
+    enable_reads(fake, protectable_items=[])
+    fake.route("POST", r"/refreshContainers$", (202, "", {"Location": ENDPOINT + VAULT + "/backupFabrics/Azure/operationResults/r1"}))
+    fake.route("GET", r"/operationResults/r1$", (204, ""))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    assert result["failed"] and "even after refreshing" in result["msg"]
+    assert [m for m, _p in fake.writes()] == ["POST"]
+
+
+def test_protection_soft_deleted_needs_undelete(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item("ProtectionStopped", policy=None, soft_deleted=True)))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    assert result["failed"] and "soft-deleted (kept until 2026-12-13T00:00:00Z)" in result["msg"]
+    assert len(fake.arm) == 1
+
+
+def test_protection_undelete_then_protect(fake, capsys):
+    enable_reads(fake)
+    fake.route("GET", r"/protectedItems/%s$" % re.escape(ITEM_NAME), (200, item("ProtectionStopped", policy=None, soft_deleted=True)),
+               (200, item("IRPending")))
+    fake.route("PUT", r"/protectedItems/", accepted(fake, op="op-u", job="job-u"), accepted(fake, op="op-p", job="job-p"))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy", undelete=True), capsys)
+    assert result["changed"] and result["action"] == "undelete" and result["job_id"] == "job-p"
+    puts = [r.body["properties"] for r in fake.arm if r.method == "PUT"]
+    assert puts[0] == {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID,
+                       "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}
+    assert puts[1]["policyId"] == POLICY_ID
+    # the undelete finished before the protect was sent
+    order = [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm]
+    assert order.index(("GET", "op-u")) < [i for i, o in enumerate(order) if o[0] == "PUT"][1]
+
+
+def test_protection_stop_keeps_data(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()), (200, item("ProtectionStopped", policy=None)))
+    fake.route("PUT", r"/protectedItems/", accepted(fake))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="stopped"), capsys, diff=True)
+    assert result["changed"] and result["action"] == "stop"
+    assert result["diff"]["after"]["protection_state"] == "ProtectionStopped" and result["diff"]["after"]["policy"] is None
+    assert [r.body for r in fake.arm if r.method == "PUT"] == [{"properties": {
+        "protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID, "protectionState": "ProtectionStopped",
+        "policyId": ""}}]
+
+
+def test_protection_delete_reports_soft_delete(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()), (200, item("ProtectionStopped", policy=None, soft_deleted=True)))
+    fake.route("DELETE", r"/protectedItems/", (202, "", {"Location": ENDPOINT + VAULT + "/backupOperationResults/d1"}))
+    fake.route("GET", r"/backupOperationResults/d1$", (202, ""), (204, ""))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="absent"), capsys)
+    assert result["changed"] and result["action"] == "delete"
+    assert result["protected_item"]["soft_deleted"] and result["msg"].endswith("soft-deleted until 2026-12-13T00:00:00Z")
+
+
+def test_protection_absent_on_soft_deleted_changes_nothing(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item("ProtectionStopped", policy=None, soft_deleted=True)))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="absent"), capsys)
+    assert result["changed"] is False and result["protected_item"]["soft_deleted"]
+    assert len(fake.arm) == 1
+
+
+def test_protection_disk_change_sends_the_selection(fake, capsys):
+    fake.route("GET", r"/backupPolicies/DefaultPolicy$", (200, {"id": POLICY_ID, "name": "DefaultPolicy", "properties": {}}))
+    fake.route("GET", r"/protectedItems/", (200, item(disks={"diskLunList": [1], "isInclusionList": False})))
+    fake.route("PUT", r"/protectedItems/", accepted(fake))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    assert result["changed"] and result["action"] == "update"
+    put = [r.body for r in fake.arm if r.method == "PUT"][0]
+    assert put["properties"]["extendedProperties"] == {"diskExclusionProperties": {"diskLunList": [], "isInclusionList": False}}
+
+
+def test_protection_failed_operation_is_one_line(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("PUT", r"/protectedItems/", accepted(fake, status="Failed"))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="stopped"), capsys)
+    assert result["failed"] and result["msg"].startswith("stopping protection of VM testRG/testVM failed: UserErrorX: it broke")
+    assert "\n" not in result["msg"]
+
+
+@pytest.mark.parametrize("name,group", [("testVM;x/../other", "testRG"), ("testVM", "rg/../x"), ("a" * 65, "testRG"), ("vm?x", "testRG")])
+def test_protection_names_that_could_address_another_resource_are_refused(fake, capsys, name, group):
+    result = run(azure_vm_protection, dict(ARGS, vm_name=name, vm_resource_group=group, policy="DefaultPolicy"), capsys)
+    assert result["failed"] and "invalid" in result["msg"]
+    assert fake.arm == []
+
+
+def test_protection_vm_in_other_subscription_refused(fake, capsys):
+    args = dict(ARGS, vm_id=VM_ID.replace(SUB, "11111111-1111-1111-1111-111111111111"), policy="DefaultPolicy")
+    result = run(azure_vm_protection, args, capsys)
+    assert result["failed"] and "not in the vault's subscription" in result["msg"]
+    assert fake.arm == []
+
+
+# --------------------------------------------------------------------------- azure_vm_backup_now
+
+def recent():
+    return format_utc(datetime.datetime.now(UTC) - datetime.timedelta(hours=1))
+
+
+def test_backup_now_not_protected(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (404, {"error": {"code": "NotFound", "message": "no"}}))
+    result = run(azure_vm_backup_now, VM_ARGS, capsys)
+    assert result["failed"] and "is not protected by the vault" in result["msg"]
+    assert fake.writes() == []
+
+
+def test_backup_now_skips_when_recent(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item(last_backup=recent())))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, if_last_backup_older_than="12h"), capsys)
+    assert result["changed"] is False and "newer than 12h" in result["skipped_reason"]
+    assert len(fake.arm) == 1
+
+
+def test_backup_now_returns_the_running_job(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": [job("running")]}))
+    result = run(azure_vm_backup_now, VM_ARGS, capsys)
+    assert result["changed"] is False and result["job_id"] == "running" and "already in progress" in result["skipped_reason"]
+    assert fake.writes() == []
+
+
+def test_backup_now_check_mode(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": []}))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, retain_days=7), capsys, check_mode=True)
+    assert result["changed"] and result["job_id"] is None and result["recovery_point_expiry_time"]
+    assert fake.writes() == []
+
+
+def test_backup_now_triggers_and_waits(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": []}))
+    fake.route("POST", r"/backup$", accepted(fake, job="job-b"))
+    fake.route("GET", r"/backupJobs/job-b$", (200, job("job-b")), (200, job("job-b", "Completed")))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, retain_until="2040-01-01", wait=True), capsys)
+    assert result["changed"] and result["job_id"] == "job-b" and result["job"]["status"] == "Completed"
+    assert result["recovery_point_expiry_time"] == "2040-01-01T00:00:00Z"
+    posts = [r for r in fake.arm if r.method == "POST"]
+    assert [p.body for p in posts] == [{"properties": {"objectType": "IaasVMBackupRequest", "recoveryPointExpiryTimeInUTC": "2040-01-01T00:00:00Z"}}]
+
+
+def test_backup_now_failed_job_fails_with_its_error(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": []}))
+    fake.route("POST", r"/backup$", accepted(fake, job="job-f"))
+    errors = [{"errorCode": 400199, "errorTitle": "VMCreationTimeOutStorageErrorV2", "errorString": "Create VM took very long time"}]
+    fake.route("GET", r"/backupJobs/job-f$", (200, job("job-f", "Failed", errors=errors)))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, wait=True), capsys)
+    assert result["failed"] and result["changed"] and result["job_id"] == "job-f"
+    assert result["msg"] == "backup job job-f of VM testvm ended Failed: 400199: Create VM took very long time"
+
+
+def test_backup_now_lost_response_is_not_resent(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": []}), (200, {"value": []}), (200, {"value": [job("found")]}))
+    fake.route("POST", r"/backup$", DROP)
+    fake.route("GET", r"/backupJobs/found$", (200, job("found")))
+    result = run(azure_vm_backup_now, VM_ARGS, capsys)
+    assert result["changed"] and result["job_id"] == "found"
+    assert any("response to the backup request was lost" in text for text in warnings(result))
+    assert [m for m, _p in fake.writes()] == ["POST"]
+
+
+@pytest.mark.parametrize("extra,message", [
+    ({"retain_until": "2020-01-01"}, "not in the future"), ({"retain_days": 10000}, "9999 days"), ({"retain_days": 0}, "at least 1"),
+    ({"retain_until": "2040-01-01T00:00:00+01:00"}, "not in UTC"), ({"if_last_backup_older_than": "soon"}, "invalid duration"),
+])
+def test_backup_now_refuses_bad_options_before_any_call(fake, capsys, extra, message):
+    result = run(azure_vm_backup_now, dict(VM_ARGS, **extra), capsys)
+    assert result["failed"] and message in result["msg"]
+    assert fake.arm == []
+
+
+def test_backup_now_stopped_item(fake, capsys):
+    fake.route("GET", r"/protectedItems/", (200, item("ProtectionStopped", policy=None)))
+    result = run(azure_vm_backup_now, VM_ARGS, capsys)
+    assert result["failed"] and "is stopped (ProtectionStopped)" in result["msg"]
+    assert fake.writes() == []
+
+
+def test_last_successful_backup():
+    assert azure_vm_backup_now.last_successful_backup(item()) is None
+    assert azure_vm_backup_now.last_successful_backup(item(last_backup="2026-01-01T00:00:00Z")) == datetime.datetime(2026, 1, 1, tzinfo=UTC)
+    failed = item(last_backup="2026-01-01T00:00:00Z")
+    failed["properties"]["lastBackupStatus"] = "Failed"
+    assert azure_vm_backup_now.last_successful_backup(failed) is None
+    failed["properties"]["lastRecoveryPoint"] = "2025-12-31T00:00:00Z"
+    assert azure_vm_backup_now.last_successful_backup(failed) == datetime.datetime(2025, 12, 31, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- azure_backup_refresh
+
+def refresh_routes(session):
+    session.route("POST", r"/refreshContainers$", (202, "", {"Location": ENDPOINT + VAULT + "/backupFabrics/Azure/operationResults/r1",
+                                                             "Retry-After": "0"}))
+    session.route("GET", r"/operationResults/r1$", (202, ""), (204, ""))
+
+
+def test_refresh_known_vms_cost_one_get(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable(), protectable("vm01")]}))
+    result = run(azure_backup_refresh, dict(ARGS, vms=["testRG/testVM", {"name": "vm01", "resource_group": "testrg"}]), capsys)
+    assert result["changed"] is False and result["refreshed"] is False
+    assert [r.method for r in fake.arm] == ["GET"]
+    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM'"]
+
+
+def test_refresh_protected_vm_counts_as_known(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}))
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [item()]}))
+    result = run(azure_backup_refresh, dict(ARGS, vms=[VM_ID]), capsys)
+    assert result["changed"] is False
+    assert result["protectable_items"][0]["protection_state"] == "Protected"
+    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and friendlyName eq 'testVM'"]
+
+
+def test_refresh_discovers_missing_vm(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}), (200, {"value": [protectable()]}))
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": []}))
+    refresh_routes(fake)
+    result = run(azure_backup_refresh, dict(ARGS, vms=["testRG/testVM"]), capsys)
+    assert result["changed"] and result["refreshed"]
+    assert result["discovered"][0]["container_name"] == CONTAINER
+    assert [m for m, _p in fake.writes()] == ["POST"]
+
+
+def test_refresh_check_mode_does_not_post(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}))
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": []}))
+    result = run(azure_backup_refresh, dict(ARGS, vms=["testRG/testVM"]), capsys, check_mode=True)
+    assert result["changed"] and result["missing"] == ["testRG/testVM"]
+    assert fake.writes() == []
+
+
+def test_refresh_whole_vault_changed_only_with_new_vms(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable()]}), (200, {"value": [protectable(), protectable("vm01")]}),
+               (200, {"value": [protectable(), protectable("vm01")]}))
+    refresh_routes(fake)
+    first = run(azure_backup_refresh, ARGS, capsys)
+    assert first["changed"] and [d["friendly_name"] for d in first["discovered"]] == ["vm01"]
+    refresh_routes(fake)
+    second = run(azure_backup_refresh, ARGS, capsys)
+    assert second["changed"] is False and second["refreshed"] and second["discovered"] == []
+
+
+def test_refresh_still_unknown_fails(fake, capsys):
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}))
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": []}))
+    refresh_routes(fake)
+    result = run(azure_backup_refresh, dict(ARGS, vms=["testRG/testVM"]), capsys)
+    assert result["failed"] and "does not see testRG/testVM even after refreshing" in result["msg"]
+
+
+# --------------------------------------------------------------------------- azure_vm_protection_info
+
+def test_info_filters_and_unprotected(fake, capsys):
+    other = item(policy="EnhancedPolicy")
+    other["properties"].update(friendlyName="vm01", virtualMachineId=VM_ID.replace("testVM", "vm01"))
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [item(), other]}))
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable(), protectable("vm02")]}))
+    result = run(azure_vm_protection_info, dict(ARGS, policy="enhancedpolicy", include_unprotected=True), capsys, check_mode=True)
+    assert [i["friendly_name"] for i in result["protected_items"]] == ["vm01"]
+    # testVM is protected (with another policy), so it is not "unprotected"
+    assert [i["friendly_name"] for i in result["unprotected_vms"]] == ["vm02"]
+    assert len(fake.arm) == 2 and fake.writes() == []
+
+
+def test_info_by_name_uses_the_service_filter(fake, capsys):
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [item()]}))
+    result = run(azure_vm_protection_info, dict(ARGS, vm_name="testVM", protection_state=["protected"], health_status=["Passed"]), capsys)
+    assert len(result["protected_items"]) == 1
+    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and itemType eq 'VM' and friendlyName eq 'testVM'"]
+
+
+# --------------------------------------------------------------------------- azure_backup_job_info
+
+def test_job_info_by_id_and_wait(fake, capsys):
+    fake.route("GET", r"/backupJobs/job-1$", (200, job()), (200, job(status="Completed")))
+    result = run(azure_backup_job_info, dict(ARGS, job_id="job-1", wait=True), capsys)
+    assert result["jobs"][0]["status"] == "Completed"
+    assert len(fake.arm) == 2
+
+
+def test_job_info_list_filters(fake, capsys):
+    fake.route("GET", r"/backupJobs$", (200, {"value": [job("a", start="2026-01-01T00:00:00Z"), job("b", start="2026-01-02T00:00:00Z")]}))
+    args = dict(ARGS, status="InProgress", operation="Backup", vm_name="testVM", start_time="2026-01-01", end_time="2026-01-03T00:00:00Z")
+    result = run(azure_backup_job_info, args, capsys)
+    assert [j["job_id"] for j in result["jobs"]] == ["b", "a"]
+    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and status eq 'InProgress' and operation eq 'Backup' and "
+                                            "startTime eq '2026-01-01 12:00:00 AM' and endTime eq '2026-01-03 12:00:00 AM'"]
+
+
+def test_job_info_refuses_bad_ids(fake, capsys):
+    result = run(azure_backup_job_info, dict(ARGS, job_id="../x"), capsys)
+    assert result["failed"] and "invalid job ID" in result["msg"] and fake.arm == []
