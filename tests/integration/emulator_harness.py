@@ -50,6 +50,7 @@ class Emulator:
         self.subscription_id = self.info["subscription_id"]
         self.session = requests.Session()
         self.session.verify = self.ca_file
+        self.session.trust_env = False  # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE would override verify
 
     @property
     def env(self):
