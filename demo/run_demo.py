@@ -1,0 +1,257 @@
+"""`make demo`: onboard VMs to Azure Backup against the local emulator, twice, then audit.
+
+1. starts the emulator (tests/emulator, short operations: LRO 2 s, Retry-After 1 s) and seeds a few
+   backup items with problems for the audit to find;
+2. runs `ansible-playbook azure_recovery.backup.onboard -e @demo/vars.yml` with the environment an
+   AWX Azure credential gives (AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET, AZURE_TENANT,
+   AZURE_CLOUD_ENVIRONMENT) plus trust of the emulator's CA (REQUESTS_CA_BUNDLE);
+3. runs it again and checks that the second run changed nothing and sent no write;
+4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml` (check mode);
+5. prints the summaries as tables and stops the emulator, also on failure or Ctrl-C.
+
+Reports (JSON, Markdown, HTML) and the ansible-playbook logs stay in .build/demo/.
+"""
+import datetime
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.dirname(sys.executable)
+OUT = os.path.join(ROOT, ".build", "demo")
+EMULATOR_ARGS = ["--lro-seconds", "2", "--retry-after", "1", "--refresh-seconds", "2", "--job-seconds", "3"]
+COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def say(text, style="1"):
+    print("\033[%sm%s\033[0m" % (style, text) if COLOUR else text, flush=True)
+
+
+class Emulator:
+    """The emulator as a child process: endpoint.json, the admin API, stop()."""
+
+    def __init__(self, state_dir):
+        self.log = open(os.path.join(state_dir, "emulator.log"), "w+", encoding="utf-8")  # pylint: disable=consider-using-with
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, os.path.join(ROOT, "tests", "emulator"), "--state-dir", state_dir, "--port", "0"] + EMULATOR_ARGS,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        info_path = os.path.join(state_dir, "endpoint.json")
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(info_path) and "emulator ready" in self._output()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start:\n" + self._output()[-3000:])
+            time.sleep(0.1)
+        with open(info_path, encoding="utf-8") as handle:
+            self.info = json.load(handle)
+        self.endpoint = self.info["endpoint"]
+        self.tls = ssl.create_default_context(cafile=self.info["ca_file"])
+
+    def _output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def admin(self, what, payload=None):
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request("%s/_emulator/%s" % (self.endpoint, what), data=data, method="POST" if data else "GET",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=self.tls, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def journal(self, since=0):
+        return self.admin("journal?since=%d" % since)["entries"]
+
+    def last_seq(self):
+        entries = self.journal()
+        return entries[-1]["seq"] if entries else 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def audit_seed():
+    """Backup items with the problems an audit should find, with times relative to now."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def ago(**delta):
+        return (now - datetime.timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def item(vault, group, vm, policy, state, last):
+        return {"vault": vault, "vault_resource_group": group, "vm": vm, "policy": policy, "state": state,
+                "recovery_points": 3, "last_backup_time": last}
+
+    legacy = ["legacyRG/legacyDB", "legacyRG/oldApp", "legacyRG/reportVM", "legacyRG/batchVM"]
+    web = ["webRG/webVM", "webRG/idleVM"]
+    return {
+        "resource_groups": ["legacyRG", "webRG"],
+        "vms": [{"name": vm.partition("/")[2], "resource_group": vm.partition("/")[0], "location": "westus"} for vm in legacy + web],
+        "vaults": [{"name": "testVault", "resource_group": "testVaultRG", "discovered": legacy},
+                   {"name": "otherVault", "resource_group": "otherVaultRG", "discovered": web}],
+        "protected_items": [
+            item("testVault", "testVaultRG", "legacyRG/legacyDB", "DefaultPolicy", "ProtectionStopped", ago(days=20)),
+            item("testVault", "testVaultRG", "legacyRG/oldApp", "DefaultPolicy", "SoftDeleted", ago(days=9)),
+            item("testVault", "testVaultRG", "legacyRG/reportVM", "EnhancedPolicy", "Protected", ago(hours=75)),
+            item("testVault", "testVaultRG", "legacyRG/batchVM", "DefaultPolicy", "Protected", ago(hours=5)),
+            item("otherVault", "otherVaultRG", "webRG/webVM", "DefaultPolicy", "Protected", ago(hours=10)),
+        ],
+    }
+
+
+def job_environment(emulator, collections):
+    """The user's environment with AWX-credential-style AZURE_* variables and the emulator's CA."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_") and k != "CURL_CA_BUNDLE"}
+    env.update({
+        "AZURE_SUBSCRIPTION_ID": emulator.info["subscription_id"],
+        "AZURE_CLIENT_ID": emulator.info["client_id"],
+        "AZURE_SECRET": emulator.info["client_secret"],
+        "AZURE_TENANT": emulator.info["tenant_id"],
+        "AZURE_CLOUD_ENVIRONMENT": emulator.endpoint,
+        "REQUESTS_CA_BUNDLE": emulator.info["ca_file"],
+        "ANSIBLE_COLLECTIONS_PATH": collections,
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+    })
+    return env
+
+
+def collections_path():
+    """ANSIBLE_COLLECTIONS_PATH as make sets it, or a temporary link to this checkout."""
+    path = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if path and os.path.exists(os.path.join(path.split(os.pathsep)[0], "ansible_collections", "azure_recovery", "backup")):
+        return path
+    path = os.path.join(OUT, "collections")
+    link = os.path.join(path, "ansible_collections", "azure_recovery", "backup")
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+    return path
+
+
+def playbook(env, name, log_name, *args):
+    """Run ansible-playbook azure_recovery.backup.<name>; its output goes to a log file."""
+    log_path = os.path.join(OUT, log_name + ".log")
+    command = ["ansible-playbook", "azure_recovery.backup." + name] + list(args)
+    say("$ " + " ".join(command), "2")
+    started = time.monotonic()
+    with open(log_path, "w", encoding="utf-8") as log:
+        result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "azure_recovery.backup." + name] + list(args),
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    took = time.monotonic() - started
+    with open(log_path, encoding="utf-8") as log:
+        recap = [line.rstrip() for line in log if " : ok=" in line]
+    say("  %s in %.0f s; %s (log: %s)" % ("done" if result.returncode == 0 else "FAILED (rc %d)" % result.returncode,
+                                          took, "; ".join(" ".join(r.split()) for r in recap), os.path.relpath(log_path, ROOT)),
+        "0" if result.returncode == 0 else "31;1")
+    if result.returncode != 0:
+        with open(log_path, encoding="utf-8") as log:
+            print(log.read()[-6000:])
+        raise SystemExit("demo failed: ansible-playbook azure_recovery.backup.%s" % name)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def writes(entries):
+    return [e for e in entries if e["path"].lower().startswith("/subscriptions/") and e["method"] != "GET"
+            and not e["path"].lower().endswith("/backupstatus")]
+
+
+def reports(stem):
+    return ["-e", "vm_onboarding_report_json=%s/%s.json" % (OUT, stem), "-e", "vm_onboarding_report_markdown=%s/%s.md" % (OUT, stem),
+            "-e", "vm_onboarding_report_html=%s/%s.html" % (OUT, stem)]
+
+
+def demo(state_dir):
+    say("== azure_recovery.backup demo: onboarding VMs to Azure Backup, against the local emulator")
+    emulator = Emulator(state_dir)
+    try:
+        say("-- emulator ready at %s (LRO 2 s, Retry-After 1 s)" % emulator.endpoint)
+        emulator.admin("seed", audit_seed())
+        say("-- seeded old backup items for the audit: stopped, soft-deleted, on another policy, stale")
+        env = job_environment(emulator, collections_path())
+        started = time.monotonic()
+
+        say("\n-- run 1: onboard 5 VMs of testVault (4 still unknown to the vault), first backup of each")
+        mark = emulator.last_seq()
+        playbook(env, "onboard", "onboard-1", "-e", "@demo/vars.yml", *reports("onboard-1"))
+        first = load(os.path.join(OUT, "onboard-1.json"))
+        entries = emulator.journal(mark)
+        refreshes = [e for e in entries if e["path"].lower().endswith("/refreshcontainers")]
+        print(render(first, COLOUR))
+        say("  Azure calls: %d writes (%d refresh of the vault, %d protections, %d backups), %d reads"
+            % (len(writes(entries)), len(refreshes), len([e for e in entries if e["method"] == "PUT"]),
+               len([e for e in entries if e["path"].lower().endswith("/backup")]), len(entries) - len(writes(entries))))
+        assert first["counts"]["protected"] == 5 and first["counts"]["failed"] == 0, first["counts"]
+        assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
+
+        say("\n-- run 2: the same playbook again")
+        mark = emulator.last_seq()
+        playbook(env, "onboard", "onboard-2", "-e", "@demo/vars.yml", *reports("onboard-2"))
+        second = load(os.path.join(OUT, "onboard-2.json"))
+        entries = emulator.journal(mark)
+        print(render(second, COLOUR))
+        counts = second["counts"]
+        assert counts["protected"] == 0 and counts["changed"] == 0 and counts["failed"] == 0, counts
+        assert not second["changed"] and not writes(entries), writes(entries)
+        say("  OK: the second run changed nothing: %d VMs unchanged, 0 writes, %d reads (no per-VM call)"
+            % (counts["unchanged"], len([e for e in entries if e["path"].lower().startswith("/subscriptions/")])), "32;1")
+
+        say("\n-- audit of testVault and otherVault (check mode, read-only)")
+        mark = emulator.last_seq()
+        playbook(env, "audit", "audit", "-e", "@demo/audit-vars.yml", *reports("audit"))
+        audit = load(os.path.join(OUT, "audit.json"))
+        print(render(audit, COLOUR))
+        assert not writes(emulator.journal(mark)), "the audit wrote"
+        say("  OK: the audit sent no write")
+
+        say("\n== demo done in %.0f s. Reports: %s/{onboard-1,onboard-2,audit}.{md,html,json}"
+            % (time.monotonic() - started, os.path.relpath(OUT, ROOT)), "1")
+    finally:
+        emulator.stop()
+        say("-- emulator stopped", "2")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    # a TERM (make interrupted, CI cancelled) ends the demo like Ctrl-C: the emulator is stopped
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with tempfile.TemporaryDirectory(prefix="azure-backup-demo-") as state_dir:
+            demo(state_dir)
+    except KeyboardInterrupt:
+        say("interrupted", "31;1")
+        return 130
+    except AssertionError as exc:
+        say("demo check failed: %s" % exc, "31;1")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
