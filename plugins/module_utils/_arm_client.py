@@ -106,6 +106,9 @@ class ArmError(Exception):
             details.append("HTTP %s" % self.status)
         if self.request_id:
             details.append("x-ms-request-id %s" % self.request_id)
+        elif self.client_request_id:
+            # no answer to quote (e.g. a dropped connection): our own id still finds the request in the service's logs
+            details.append("x-ms-client-request-id %s" % self.client_request_id)
         if details:
             line += " (%s)" % ", ".join(details)
         return line
@@ -220,6 +223,11 @@ def _transport_summary(exc):
     return "%s: %s" % (type(exc).__name__, _auth.one_line(text, 300))
 
 
+def _transport_code(exc):
+    """An error code for a failure without an answer: RequestTimeout or ConnectionFailed."""
+    return "RequestTimeout" if isinstance(exc, requests.exceptions.Timeout) else "ConnectionFailed"
+
+
 def _sent_before_failure(exc):
     """False when the request certainly never reached the server (connect failed)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -237,8 +245,8 @@ def _sent_before_failure(exc):
 
 # --------------------------------------------------------------------------- transport
 
-class _VerbatimTarget(threading.local):
-    target = None
+# The request target of the request being sent on this thread, set by VerbatimAdapter.send.
+_VERBATIM = threading.local()
 
 
 class _VerbatimPoolMixin:
@@ -249,19 +257,8 @@ class _VerbatimPoolMixin:
     escapes, and re-encodes every ``%`` when one is not an escape). Operation URLs from the
     service carry signed query parameters: they must go out byte for byte."""
 
-    _verbatim = None
-
-    def urlopen(self, method, url, *args, **kwargs):
-        if self._verbatim is None:
-            self._verbatim = _VerbatimTarget()
-        self._verbatim.target = url
-        try:
-            return super(_VerbatimPoolMixin, self).urlopen(method, url, *args, **kwargs)
-        finally:
-            self._verbatim.target = None
-
     def _make_request(self, conn, method, url, *args, **kwargs):
-        target = self._verbatim.target if self._verbatim is not None else None
+        target = getattr(_VERBATIM, "target", None)
         if target and target.startswith("/") and _sendable(target):
             url = target
         return super(_VerbatimPoolMixin, self)._make_request(conn, method, url, *args, **kwargs)
@@ -281,6 +278,13 @@ class _VerbatimHTTPSConnectionPool(_VerbatimPoolMixin, HTTPSConnectionPool):
 
 class VerbatimAdapter(HTTPAdapter):
     POOL_CLASSES = {"http": _VerbatimHTTPConnectionPool, "https": _VerbatimHTTPSConnectionPool}
+
+    def send(self, request, *args, **kwargs):  # pylint: disable=arguments-differ
+        _VERBATIM.target = request.path_url
+        try:
+            return super(VerbatimAdapter, self).send(request, *args, **kwargs)
+        finally:
+            _VERBATIM.target = None
 
     def init_poolmanager(self, *args, **kwargs):
         super(VerbatimAdapter, self).init_poolmanager(*args, **kwargs)
@@ -585,7 +589,7 @@ class ArmClient:
                     raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % summary,
                                             code="AmbiguousWrite", url=display_url(url), client_request_id=client_request_id)
                 reason, retry_after = summary, None
-                error = ArmError(action, summary, url=display_url(url), client_request_id=client_request_id)
+                error = ArmError(action, summary, code=_transport_code(failure), url=display_url(url), client_request_id=client_request_id)
             else:
                 self._note_budget(method, response)
                 status = response.status_code

@@ -17,7 +17,7 @@ import datetime
 import time
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
+from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import OperationResult, wait_for_operation
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
     BACKUP_MANAGEMENT_TYPE,
     CLASSIC_VM_PROVIDER,
@@ -35,7 +35,9 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._naming impo
 IAAS_VM_FILTER = "backupManagementType eq '%s'" % BACKUP_MANAGEMENT_TYPE
 JOB_RUNNING = ("InProgress", "Cancelling")
 # How long after a lost backup request a job for it may take to show in the job list.
-AMBIGUOUS_CHECKS = (0, 5, 10, 15)
+AMBIGUOUS_CHECKS = (0, 2, 5, 10)
+# The same for a PUT/DELETE of a protected item, which is sent again when no job shows up.
+LOST_WRITE_CHECKS = (0, 2)
 
 
 def _filter(*clauses):
@@ -145,21 +147,73 @@ def undelete_body(vm, vm_id):
                            "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}}
 
 
-def _write(client, method, path, action, timeout, wait, body=None):
-    """PUT and DELETE of a protected item are idempotent on this API: the client may re-send them."""
-    response = client.send(method, path, action, body=body, idempotent=True,
-                           ok=(200, 201, 202, 204, 404) if method == "DELETE" else (200, 201, 202, 204))
+def _write(client, vpath, vm, method, path, action, timeout, wait, body=None, operation=None, sleep=None, clock=None):
+    """PUT or DELETE of a protected item, never repeated when it may already have happened.
+
+    It is sent as a non-idempotent write: when its outcome is unknown (connection dropped or
+    timed out after sending, a gateway error), the job list is checked for the job the request
+    started (its activityId is the request's x-ms-client-request-id). Found: that job is followed
+    and the request is not sent again. Not found: the service did not act, so it is sent again."""
+    ok = (200, 201, 202, 204, 404) if method == "DELETE" else (200, 201, 202, 204)
+    started = datetime.datetime.now(UTC) - datetime.timedelta(minutes=2)
+    try:
+        response = client.send(method, path, action, body=body, idempotent=False, ok=ok)
+    except ArmAmbiguousWrite as exc:
+        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, operation, LOST_WRITE_CHECKS, sleep)
+        if job is None:
+            client.retries.append("%s %s: %s; no job of it in the job list, sent again" % (method, path, exc.message))
+            response = client.send(method, path, action, body=body, idempotent=True, ok=ok)
+        else:
+            client.retries.append("%s %s: %s; found its job %s, not sent again" % (method, path, exc.message, job.get("name")))
+            return _follow_job(client, vpath, job, action, timeout, wait, sleep, clock)
     if response.status_code == 404 or not wait:
         return None
     return wait_for_operation(client, response, action, timeout)
 
 
-def put_protected_item(client, vpath, vm, body, action, timeout, wait=True):
-    return _write(client, "PUT", item_path(vpath, vm), action, timeout, wait, body=body)
+def _follow_job(client, vpath, job, action, timeout, wait, sleep=None, clock=None):
+    """The OperationResult of a write known only by its job (its response was lost)."""
+    job_id = job.get("name")
+    if wait:
+        job = wait_for_job(client, vpath, job_id, timeout, sleep=sleep, clock=clock)
+    status = (job.get("properties") or {}).get("status") or ""
+    if status.lower() in ("failed", "cancelled", "canceled"):
+        details = (job.get("properties") or {}).get("errorDetails") or [{}]
+        raise ArmError(action, code=str(details[0].get("errorCode") or "Job%s" % status),
+                       message="its job %s ended %s: %s" % (job_id, status, details[0].get("errorString") or details[0].get("errorTitle") or "no details"))
+    return OperationResult("Succeeded", body=job, job_id=job_id)
 
 
-def delete_protected_item(client, vpath, vm, action, timeout, wait=True):
-    return _write(client, "DELETE", item_path(vpath, vm), action, timeout, wait)
+def job_of_lost_request(client, vpath, vm, client_request_id, since, operation=None, checks=None, sleep=None, any_of_vm=False):
+    """The job a write whose response was lost started, or None: a job of this VM that started
+    since ``since`` and whose activityId is the request's x-ms-client-request-id (any status:
+    a short job may already have ended); with ``any_of_vm``, else the newest such job of the VM.
+    Asked after each delay in ``checks``."""
+    for delay in checks or LOST_WRITE_CHECKS:
+        (sleep or time.sleep)(delay)
+        jobs = [job for job in list_jobs(client, vpath, operation=operation, start_time=since) if job_is_for(job, vm.name, vm.container_name)]
+        for job in jobs:
+            activity = (job.get("properties") or {}).get("activityId") or ""
+            if client_request_id and activity.lower() == client_request_id.lower():
+                return job
+        if any_of_vm and jobs:
+            return sorted(jobs, key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)[0]
+    return None
+
+
+def put_protected_item(client, vpath, vm, body, action, timeout, wait=True, sleep=None, clock=None):
+    properties = body.get("properties") or {}
+    if properties.get("isRehydrate"):
+        operation = "Undelete"
+    elif properties.get("protectionState") == "ProtectionStopped":
+        operation = "DisableBackup"
+    else:
+        operation = "ConfigureBackup"
+    return _write(client, vpath, vm, "PUT", item_path(vpath, vm), action, timeout, wait, body=body, operation=operation, sleep=sleep, clock=clock)
+
+
+def delete_protected_item(client, vpath, vm, action, timeout, wait=True, sleep=None, clock=None):
+    return _write(client, vpath, vm, "DELETE", item_path(vpath, vm), action, timeout, wait, operation="DeleteBackupData", sleep=sleep, clock=clock)
 
 
 # ---------------------------------------------------------------------------------------
@@ -218,16 +272,14 @@ def trigger_backup(client, vpath, vm, expiry, timeout, sleep=None, now=None):
     try:
         response = client.send("POST", item_path(vpath, vm) + "/backup", action, body=body)
     except ArmAmbiguousWrite as exc:
-        for delay in AMBIGUOUS_CHECKS:
-            (sleep or time.sleep)(delay)
-            jobs = running_backup_jobs(client, vpath, vm, since=started)
-            if jobs:
-                # the job's activityId is the lost request's x-ms-client-request-id
-                ours = [job for job in jobs if (job.get("properties") or {}).get("activityId") == exc.client_request_id]
-                return (ours or jobs)[0].get("name"), True
+        # any status: with a short job, it may have ended by the time the list is read
+        # a backup of the VM that started meanwhile (ours, or another run's) is as good: never a second one
+        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, "Backup", AMBIGUOUS_CHECKS, sleep, any_of_vm=True)
+        if job is not None:
+            return job.get("name"), True
         raise ArmError(action, status=exc.status, code="AmbiguousBackupRequest", request_id=exc.request_id,
-                       message="the response to the backup request was lost and no backup job of the VM appeared "
+                       message="the response to the backup request was lost (%s) and no backup job of the VM appeared "
                                "in the job list; it was not sent again. Re-run the task: a backup already in "
-                               "progress is found and not started twice")
+                               "progress is found and not started twice" % exc.message)
     result = wait_for_operation(client, response, action, timeout)
     return result.job_id, False

@@ -99,6 +99,16 @@ class AzureBackupModule:
         if missing:
             self.module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
         self._client = None
+        self._check_ranges()
+
+    def _check_ranges(self):
+        """Numbers the argument spec cannot bound: refused before any request (a negative
+        wait_timeout would send a write and then give up on it at once)."""
+        for name, minimum, what in (("wait_timeout", 1, "at least 1 (seconds)"), ("request_timeout", 0.001, "more than 0 (seconds)"),
+                                    ("max_retries", 0, "0 or more")):
+            value = self.module.params.get(name)
+            if value is not None and value < minimum:
+                self.module.fail_json(msg="%s must be %s, not %s" % (name, what, value), changed=False)
 
     @property
     def params(self):

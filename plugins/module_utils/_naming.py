@@ -65,8 +65,9 @@ _NEVER_BEFORE = datetime.datetime(2002, 1, 1, tzinfo=UTC)
 # ---------------------------------------------------------------------------------------
 
 def validate_vm_name(name):
-    if not isinstance(name, str) or not _VM_NAME_RE.match(name):
-        raise ValueError("invalid VM name %r: expected 1-64 letters, digits, '-', '_' or '.'" % (name,))
+    # Azure refuses a VM name that starts or ends with '.', so '.' and '..' can never name a VM.
+    if not isinstance(name, str) or not _VM_NAME_RE.match(name) or name.startswith(".") or name.endswith("."):
+        raise ValueError("invalid VM name %r: expected 1-64 letters, digits, '-', '_' or '.', not starting or ending with '.'" % (name,))
     return name
 
 

@@ -400,6 +400,9 @@ class VmProtection(object):
         if self.module._diff:
             result["diff"] = {"before": before, "after": after}
         if action == "none":
+            if current is None:
+                # A 404 of the item also comes from a mistyped vault: "nothing to do" only for a vault that exists.
+                api.get_vault(client, vpath, "%s/%s" % (params["vault_resource_group"], params["vault_name"]))
             result["msg"] = self._none_message(vm, current)
             return result
 

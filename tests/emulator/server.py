@@ -137,7 +137,10 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault.get("drop") == "before":
                 raise Dropped()
             if fault and fault.get("status") is not None and fault.get("drop") is None:
-                response = Response(int(fault["status"]), fault.get("body"), dict(fault.get("headers") or {}))
+                fault_body = fault.get("body")
+                # a string body goes out as it is: an HTML error page, a truncated JSON text
+                raw = fault_body.encode("utf-8") if isinstance(fault_body, str) else None
+                response = Response(int(fault["status"]), None if raw is not None else fault_body, dict(fault.get("headers") or {}), raw=raw)
                 entry["fault"] = True
             else:
                 response = self._route(path, parts.query, query, body)

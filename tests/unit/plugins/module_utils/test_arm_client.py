@@ -392,7 +392,10 @@ def test_error_line_includes_differing_details(make_client, arm):
     arm.route("GET", ITEM, (400, body, {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
-    assert str(caught.value) == "listing failed: InvalidTemplate: outer [Inner: the real reason] (HTTP 400)"
+    # no x-ms-request-id in the answer: the line names the request by the id this client sent
+    assert str(caught.value) == ("listing failed: InvalidTemplate: outer [Inner: the real reason] (HTTP 400, x-ms-client-request-id %s)"
+                                 % caught.value.client_request_id)
+    assert caught.value.client_request_id == arm.api_requests()[0].headers["x-ms-client-request-id"]
 
 
 def test_error_line_from_html_gateway_page(make_client, arm):
@@ -402,7 +405,8 @@ def test_error_line_from_html_gateway_page(make_client, arm):
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing protected items")
     line = str(caught.value)
-    assert line == "listing protected items failed: non-JSON response (text/html): 502 Bad Gateway; gave up after 0 retries (HTTP 502)"
+    assert line == ("listing protected items failed: non-JSON response (text/html): 502 Bad Gateway; gave up after 0 retries "
+                    "(HTTP 502, x-ms-client-request-id %s)" % caught.value.client_request_id)
 
 
 def test_error_line_from_html_without_title_is_short_text(make_client, arm):
@@ -550,3 +554,31 @@ def test_requests_missing_is_reported_not_crashed(monkeypatch):
     with pytest.raises(_arm_client.ArmMissingLibrary) as caught:
         ArmClient({}, environ={})
     assert caught.value.library == "requests"
+
+
+def test_transport_failure_line_has_a_code_and_the_client_request_id(make_client, arm):
+    """A dropped connection has no answer, so no x-ms-request-id: the line still names a code and the
+    x-ms-client-request-id that was sent (the same on every retry of the call)."""
+    client = make_client(max_retries=1)
+    arm.route("GET", ITEM, DROP, DROP)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing protected items")
+    sent = [r.headers["x-ms-client-request-id"] for r in arm.api_requests()]
+    assert len(sent) == 2 and len(set(sent)) == 1
+    line = str(caught.value)
+    assert caught.value.code == "ConnectionFailed" and "\n" not in line
+    assert line.startswith("listing protected items failed: ConnectionFailed: ConnectionError: ")
+    assert line.endswith("; gave up after 1 retries (x-ms-client-request-id %s)" % sent[0])
+
+
+def test_timeout_line_has_the_request_timeout_code(make_client, arm):
+    client = make_client(request_timeout=0.3, max_retries=0)
+
+    def slow(recorded):
+        time.sleep(0.8)
+        return (200, {}, {})
+    arm.route("GET", ITEM, slow)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "reading the item")
+    assert caught.value.code == "RequestTimeout"
+    assert "reading the item failed: RequestTimeout: ReadTimeout: " in str(caught.value)

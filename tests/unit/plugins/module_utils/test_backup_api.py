@@ -139,10 +139,59 @@ def test_put_follows_operation_to_job(make_client, arm):
     assert result.job_id == "job-7"
 
 
-def test_put_is_resent_after_a_dropped_connection(make_client, arm):
+def test_put_is_resent_after_a_dropped_connection_when_no_job_shows_it_happened(make_client, arm, fake_clock):
     arm.route("PUT", ITEM, DROP, _accepted(arm, RAW_ITEM))
-    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600).job_id == "job-1"
+    arm.route("GET", VAULT + "/backupJobs", (200, {"value": [_job("someone-else", activity="x")]}, {}))
+    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600, sleep=fake_clock.sleep).job_id == "job-1"
     assert [r.method for r in arm.api_requests()].count("PUT") == 2
+    # the job list was read (for ConfigureBackup jobs) after each check delay before sending again
+    lists = [r for r in arm.api_requests() if r.method == "GET" and urlsplit(r.target).path.endswith("/backupJobs")]
+    assert len(lists) == len(api.LOST_WRITE_CHECKS)
+    assert "operation eq 'ConfigureBackup'" in _filter(lists[0])
+
+
+@pytest.mark.parametrize("body,operation", [
+    ({"properties": {}}, "ConfigureBackup"),
+    ({"properties": {"protectionState": "ProtectionStopped"}}, "DisableBackup"),
+    ({"properties": {"protectionState": "ProtectionStopped", "isRehydrate": True}}, "Undelete"),
+    (None, "DeleteBackupData"),
+])
+def test_write_whose_response_was_lost_is_not_resent_when_its_job_exists(make_client, arm, fake_clock, body, operation):
+    """The job's activityId is the lost request's x-ms-client-request-id: found, it is followed, never re-sent."""
+    method = "DELETE" if body is None else "PUT"
+    sent_ids = []
+    arm.route(method, ITEM, lambda recorded: sent_ids.append(recorded.headers["x-ms-client-request-id"]) or DROP)
+    ours = dict(_job("ours", activity="?"), properties=dict(_job("ours")["properties"], operation=operation))
+
+    def jobs(recorded):
+        ours["properties"]["activityId"] = sent_ids[0]
+        return (200, {"value": [_job("other", activity="x"), ours]}, {})
+    arm.route("GET", VAULT + "/backupJobs", jobs)
+    done = dict(ours, properties=dict(ours["properties"], status="Completed"))
+    arm.route("GET", VAULT + "/backupJobs/ours", (200, ours, {}), (200, done, {}))
+    client = make_client()
+    if body is None:
+        result = api.delete_protected_item(client, VAULT, VM, "deleting", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+    else:
+        result = api.put_protected_item(client, VAULT, VM, body, "writing", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+    assert result.job_id == "ours"
+    assert [r.method for r in arm.api_requests()].count(method) == 1
+    assert "operation eq '%s'" % operation in _filter([r for r in arm.api_requests() if r.method == "GET"][0])
+    assert any("not sent again" in line for line in client.retries)
+
+
+def test_write_whose_job_failed_after_a_lost_response_fails_with_the_job_error(make_client, arm, fake_clock):
+    sent_ids = []
+    arm.route("PUT", ITEM, lambda recorded: sent_ids.append(recorded.headers["x-ms-client-request-id"]) or DROP)
+    failed = _job("ours", status="Failed")
+    failed["properties"].update(operation="ConfigureBackup", errorDetails=[{"errorCode": 400136, "errorString": "VM not found"}])
+    arm.route("GET", VAULT + "/backupJobs",
+              lambda recorded: (200, {"value": [dict(failed, properties=dict(failed["properties"], activityId=sent_ids[0]))]}, {}))
+    arm.route("GET", VAULT + "/backupJobs/ours", (200, failed, {}))
+    with pytest.raises(ArmError) as caught:
+        api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+    assert caught.value.code == "400136" and "VM not found" in str(caught.value)
+    assert [r.method for r in arm.api_requests()].count("PUT") == 1
 
 
 def test_put_without_wait_does_not_poll(make_client, arm):

@@ -169,3 +169,23 @@ def test_exit_without_retries_has_no_retries_key(capsys):
 def test_validate_certs_false_warns_through_module(capsys):
     result = _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t", validate_certs=False), lambda m: m.client and m.exit())
     assert any("validate_certs is false" in warning for warning in _warnings(result))
+
+
+@pytest.mark.parametrize("args,message", [
+    (dict(wait_timeout=-1), "wait_timeout must be at least 1 (seconds), not -1"),
+    (dict(wait_timeout=0), "wait_timeout must be at least 1"),
+    (dict(request_timeout=0), "request_timeout must be more than 0"),
+    (dict(request_timeout=-2.5), "request_timeout must be more than 0"),
+    (dict(max_retries=-1), "max_retries must be 0 or more"),
+])
+def test_out_of_range_numbers_are_refused_before_any_request(capsys, args, message):
+    spec = backup_argument_spec(**wait_argument_spec())
+    result = _run(capsys, dict(VAULT, **args), lambda m: m.exit(), spec=spec)
+    assert result["failed"] is True and message in result["msg"]
+    assert result["changed"] is False
+
+
+def test_in_range_numbers_pass(capsys):
+    spec = backup_argument_spec(**wait_argument_spec())
+    result = _run(capsys, dict(VAULT, wait_timeout=1, request_timeout=0.5, max_retries=0), lambda m: m.exit(), spec=spec)
+    assert not result.get("failed")

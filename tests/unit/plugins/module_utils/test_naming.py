@@ -24,7 +24,7 @@ def test_valid_vm_names(name):
     assert naming.validate_vm_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "a" * 65, "vm/1", "vm;1", "vm 1", "vm?", "vm#", "vm%2F", None, 5])
+@pytest.mark.parametrize("name", ["", "a" * 65, "vm/1", "vm;1", "vm 1", "vm?", "vm#", "vm%2F", None, 5, ".", "..", ".vm", "vm."])
 def test_invalid_vm_names(name):
     with pytest.raises(ValueError, match="invalid VM name"):
         naming.validate_vm_name(name)

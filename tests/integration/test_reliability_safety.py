@@ -1,0 +1,213 @@
+"""Issue 6, safety: nothing lost that the user did not ask to lose.
+
+- check mode writes nothing, for every module and state;
+- only state=stopped or state=absent reduce protection; a mistyped or empty policy never does;
+- state=absent on a soft-delete vault leaves the item recoverable, and says so;
+- two runs onboarding the same VM at once end consistent.
+The emulator's journal (writes) and its state after each case (items, recovery points) are the proof.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from emulator_harness import ROOT
+from test_reliability import FAST, FQCN, PLAYBOOKS, VAULT, Case, batch, protected, run_cases, trust_emulator
+
+VM = {"vm_name": "testVM", "vm_resource_group": "testRG"}
+ENABLE = dict(VM, policy="DefaultPolicy")
+PROTECTED = {"protected_items": [protected()]}
+STOPPED = {"protected_items": [protected(state="ProtectionStopped")]}
+SOFT_DELETED = {"protected_items": [protected(state="SoftDeleted")]}
+
+
+def _unchanged(case):
+    """The item is as seeded: same state, policy and recovery points."""
+    seeded = (case.seed or {}).get("protected_items") or []
+    item = case.item()
+    if not seeded:
+        assert item is None, case.describe()
+        return
+    expected = seeded[0]
+    assert item is not None, "the item is gone:\n" + case.describe()
+    assert item["recovery_points"] >= expected["recovery_points"], case.describe()
+    if expected["state"] == "SoftDeleted":
+        assert item["soft_deleted"] is True, case.describe()
+    else:
+        assert item["state"] == expected["state"] and not item["soft_deleted"], case.describe()
+        if expected["state"] != "ProtectionStopped":
+            assert item["policy"] == expected["policy"], case.describe()
+
+
+def check_mode_cases():
+    """(case, changed expected)."""
+    def cm(case_id, module, args, seed=None):
+        return Case(case_id, module, args, check_mode=True, seed=seed, capture_state=True)
+    return [
+        (cm("check-enable-undiscovered-vm", "azure_vm_protection", dict(ENABLE, vm_name="vm01")), True),
+        (cm("check-enable", "azure_vm_protection", ENABLE), True),
+        (cm("check-change-policy", "azure_vm_protection", dict(ENABLE, policy="EnhancedPolicy"), PROTECTED), True),
+        (cm("check-change-disks", "azure_vm_protection", dict(ENABLE, include_disk_luns=[0]), PROTECTED), True),
+        (cm("check-resume", "azure_vm_protection", ENABLE, STOPPED), True),
+        (cm("check-undelete-and-protect", "azure_vm_protection", dict(ENABLE, undelete=True), SOFT_DELETED), True),
+        (cm("check-stop", "azure_vm_protection", dict(VM, state="stopped"), PROTECTED), True),
+        (cm("check-undelete-stopped", "azure_vm_protection", dict(VM, state="stopped", undelete=True), SOFT_DELETED), True),
+        (cm("check-absent", "azure_vm_protection", dict(VM, state="absent"), PROTECTED), True),
+        (cm("check-absent-stopped", "azure_vm_protection", dict(VM, state="absent"), STOPPED), True),
+        (cm("check-absent-soft-deleted", "azure_vm_protection", dict(VM, state="absent"), SOFT_DELETED), False),
+        (cm("check-present-unchanged", "azure_vm_protection", ENABLE, PROTECTED), False),
+        (cm("check-backup-now", "azure_vm_backup_now", dict(VM, wait=True), PROTECTED), True),
+        (cm("check-refresh", "azure_backup_refresh", {"vms": ["testRG/vm01", "appRG/appVM1"]}), True),
+        (cm("check-protection-info", "azure_vm_protection_info", {"include_unprotected": True}, PROTECTED), False),
+        (cm("check-job-info", "azure_backup_job_info", {}, PROTECTED), False),
+    ]
+
+
+@pytest.mark.parametrize("part", range(2))
+def test_check_mode_writes_nothing(part, emulator, ansible_env, tmp_path, subtests):
+    entries = batch(check_mode_cases(), part, 2)
+    run_cases(emulator, ansible_env, tmp_path, [entry[0] for entry in entries], name="check")
+    for case, changed in entries:
+        with subtests.test(msg=case.id):
+            assert case.status == "ok", case.describe()
+            assert case.result["changed"] is changed, case.describe()
+            assert not case.writes, "check mode wrote:\n" + case.describe()
+            _unchanged(case)
+
+
+def _kept(case):
+    _unchanged(case)
+
+
+def _soft_deleted_and_said_so(case):
+    """Item soft-deleted, recovery points kept, result and message say until when."""
+    assert case.status == "ok" and case.result["changed"], case.describe()
+    item = case.item()
+    assert item is not None and item["soft_deleted"] and item["recovery_points"] == 1, "not recoverable:\n" + case.describe()
+    assert case.result["protected_item"]["soft_deleted"] is True, case.describe()
+    assert case.result["protected_item"]["deferred_delete_time"], case.describe()
+    assert "soft-deleted" in case.msg and case.result["protected_item"]["deferred_delete_time"][:10] in case.msg, case.describe()
+
+
+def _recovered(case):
+    """Undeleted and protected again with its recovery points."""
+    assert case.status == "ok", case.describe()
+    item = case.item()
+    assert item["state"] in ("Protected", "IRPending") and not item["soft_deleted"] and item["recovery_points"] == 1, case.describe()
+    assert item["policy"] == "DefaultPolicy", case.describe()
+
+
+def _stopped_with_data(case):
+    """ProtectionStopped, recovery points kept."""
+    assert case.status == "ok", case.describe()
+    item = case.item()
+    assert item["state"] == "ProtectionStopped" and item["recovery_points"] == 1 and not item["soft_deleted"], case.describe()
+
+
+def _refused_and_kept(case):
+    """Fails in one line, no write, item unchanged."""
+    assert case.failed, case.describe()
+    assert "\n" not in case.msg and "Traceback" not in case.msg, case.describe()
+    assert not case.writes, case.describe()
+    _unchanged(case)
+
+
+def _ok_and_kept(case):
+    """Succeeds, no PUT/DELETE, item unchanged."""
+    assert case.status == "ok", case.describe()
+    assert not [e for e in case.writes if e["method"] in ("PUT", "DELETE")], case.describe()
+    _unchanged(case)
+
+
+def _one_get(case):
+    """No change, exactly one GET, item unchanged."""
+    _ok_and_kept(case)
+    assert case.result["changed"] is False, case.describe()
+    assert [e["method"] for e in case.arm] == ["GET"], "more than one call for an unchanged VM:\n" + case.describe()
+
+
+def safety_cases():
+    def real(case_id, module, args, seed=None, check=None, **kw):
+        return Case(case_id, module, args, seed=seed, capture_state=True, check=check, **kw)
+    return [
+        real("empty-policy-keeps-protection", "azure_vm_protection", dict(VM, policy=""), PROTECTED, _refused_and_kept),
+        real("blank-policy-keeps-protection", "azure_vm_protection", dict(VM, policy=" "), PROTECTED, _refused_and_kept),
+        real("mistyped-policy-keeps-protection", "azure_vm_protection", dict(VM, policy="DefualtPolicy"), PROTECTED, _refused_and_kept),
+        real("wrong-workload-policy-keeps-protection", "azure_vm_protection", dict(VM, policy="SqlPolicy"), PROTECTED, _refused_and_kept),
+        real("missing-policy-keeps-protection", "azure_vm_protection", dict(VM), PROTECTED, _refused_and_kept),
+        real("mistyped-policy-keeps-stopped-data", "azure_vm_protection", dict(VM, policy="nope"), STOPPED, _refused_and_kept),
+        real("mistyped-state-keeps-protection", "azure_vm_protection", dict(VM, state="stop"), PROTECTED, _refused_and_kept),
+        real("present-soft-deleted-without-undelete", "azure_vm_protection", ENABLE, SOFT_DELETED, _refused_and_kept),
+        real("present-unchanged-costs-one-get", "azure_vm_protection", ENABLE, PROTECTED, _one_get),
+        real("backup-now-keeps-protection", "azure_vm_backup_now", VM, PROTECTED, _ok_and_kept),
+        real("refresh-keeps-protection", "azure_backup_refresh", {"vms": ["testRG/testVM", "testRG/vm01"]}, PROTECTED, _ok_and_kept),
+        real("stopped-keeps-recovery-points", "azure_vm_protection", dict(VM, state="stopped"), PROTECTED, _stopped_with_data),
+        real("stopped-on-soft-deleted-keeps-it", "azure_vm_protection", dict(VM, state="stopped"), SOFT_DELETED, _ok_and_kept),
+        real("absent-on-soft-delete-vault-is-recoverable", "azure_vm_protection", dict(VM, state="absent"), PROTECTED, _soft_deleted_and_said_so),
+        real("undelete-after-absent", "azure_vm_protection", dict(ENABLE, undelete=True), PROTECTED, _recovered,
+             before=[("azure_vm_protection", dict(VM, state="absent"))]),
+    ]
+
+
+@pytest.mark.parametrize("part", range(2))
+def test_only_stop_and_absent_reduce_protection(part, emulator, ansible_env, tmp_path, subtests):
+    cases = batch(safety_cases(), part, 2)
+    run_cases(emulator, ansible_env, tmp_path, cases, name="safety")
+    for case in cases:
+        with subtests.test(msg=case.id):
+            case.check(case)
+
+
+def _playbook(path, task):
+    path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]))
+    return str(path)
+
+
+@pytest.mark.parametrize("policies", [("DefaultPolicy", "DefaultPolicy"), ("DefaultPolicy", "EnhancedPolicy")], ids=["same-policy", "two-policies"])
+def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp_path):
+    """Two ansible-playbook runs protect the same (not yet discovered) VM at the same moment: both
+    succeed, or one fails with one clear line; the vault ends with one item, protected with one of
+    the policies asked for, and at most one refresh and one enable were carried out per run."""
+    trust_emulator(emulator)
+    emulator.reset()
+    emulator.config(**dict(FAST, lro_seconds=1.5, refresh_seconds=1))
+    since = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
+    processes = []
+    for number, policy in enumerate(policies):
+        results = tmp_path / ("run%d.jsonl" % number)
+        env = dict(ansible_env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(PLAYBOOKS, "callback_plugins"),
+                   ANSIBLE_CALLBACKS_ENABLED="reliability_record", RELIABILITY_RESULTS=str(results))
+        task = {"name": "onboard", FQCN + "azure_vm_protection": dict(VAULT, vm_name="vm01", vm_resource_group="testRG", policy=policy),
+                "ignore_errors": True}
+        playbook = _playbook(tmp_path / ("run%d.yml" % number), task)
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local", playbook]
+        processes.append((subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           universal_newlines=True), results))
+    outcomes = []
+    for process, results in processes:
+        output = process.communicate(timeout=300)[0]
+        entries = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+        assert entries, output[-4000:]
+        outcomes.append(entries[-1])
+    journal = emulator.journal(since)
+    description = json.dumps([(o["status"], o["result"].get("msg")) for o in outcomes]) + "\n" + json.dumps(
+        [(e["method"], e["path"][-60:], e["status"]) for e in journal])
+    for outcome in outcomes:
+        if outcome["status"] != "ok":
+            msg = outcome["result"].get("msg", "")
+            assert msg and "\n" not in msg and "Traceback" not in msg and "unexpected error" not in msg, description
+    assert any(outcome["status"] == "ok" for outcome in outcomes), description
+    state = emulator.session.get(emulator.admin + "/state", timeout=30).json()
+    vault = [v for v in state["vaults"] if v["name"] == "testVault"][0]
+    items = [item for item in vault["items"] if item["vm"].lower() == "testrg/vm01"]
+    assert len(items) == 1, description
+    assert items[0]["policy"] in policies and items[0]["state"] in ("IRPending", "Protected"), description
+    for outcome in outcomes:
+        if outcome["status"] == "ok":
+            # what a successful run reports is what the vault holds, or what it asked for when the other run won
+            assert outcome["result"]["protected_item"]["policy_name"] in policies, description
+    refreshes = [e for e in journal if e["method"] == "POST" and e["path"].endswith("/refreshContainers") and e["status"] == 202]
+    enables = [e for e in journal if e["method"] == "PUT" and e["status"] == 202]
+    assert len(refreshes) <= 2 and len(enables) <= 2, description
