@@ -83,12 +83,30 @@ def list_policies(client, vpath):
 # Discovery
 # ---------------------------------------------------------------------------------------
 
+# Another operation holds the vault's container list (e.g. a refresh started by another job slice).
+OBJECT_LOCKED = "BMSUserErrorObjectLocked"
+REFRESH_LOCKED_WAIT = 5.0
+
+
 def refresh_containers(client, vpath, timeout, wait=True):
-    """POST refreshContainers for the Azure fabric and follow its operation to the end (202 ... 204)."""
+    """POST refreshContainers for the Azure fabric and follow its operation to the end (202 ... 204).
+
+    A refresh while another refresh of the vault runs fails inside its operation with
+    BMSUserErrorObjectLocked: wait a little and refresh again, within the same timeout."""
     action = "refreshing the vault's list of virtual machines"
-    response = client.send("POST", "%s/backupFabrics/%s/refreshContainers" % (vpath, FABRIC_NAME), action,
-                           query={"$filter": IAAS_VM_FILTER}, idempotent=True)
-    return wait_for_operation(client, response, action, timeout) if wait else None
+    deadline = client.clock() + timeout
+    while True:
+        response = client.send("POST", "%s/backupFabrics/%s/refreshContainers" % (vpath, FABRIC_NAME), action,
+                               query={"$filter": IAAS_VM_FILTER}, idempotent=True)
+        if not wait:
+            return None
+        try:
+            return wait_for_operation(client, response, action, max(1.0, deadline - client.clock()))
+        except ArmError as err:
+            if err.code != OBJECT_LOCKED or client.clock() + REFRESH_LOCKED_WAIT >= deadline:
+                raise
+        client.retries.append("%s: another refresh of the vault was running (%s), waited %.0fs" % (action, OBJECT_LOCKED, REFRESH_LOCKED_WAIT))
+        client.sleep(REFRESH_LOCKED_WAIT)
 
 
 def list_protectable_items(client, vpath, friendly_name=None):

@@ -104,6 +104,38 @@ def test_refresh_follows_location_to_204(make_client, arm):
     assert _filter(arm.api_requests()[0]) == "backupManagementType eq 'AzureIaasVM'"
 
 
+def _refresh_ending(arm, op, status_body):
+    status_path = VAULT + "/backupFabrics/Azure/operationsStatus/" + op
+    return (202, "", {"Azure-AsyncOperation": arm.url + status_path + "?api-version=2019-05-13-preview", "Retry-After": "1"}), status_path, status_body
+
+
+def test_refresh_waits_out_another_refresh_of_the_vault(make_client, arm, fake_clock):
+    locked = {"status": "Failed", "error": {"code": "BMSUserErrorObjectLocked", "message": "Another operation is in progress on the item."}}
+    first, first_status, first_body = _refresh_ending(arm, "op-1", locked)
+    second, second_status, second_body = _refresh_ending(arm, "op-2", {"status": "Succeeded"})
+    arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", first, second)
+    arm.route("GET", first_status, (200, first_body, {}))
+    arm.route("GET", second_status, (200, second_body, {}))
+    client = make_client()
+    result = api.refresh_containers(client, VAULT, 600)
+    assert result.status == "Succeeded"
+    posts = [r for r in arm.api_requests() if r.method == "POST"]
+    assert len(posts) == 2
+    assert any("another refresh of the vault was running" in line for line in client.retries)
+    assert api.REFRESH_LOCKED_WAIT in fake_clock.slept
+
+
+def test_refresh_other_failures_are_not_retried(make_client, arm):
+    failed = {"status": "Failed", "error": {"code": "BMSUserErrorContainerNotFound", "message": "no"}}
+    first, status_path, body = _refresh_ending(arm, "op-1", failed)
+    arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", first)
+    arm.route("GET", status_path, (200, body, {}))
+    with pytest.raises(ArmError) as err:
+        api.refresh_containers(make_client(), VAULT, 600)
+    assert err.value.code == "BMSUserErrorContainerNotFound"
+    assert len([r for r in arm.api_requests() if r.method == "POST"]) == 1
+
+
 def test_refresh_without_wait_only_posts(make_client, arm):
     arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", (202, "", {"Location": arm.url + VAULT + "/x"}))
     assert api.refresh_containers(make_client(), VAULT, 600, wait=False) is None
