@@ -95,15 +95,17 @@ def refresh_containers(client, vpath, timeout, wait=True):
     BMSUserErrorObjectLocked: wait a little and refresh again, within the same timeout."""
     action = "refreshing the vault's list of virtual machines"
     deadline = client.clock() + timeout
+    remaining = timeout
     while True:
         response = client.send("POST", "%s/backupFabrics/%s/refreshContainers" % (vpath, FABRIC_NAME), action,
                                query={"$filter": IAAS_VM_FILTER}, idempotent=True)
         if not wait:
             return None
         try:
-            return wait_for_operation(client, response, action, max(1.0, deadline - client.clock()))
+            return wait_for_operation(client, response, action, remaining)
         except ArmError as err:
-            if err.code != OBJECT_LOCKED or client.clock() + REFRESH_LOCKED_WAIT >= deadline:
+            remaining = deadline - client.clock() - REFRESH_LOCKED_WAIT
+            if err.code != OBJECT_LOCKED or remaining < 1:
                 raise
         client.retries.append("%s: another refresh of the vault was running (%s), waited %.0fs" % (action, OBJECT_LOCKED, REFRESH_LOCKED_WAIT))
         client.sleep(REFRESH_LOCKED_WAIT)

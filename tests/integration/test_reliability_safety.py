@@ -169,7 +169,7 @@ def _playbook(path, task):
 def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp_path):
     """Two ansible-playbook runs protect the same (not yet discovered) VM at the same moment: both
     succeed, or one fails with one clear line; the vault ends with one item, protected with one of
-    the policies asked for, and at most one refresh and one enable were carried out per run."""
+    the policies asked for, and at most one enable per run and one repeated refresh in all."""
     trust_emulator(emulator)
     emulator.reset()
     emulator.config(**dict(FAST, lro_seconds=1.5, refresh_seconds=1))
@@ -210,4 +210,5 @@ def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp
             assert outcome["result"]["protected_item"]["policy_name"] in policies, description
     refreshes = [e for e in journal if e["method"] == "POST" and e["path"].endswith("/refreshContainers") and e["status"] == 202]
     enables = [e for e in journal if e["method"] == "PUT" and e["status"] == 202]
-    assert len(refreshes) <= 2 and len(enables) <= 2, description
+    # a refresh that finds the other run's refresh of the vault still going is repeated once that one is over
+    assert len(refreshes) <= 3 and len(enables) <= 2, description
