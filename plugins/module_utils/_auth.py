@@ -466,6 +466,43 @@ class TokenCache:
         return hashlib.pbkdf2_hmac("sha256", (secret or "").encode("utf-8"), salt, self.KDF_ITERATIONS).hex()
 
     def load(self, key):
+        entry = self._read(key)
+        try:
+            token, expires_on = entry["access_token"], float(entry["expires_on"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if expires_on - self.now() <= TOKEN_REFRESH_MARGIN:
+            return None
+        return token, expires_on
+
+    def store(self, key, token, expires_on):
+        return self._write(key, {"access_token": token, "expires_on": int(expires_on)})
+
+    # The metadata document of a URL cloud (Azure Stack Hub, the emulator) names the login
+    # endpoint the secret is sent to, so it gets the same protection as a token; it saves one
+    # request per task and is read again after a day (or when a token request fails).
+    def load_cloud(self, endpoint):
+        entry = self._read(self._cloud_key(endpoint))
+        if not isinstance(entry, dict) or entry.get("endpoint") != endpoint:
+            return None
+        return entry.get("document")
+
+    def store_cloud(self, endpoint, document):
+        return self._write(self._cloud_key(endpoint), {"endpoint": endpoint, "document": document})
+
+    def forget_cloud(self, endpoint):
+        directory = self.directory()
+        if directory:
+            try:
+                os.unlink(os.path.join(directory, self._cloud_key(endpoint) + ".json"))
+            except OSError:
+                pass
+
+    @staticmethod
+    def _cloud_key(endpoint):
+        return "cloud-" + hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+
+    def _read(self, key):
         directory = self.directory()
         if not directory:
             return None
@@ -479,20 +516,18 @@ class TokenCache:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
                 return None
+            if info.st_mtime < self.now() - self.STALE_SECONDS:
+                return None
             with os.fdopen(fd, "r") as handle:
                 fd = None
-                entry = json.load(handle)
-            token, expires_on = entry["access_token"], float(entry["expires_on"])
-        except (OSError, ValueError, KeyError, TypeError):
+                return json.load(handle)
+        except (OSError, ValueError):
             return None
         finally:
             if fd is not None:
                 os.close(fd)
-        if expires_on - self.now() <= TOKEN_REFRESH_MARGIN:
-            return None
-        return token, expires_on
 
-    def store(self, key, token, expires_on):
+    def _write(self, key, payload):
         directory = self.directory()
         if not directory:
             return False
@@ -502,7 +537,7 @@ class TokenCache:
             return False
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump({"access_token": token, "expires_on": int(expires_on)}, handle)
+                json.dump(payload, handle)
             os.replace(tmp, os.path.join(directory, key + ".json"))
         except OSError:
             try:
@@ -561,6 +596,7 @@ class TokenProvider:
         self._token = None
         self._expires_on = 0
         self._credential = None
+        self._metadata_from_cache = False
 
     def _cache_key(self):
         config = self.config
@@ -581,7 +617,7 @@ class TokenProvider:
         if not force and self._token and self._expires_on - self.now() > TOKEN_REFRESH_MARGIN:
             return self._token
         if not self.cloud.discovered and self.discover is not None:
-            self.discover(self.cloud)
+            self._discover()
         key = self._cache_key() if self.cache is not None else None
         if not force and key:
             cached = self.cache.load(key)
@@ -596,11 +632,29 @@ class TokenProvider:
         except MissingLibrary:
             raise
         except Exception as exc:  # pylint: disable=broad-except  # azure-identity raises several types
+            if self.cache is not None and self._metadata_from_cache:
+                self.cache.forget_cloud(self.cloud.endpoint)  # the next task reads the metadata afresh
             raise describe_auth_exception(exc, self.config.secrets())
         self._token, self._expires_on = access.token, float(access.expires_on)
         if key:
             self.cache.store(key, self._token, self._expires_on)
         return self._token
+
+
+    def _discover(self):
+        """Login endpoint and audience of a URL cloud: from the file cache, else from its metadata."""
+        document = self.cache.load_cloud(self.cloud.endpoint) if self.cache is not None else None
+        if document is not None:
+            try:
+                apply_metadata(self.cloud, document)
+                self._metadata_from_cache = True
+                return
+            except AuthError:
+                self.cache.forget_cloud(self.cloud.endpoint)
+        self.discover(self.cloud)
+        if self.cache is not None and self.cloud.discovered:
+            self.cache.store_cloud(self.cloud.endpoint, {"authentication": {
+                "loginEndpoint": self.cloud.login_endpoint, "audiences": [self.cloud.audience]}})
 
 
 def _file_stamp(path):

@@ -383,13 +383,19 @@ def test_token_cache_file_permissions_and_content(make_client, arm, cache_home):
     _cached_client(make_client, cache_home).get(ITEM, "task")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
-    names = os.listdir(directory)
-    assert len(names) == 1 and "s3cret" not in names[0] and "app-1" not in names[0]
-    path = os.path.join(directory, names[0])
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    with open(path) as handle:
+    names = sorted(os.listdir(directory))
+    tokens = [name for name in names if not name.startswith("cloud-")]
+    assert len(tokens) == 1 and "s3cret" not in tokens[0] and "app-1" not in tokens[0]
+    for name in names:
+        assert stat.S_IMODE(os.stat(os.path.join(directory, name)).st_mode) == 0o600
+    with open(os.path.join(directory, tokens[0])) as handle:
         entry = json.load(handle)
     assert sorted(entry) == ["access_token", "expires_on"] and entry["access_token"] == "tok-1"
+    clouds = [name for name in names if name.startswith("cloud-")]
+    with open(os.path.join(directory, clouds[0])) as handle:  # the URL cloud's metadata: endpoints only, no secret
+        cloud = json.load(handle)
+    assert len(clouds) == 1 and "s3cret" not in json.dumps(cloud)
+    assert cloud["document"]["authentication"]["loginEndpoint"].startswith("https://")
 
 
 def test_token_cache_prefers_private_xdg_runtime_dir(make_client, arm, tmp_path):
@@ -397,8 +403,34 @@ def test_token_cache_prefers_private_xdg_runtime_dir(make_client, arm, tmp_path)
     runtime.mkdir(mode=0o700)
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, {"HOME": str(tmp_path / "home"), "XDG_RUNTIME_DIR": str(runtime)}).get(ITEM, "task")
-    assert len(os.listdir(str(runtime / _auth.TokenCache.DIR_NAME))) == 1
+    assert len([n for n in os.listdir(str(runtime / _auth.TokenCache.DIR_NAME)) if not n.startswith("cloud-")]) == 1
     assert not (tmp_path / "home").exists()
+
+
+def test_later_tasks_skip_the_cloud_metadata_request(make_client, arm, cache_home, FakeCredential):
+    arm.route("GET", ITEM, (200, {}, {}))
+    _cached_client(make_client, cache_home).get(ITEM, "task 1")
+    _cached_client(make_client, cache_home, credential=FakeCredential()).get(ITEM, "task 2")
+    metadata_reads = [r for r in arm.requests if r.path == "/metadata/endpoints"]
+    assert len(metadata_reads) == 1
+    assert len([r for r in arm.requests if r.path == ITEM]) == 2
+
+
+def test_a_failed_token_request_forgets_the_cached_cloud_metadata(make_client, arm, cache_home, FakeCredential):
+    arm.route("GET", ITEM, (200, {}, {}))
+    _cached_client(make_client, cache_home).get(ITEM, "task 1")
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
+    for name in os.listdir(directory):
+        if not name.startswith("cloud-"):
+            os.unlink(os.path.join(directory, name))  # the token is gone: the next task asks AAD
+
+    class Refusing(FakeCredential):
+        def get_token(self, *scopes, **kwargs):
+            raise RuntimeError("AADSTS90002: tenant not found")
+
+    with pytest.raises(ArmError):
+        _cached_client(make_client, cache_home, credential=Refusing()).get(ITEM, "task 2")
+    assert not [n for n in os.listdir(directory) if n.startswith("cloud-")]
 
 
 def test_token_cache_not_used_within_five_minutes_of_expiry(make_client, arm, cache_home, FakeCredential):
@@ -437,7 +469,8 @@ def test_token_cache_ignores_file_readable_by_others(make_client, arm, cache_hom
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
-    os.chmod(os.path.join(directory, os.listdir(directory)[0]), 0o644)
+    for name in os.listdir(directory):
+        os.chmod(os.path.join(directory, name), 0o644)
     second = _cached_client(make_client, cache_home)
     second.get(ITEM, "task 2")
     assert second.stats["token_requests"] == 1
