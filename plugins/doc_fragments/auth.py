@@ -93,10 +93,8 @@ options:
     default: 30
   max_retries:
     description:
-      - How often one request is retried after a server error (5xx), a connection failure, or an
+      - How often one request is retried after throttling (HTTP 429), a server error (5xx), a connection failure, or an
         "another operation is in progress" conflict. C(Retry-After) is honoured, otherwise jittered exponential backoff.
-      - Throttling (HTTP 429) is waited out as C(Retry-After) says without counting against this number, up to a
-        deadline of 600 seconds per request, so that a fleet sharing one subscription's write budget finishes.
       - A write whose outcome is unknown is never re-sent blindly.
       - Retries are listed in the result as RV(ignore:retries).
     type: int

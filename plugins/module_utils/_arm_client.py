@@ -615,25 +615,19 @@ class ArmClient:
                 retry_after = parse_retry_after(response.headers)
                 reason = "HTTP %s" % status + (" (Retry-After %s)" % response.headers.get("Retry-After") if response.headers.get("Retry-After") else "")
                 error = None
-            # A 429 is the service saying "not yet", not a failure: on a fleet sharing one subscription's
-            # write budget it can come many times in a row, so only the deadline bounds it, not max_retries.
-            throttled = failure is None and response.status_code == 429
 
             delay = retry_after if retry_after is not None else self._backoff(attempt)
             remaining = deadline - self.clock()
-            out_of_retries = attempt >= self.max_retries and not throttled
-            if out_of_retries or delay > remaining:
-                why = "%d retries" % attempt if out_of_retries else "the %.0fs retry deadline" % self.retry_deadline
+            if attempt >= self.max_retries or delay > remaining:
+                why = "%d retries" % attempt if attempt >= self.max_retries else "the %.0fs retry deadline" % self.retry_deadline
                 if error is None:
                     error = self._error(action, response, url, client_request_id, suffix="; gave up after %s" % why)
                 else:
                     error.message += "; gave up after %s" % why
                 raise error
-            if not throttled:
-                attempt += 1
+            attempt += 1
             self.stats["retries"] += 1
-            self.retries.append("%s: %s, waited %.1fs (%s)" % (
-                short, reason, delay, "throttled" if throttled else "retry %d of %d" % (attempt, self.max_retries)))
+            self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
             self.sleep(delay)
 
     def _send_once(self, method, url, headers, data, token):

@@ -137,26 +137,6 @@ def test_backoff_retry_after_beyond_deadline_gives_up_without_waiting(make_clien
     assert caught.value.status == 429 and caught.value.code == "BMSUserErrorInvalidPolicyInput"
 
 
-def test_throttling_is_bounded_by_the_deadline_not_by_max_retries(make_client, arm, fake_clock):
-    client = make_client(max_retries=2)
-    throttled = (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "5"})
-    arm.route("PUT", ITEM, *([throttled] * 6 + [(202, "", {})]))
-    response = client.send("PUT", ITEM, "enabling protection", body={"properties": {}})
-    assert response.status_code == 202
-    assert fake_clock.slept == [5] * 6
-    assert all("throttled" in line for line in client.retries)
-
-
-def test_throttling_still_gives_up_at_the_deadline(make_client, arm, fake_clock):
-    client = make_client()
-    client.retry_deadline = 30
-    arm.route("GET", ITEM, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "10"}))
-    with pytest.raises(ArmError) as caught:
-        client.get(ITEM, "listing items")
-    assert fake_clock.slept == [10, 10, 10]
-    assert caught.value.code == "SubscriptionRequestsThrottled" and "retry deadline" in str(caught.value)
-
-
 def test_backoff_max_retries_zero_sends_once(make_client, arm, fake_clock):
     client = make_client(max_retries=0)
     arm.route("GET", ITEM, (503, "", {}))
