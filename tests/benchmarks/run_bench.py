@@ -1,0 +1,805 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Performance benchmark of azure_recovery.backup against the HTTPS emulator (``make bench``).
+
+Measures, side by side in one run, and writes tests/benchmarks/results.md:
+ 1. per-task cost: a no-op azure_vm_protection task against ansible.builtin.ping (interleaved),
+    whole ansible-playbook processes (1 and 10 tasks), and module import times;
+ 2. calls per VM from the emulator's journal (no-op VM, new VM, refreshes per vault);
+ 3. fleets of N VMs through the role with LRO latency L and Retry-After, against the lower bound;
+ 4. throttling with a write budget smaller than N;
+ 5. install footprint of requirements.txt in a fresh venv.
+
+These are measurements, not assertions. Environment:
+  BENCH_QUICK=1          N = 10, 50 and 3 runs (development pass)
+  BENCH_SECTIONS=1,2,... only these sections (default: all)
+  BENCH_KEEP=1           keep the work directory (playbooks, logs, timer files)
+  BENCH_RESULTS=path     where to write the results (default tests/benchmarks/results.md)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_lib as lib  # noqa: E402  pylint: disable=wrong-import-position
+from bench_lib import fmt, markdown_table, median, ratio  # noqa: E402  pylint: disable=wrong-import-position
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+RUNS = 3 if QUICK else 5
+FLEET_SIZES = [10, 50] if QUICK else [10, 100, 500]
+SECTIONS = set((os.environ.get("BENCH_SECTIONS") or "1,2,3,4,5").replace(" ", "").split(","))
+RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(lib.HERE, "results.md")
+
+# Fleet settings (section 3): the service's LRO latency and Retry-After, and ARM's write limit:
+# a token bucket of 200 writes refilled at 10 writes/s per subscription. The emulator models a
+# token bucket of `write_budget` tokens refilled at write_budget / write_window_seconds per second,
+# so 200 / 20 s is exactly that bucket.
+LRO_SECONDS = 5.0
+FLEET_RETRY_AFTER = 3          # the middle of the issue's 1-5 s (the emulator answers one fixed value)
+CALLS_RETRY_AFTER = 2
+WRITE_BUDGET = 200
+WRITE_WINDOW = 20.0
+WRITE_RATE = WRITE_BUDGET / WRITE_WINDOW
+DISCOVERED_SHARE = 0.9         # the rest are new to the vault: the role has to refresh once
+FLEET_TIMEOUT = 300 if QUICK else 540   # a fleet run is stopped there (keeps make bench near 20 minutes)
+LOOP_N = 5                     # the plain-loop baseline (N x L), small N only
+THROTTLE_N = 20 if QUICK else 40
+
+VAULT = "benchVault"
+VAULT_RG = "benchVaultRG"
+POLICY = "DefaultPolicy"
+
+PROTECTION_TASK = """\
+    - name: No-op protection {i}
+      azure_recovery.backup.azure_vm_protection:
+        vault_name: %s
+        vault_resource_group: %s
+        vm_name: benchNoop
+        vm_resource_group: benchRG
+        policy: %s
+""" % (VAULT, VAULT_RG, POLICY)
+PING_TASK = """\
+    - name: Ping {i}
+      ansible.builtin.ping:
+"""
+PLAY_HEAD = "- name: Benchmark\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+
+
+def log(message):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+
+
+def vault_scenario(vms, discovered):
+    return {
+        "resource_groups": sorted(set([VAULT_RG] + [vm["resource_group"] for vm in vms])),
+        "vms": vms,
+        "vaults": [{"name": VAULT, "resource_group": VAULT_RG, "location": "westus", "soft_delete": True,
+                    "policies": [{"name": POLICY, "workload": "AzureIaasVM", "policy_type": "V1", "retention_days": 30}],
+                    "discovered": discovered}],
+    }
+
+
+def start_emulator(ws, name, **config):
+    """An emulator of its own, reset and configured."""
+    state = os.path.join(ws.root, "emulator-" + name)
+    os.makedirs(state, exist_ok=True)
+    emu = lib.Emulator(state)
+    emu.reset()
+    if config:
+        emu.config(**config)
+    return emu
+
+
+def keepalive_latency(emu):
+    """Median time of a GET /metadata/endpoints on a kept-alive connection (ms): the emulator's own
+    per-request latency, which every Resource Manager call of a task pays."""
+    import requests  # pylint: disable=import-outside-toplevel
+    session = requests.Session()
+    session.verify = emu.ca_file
+    session.trust_env = False
+    times = []
+    for _attempt in range(8):
+        started = time.perf_counter()
+        session.get(emu.endpoint + "/metadata/endpoints?api-version=2015-01-01", timeout=30)
+        times.append((time.perf_counter() - started) * 1000)
+    return median(times[1:])
+
+
+# ---------------------------------------------------------------------------------------
+# 1. per-task cost
+# ---------------------------------------------------------------------------------------
+
+def section_per_task(ws, results):
+    log("section 1: per-task cost (%d runs)" % RUNS)
+    emu = start_emulator(ws, "per-task")
+    try:
+        emu.seed(dict(vault_scenario([{"name": "benchNoop", "resource_group": "benchRG", "location": "westus"}], ["benchRG/benchNoop"]),
+                      protected_items=[{"vault": VAULT, "vault_resource_group": VAULT_RG, "vm": "benchRG/benchNoop", "policy": POLICY,
+                                        "state": "Protected"}]))
+        runtime = ws.new_runtime_dir()
+        timer = os.path.join(ws.root, "timer-per-task.json")
+        env = ws.env(emu, runtime, timer_file=timer)
+        pairs = 5
+        interleaved = ws.write("interleaved.yml", PLAY_HEAD + "".join(
+            PING_TASK.format(i=i) + PROTECTION_TASK.format(i=i) for i in range(pairs)))
+        books = {
+            ("ping", 1): ws.write("ping1.yml", PLAY_HEAD + PING_TASK.format(i=0)),
+            ("ping", 10): ws.write("ping10.yml", PLAY_HEAD + "".join(PING_TASK.format(i=i) for i in range(10))),
+            ("noop", 1): ws.write("noop1.yml", PLAY_HEAD + PROTECTION_TASK.format(i=0)),
+            ("noop", 10): ws.write("noop10.yml", PLAY_HEAD + "".join(PROTECTION_TASK.format(i=i) for i in range(10))),
+        }
+        # warm-up (not counted): .pyc files, the token cache, the page cache
+        for path in [interleaved] + list(books.values()):
+            _wall, _cpu, code, out = lib.run_playbook(env, path)
+            if code != 0:
+                raise RuntimeError("warm-up of %s failed:\n%s" % (path, out[-3000:]))
+        task_times = {"ansible.builtin.ping": [], "azure_recovery.backup.azure_vm_protection": []}
+        process = dict((key, []) for key in books)
+        process_cpu = dict((key, []) for key in books)
+        for run in range(RUNS):
+            log("  run %d/%d" % (run + 1, RUNS))
+            _wall, _cpu, code, out = lib.run_playbook(env, interleaved)
+            if code != 0:
+                raise RuntimeError("interleaved playbook failed:\n" + out[-3000:])
+            with open(timer, encoding="utf-8") as handle:
+                for record in json.load(handle)["records"]:
+                    task_times.setdefault(record["action"], []).append(record["end"] - record["start"])
+            for key in (("ping", 1), ("noop", 1), ("ping", 10), ("noop", 10)):
+                wall, cpu, code, out = lib.run_playbook(dict(env, BENCH_TIMER_FILE=""), books[key])
+                if code != 0:
+                    raise RuntimeError("%s failed:\n%s" % (books[key], out[-3000:]))
+                process[key].append(wall)
+                process_cpu[key].append(cpu)
+        ping_task = median(task_times["ansible.builtin.ping"])
+        noop_task = median(task_times["azure_recovery.backup.azure_vm_protection"])
+        med = dict((key, median(values)) for key, values in process.items())
+        med_cpu = dict((key, median(values)) for key, values in process_cpu.items())
+        ping_delta = (med[("ping", 10)] - med[("ping", 1)]) / 9
+        noop_delta = (med[("noop", 10)] - med[("noop", 1)]) / 9
+        latency = keepalive_latency(emu)
+        results["per_task"] = {
+            "ping_task": ping_task, "noop_task": noop_task, "task_ratio": ratio(noop_task, ping_task),
+            "samples": len(task_times["ansible.builtin.ping"]),
+            "process": dict(("%s%d" % key, value) for key, value in med.items()),
+            "ping_delta": ping_delta, "noop_delta": noop_delta, "delta_ratio": ratio(noop_delta, ping_delta),
+            "process_ratio": ratio(med[("noop", 1)], med[("ping", 1)]),
+            "emulator_latency_ms": latency,
+            "ping_cpu_delta": (med_cpu[("ping", 10)] - med_cpu[("ping", 1)]) / 9,
+            "noop_cpu_delta": (med_cpu[("noop", 10)] - med_cpu[("noop", 1)]) / 9,
+        }
+        # Where the no-op task's time goes, measured inside one AnsiballZ run of the module.
+        results["per_task"]["ansiballz"] = ansiballz_breakdown(ws, env, books[("noop", 1)], books[("ping", 1)])
+    finally:
+        emu.stop()
+
+
+def ansiballz_breakdown(ws, env, noop_book, ping_book):
+    """Keep the AnsiballZ files of one no-op and one ping task and run each again with -X importtime,
+    as the task runs them (from the zip, so without .pyc files for the zipped module_utils)."""
+    remote = os.path.join(ws.root, "remote-tmp")
+    shutil.rmtree(remote, ignore_errors=True)
+    keep_env = dict(env, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=remote, BENCH_TIMER_FILE="")
+    found = {}
+    for name, book in (("noop", noop_book), ("ping", ping_book)):
+        before = set(os.listdir(remote)) if os.path.isdir(remote) else set()
+        lib.run_playbook(keep_env, book)
+        for entry in sorted(set(os.listdir(remote)) - before):
+            for filename in os.listdir(os.path.join(remote, entry)):
+                if filename.startswith("AnsiballZ_"):
+                    found[name] = os.path.join(remote, entry, filename)
+    out = {}
+    for name, path in found.items():
+        walls, rows_list = [], []
+        for _run in range(RUNS):
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, path], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+            walls.append(time.perf_counter() - started)
+            proc = subprocess.run([sys.executable, "-X", "importtime", path], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  universal_newlines=True, check=False)
+            rows_list.append(lib.parse_importtime(proc.stderr))
+        out[name] = {
+            "wall": median(walls),
+            "imports_total_us": median([lib.top_level_total(rows) for rows in rows_list]),
+            "basic_us": median([lib.cumulative(rows, "ansible.module_utils.basic") for rows in rows_list]),
+            "requests_us": median([lib.cumulative(rows, "requests") for rows in rows_list]),
+            "own_us": median([lib.own_self(rows) for rows in rows_list]),
+            "azure_identity_us": median([lib.cumulative(rows, "azure.identity") for rows in rows_list]),
+        }
+    return out
+
+
+def section_imports(results):
+    log("section 1b: import times (%d runs each)" % RUNS)
+    collections = results["_collections"]
+    env = dict(os.environ, PYTHONPATH=collections, PYTHONDONTWRITEBYTECODE="")
+    modules_dir = os.path.join(lib.ROOT, "plugins", "modules")
+    names = sorted(name[:-3] for name in os.listdir(modules_dir) if name.endswith(".py") and not name.startswith("_"))
+    rows = []
+    for name in names:
+        fq = "%s.plugins.modules.%s" % (lib.FQCN, name)
+        lib.importtime(sys.executable, "import " + fq, env)  # writes .pyc files first
+        plain, with_identity = [], []
+        for _run in range(RUNS):
+            plain.append(lib.importtime(sys.executable, "import " + fq, env))
+            with_identity.append(lib.importtime(sys.executable, "import %s; import azure.identity" % fq, env))
+        rows.append({
+            "module": name,
+            "total_us": median([lib.cumulative(r, fq) for r in plain]),
+            "own_us": median([lib.own_self(r) for r in plain]),
+            "basic_us": median([lib.cumulative(r, "ansible.module_utils.basic") for r in plain]),
+            "requests_us": median([lib.cumulative(r, "requests") for r in plain]),
+            "identity_loaded": any("azure.identity" in r for r in plain),
+            "with_identity_us": median([lib.cumulative(r, fq) + lib.cumulative(r, "azure.identity") for r in with_identity]),
+        })
+    identity = [lib.importtime(sys.executable, "import azure.identity", env) for _run in range(RUNS)]
+    baseline = [lib.importtime(sys.executable, "import ansible.module_utils.basic", env) for _run in range(RUNS)]
+    results["imports"] = {
+        "modules": rows,
+        "azure_identity_us": median([lib.cumulative(r, "azure.identity") for r in identity]),
+        "azure_identity_modules": median([len(r) for r in identity]),
+        "basic_alone_us": median([lib.cumulative(r, "ansible.module_utils.basic") for r in baseline]),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# 2. calls per VM
+# ---------------------------------------------------------------------------------------
+
+def protection_book(ws, name, vm, count=1, extra=""):
+    tasks = "".join("""\
+    - name: Protect {vm} ({i})
+      azure_recovery.backup.azure_vm_protection:
+        vault_name: {vault}
+        vault_resource_group: {vrg}
+        vm_name: {vm}
+        vm_resource_group: benchRG
+        policy: {policy}
+{extra}""".format(vm=vm, i=i, vault=VAULT, vrg=VAULT_RG, policy=POLICY, extra=extra) for i in range(count))
+    return ws.write(name, PLAY_HEAD + tasks)
+
+
+def section_calls(ws, results):
+    log("section 2: calls per VM")
+    emu = start_emulator(ws, "calls", lro_seconds=LRO_SECONDS, retry_after=CALLS_RETRY_AFTER, refresh_seconds=3)
+    try:
+        vms = [{"name": name, "resource_group": "benchRG", "location": "westus"} for name in ("benchNoop", "benchNew", "benchUnknown")]
+        emu.seed(dict(vault_scenario(vms, ["benchRG/benchNoop", "benchRG/benchNew"]),
+                      protected_items=[{"vault": VAULT, "vault_resource_group": VAULT_RG, "vm": "benchRG/benchNoop", "policy": POLICY,
+                                        "state": "Protected"}]))
+        runtime = ws.new_runtime_dir()   # empty token cache
+        env = ws.env(emu, runtime)
+        out = {}
+
+        def measure(label, book):
+            seq = lib.last_seq(emu)
+            wall, _cpu, code, output = lib.run_playbook(env, book)
+            entries = emu.journal(seq)
+            out[label] = {"wall": wall, "ok": code == 0, "counts": lib.counts(entries), "entries": entries,
+                          "recap": lib.recap(output)}
+            if code != 0:
+                log("  %s failed:\n%s" % (label, output[-2000:]))
+
+        noop1 = protection_book(ws, "calls-noop1.yml", "benchNoop")
+        measure("noop_cold", noop1)           # first task of a run: empty token cache
+        measure("noop_warm", noop1)           # a later task (another process): cached token
+        measure("noop_x5", protection_book(ws, "calls-noop5.yml", "benchNoop", count=5))
+        measure("new_vm", protection_book(ws, "calls-new.yml", "benchNew"))
+        measure("undiscovered_vm", protection_book(ws, "calls-undiscovered.yml", "benchUnknown"))
+        results["calls"] = out
+    finally:
+        emu.stop()
+
+
+# ---------------------------------------------------------------------------------------
+# 3. and 4. fleets
+# ---------------------------------------------------------------------------------------
+
+ROLE_BOOK = """\
+- name: Onboard a fleet through the role
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: azure_recovery.backup.vm_onboarding
+"""
+
+LOOP_BOOK = """\
+- name: Onboard a fleet with a plain loop (one task per VM, one after another)
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Protect each VM
+      azure_recovery.backup.azure_vm_protection:
+        vault_name: "{{ fleet_vault }}"
+        vault_resource_group: "{{ fleet_vault_rg }}"
+        vm_name: "{{ item.name }}"
+        vm_resource_group: "{{ item.resource_group }}"
+        policy: "{{ fleet_policy }}"
+      loop: "{{ fleet_vms }}"
+"""
+
+
+def fleet_vms(count):
+    groups = max(1, min(10, count // 10))
+    vms = [{"name": "fleet%04d" % i, "resource_group": "fleetRG%02d" % (i % groups), "location": "westus"} for i in range(count)]
+    known = int(round(count * DISCOVERED_SHARE))
+    discovered = ["%s/%s" % (vm["resource_group"], vm["name"]) for vm in vms[:known]]
+    return vms, discovered
+
+
+def role_vars(vms):
+    """The role's variables for localhost list mode (names from roles/vm_onboarding)."""
+    return {
+        "vm_onboarding_vault_name": VAULT,
+        "vm_onboarding_vault_resource_group": VAULT_RG,
+        "vm_onboarding_policy": POLICY,
+        "vm_onboarding_vms": [{"name": vm["name"], "resource_group": vm["resource_group"]} for vm in vms],
+    }
+
+
+def run_fleet(ws, label, count, design="role", write_budget=WRITE_BUDGET, write_window=WRITE_WINDOW,
+              lro=LRO_SECONDS, retry_after=FLEET_RETRY_AFTER):
+    log("  fleet %s: N=%d design=%s budget=%d/%gs L=%gs Retry-After=%ds" % (label, count, design, write_budget, write_window, lro, retry_after))
+    emu = start_emulator(ws, "fleet-%s-%d" % (label, count), lro_seconds=lro, retry_after=retry_after, refresh_seconds=3,
+                         write_budget=write_budget, write_window_seconds=write_window)
+    try:
+        vms, discovered = fleet_vms(count)
+        emu.seed(vault_scenario(vms, discovered))
+        runtime = ws.new_runtime_dir()
+        timer = os.path.join(ws.root, "timer-fleet-%s-%d.json" % (label, count))
+        env = ws.env(emu, runtime, timer_file=timer)
+        if design == "role":
+            book = ws.write("fleet-role.yml", ROLE_BOOK)
+            extra_vars = role_vars(vms)
+        else:
+            book = ws.write("fleet-loop.yml", LOOP_BOOK)
+            extra_vars = {"fleet_vault": VAULT, "fleet_vault_rg": VAULT_RG, "fleet_policy": POLICY, "fleet_vms": vms}
+        vars_file = os.path.join(ws.root, "fleet-vars-%s-%d.json" % (label, count))
+        with open(vars_file, "w", encoding="utf-8") as handle:
+            json.dump(extra_vars, handle)
+        seq = lib.last_seq(emu)
+        started = time.time()
+        machine_before, emulator_before = lib.machine_cpu(), lib.process_cpu(emu.proc.pid)
+        wall, cpu, code, output = lib.run_playbook(env, book, args=["-e", "@" + vars_file], timeout=FLEET_TIMEOUT)
+        machine = lib.machine_cpu() - machine_before
+        emulator_cpu = (lib.process_cpu(emu.proc.pid) or 0) - (emulator_before or 0)
+        entries = emu.journal(seq)
+        if code == -9:
+            log("  stopped after %d s; killed %d leftover job process(es)" % (FLEET_TIMEOUT, lib.kill_strays(ws.root, spare=[emu.proc.pid])))
+        with open(os.path.join(ws.root, "fleet-%s-%d.log" % (label, count)), "w", encoding="utf-8") as handle:
+            handle.write(output)
+    finally:
+        emu.stop()
+    result = analyse_fleet(label, count, design, wall, cpu, code, output, entries, started, timer,
+                           write_budget, write_window, lro, retry_after)
+    result.update(machine_cpu=machine, emulator_cpu=emulator_cpu)
+    log("  -> wall %.1f s, rc %d, %d VMs accepted, %d refreshes, %d 429s" % (
+        wall, code, result["vms_accepted"], result["refreshes"], result["throttled"]))
+    return result
+
+
+def analyse_fleet(label, count, design, wall, cpu, code, output, entries, started, timer,
+                  write_budget, write_window, lro, retry_after):
+    item_puts = [e for e in entries if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]
+    accepted = [e for e in item_puts if e.get("status") in (200, 201, 202)]
+    refreshes = [e for e in entries if e["method"] == "POST" and e["path"].lower().endswith("/refreshcontainers")]
+    writes = [e for e in entries if lib.classify(e) == "arm-write"]
+    throttled = [e for e in entries if e.get("status") == 429]
+    write_times = sorted(lib.parse_time(e["time"]) for e in writes if e.get("status") in (200, 201, 202, 204))
+    rate = None
+    if len(write_times) > 1 and write_times[-1] > write_times[0]:
+        rate = (len(write_times) - 1) / (write_times[-1] - write_times[0])
+    recap = lib.recap(output)
+    protected = sorted(set(e["path"].lower() for e in accepted))
+    timer_data = None
+    if os.path.exists(timer):
+        with open(timer, encoding="utf-8") as handle:
+            timer_data = json.load(handle)
+    phases = []
+    if timer_data:
+        by_task = {}
+        for record in timer_data["records"]:
+            task = by_task.setdefault(record["task"], {"start": record["start"], "end": record["end"], "results": 0})
+            task["start"] = min(task["start"], record["start"])
+            task["end"] = max(task["end"], record["end"])
+            task["results"] += 1
+        phases = sorted(({"task": name, "seconds": t["end"] - t["start"], "results": t["results"]} for name, t in by_task.items()),
+                        key=lambda p: -p["seconds"])[:6]
+    bound_issue = max(lro, count / (write_budget / write_window))
+    bound_bucket = lro + max(0.0, (count - write_budget) / (write_budget / write_window))
+    return {
+        "label": label, "n": count, "design": design, "wall": wall, "cpu": cpu, "rc": code, "recap": recap,
+        "item_puts": len(item_puts), "vms_accepted": len(protected), "refreshes": len(refreshes), "writes": len(writes),
+        "throttled": len(throttled), "write_rate": rate,
+        "first_write": (write_times[0] - started) if write_times else None,
+        "last_write": (write_times[-1] - started) if write_times else None,
+        "requests": len(entries), "counts": lib.counts(entries),
+        "bound_issue": bound_issue, "bound_bucket": bound_bucket, "serial": count * lro,
+        "budget": "%d writes, refilled %.3g/s" % (write_budget, write_budget / write_window),
+        "lro": lro, "retry_after": retry_after, "phases": phases,
+        "tail": output[-1500:] if code != 0 else "",
+    }
+
+
+def role_available():
+    return os.path.isdir(os.path.join(lib.ROOT, "roles", "vm_onboarding", "tasks"))
+
+
+def section_fleet(ws, results):
+    log("section 3: fleets N=%s" % FLEET_SIZES)
+    fleet = []
+    if not role_available():
+        log("  the role roles/vm_onboarding is not there yet: only the plain loop baseline runs")
+    for count in FLEET_SIZES:
+        if role_available():
+            fleet.append(run_fleet(ws, "role", count, design="role"))
+    # The baseline the issue names: a plain loop waits out each operation in turn (N x L); small N only.
+    fleet.append(run_fleet(ws, "loop", LOOP_N, design="loop"))
+    results["fleet"] = fleet
+
+
+def section_throttle(ws, results):
+    count = THROTTLE_N
+    budget, window = 4, 10.0     # a bucket of 4 writes refilled at 0.4 writes/s: far below N and below the role's own pace
+    log("section 4: throttling N=%d, bucket %d refilled %.3g/s" % (count, budget, budget / window))
+    if not role_available():
+        results["throttle"] = [run_fleet(ws, "throttle-loop", count, design="loop", write_budget=budget, write_window=window, lro=2.0,
+                                         retry_after=1)]
+        return
+    results["throttle"] = [run_fleet(ws, "throttle", count, design="role", write_budget=budget, write_window=window)]
+
+
+# ---------------------------------------------------------------------------------------
+# 5. footprint
+# ---------------------------------------------------------------------------------------
+
+def section_footprint(ws, results):
+    log("section 5: install footprint of requirements.txt in a fresh venv")
+    venv = os.path.join(ws.root, "footprint-venv")
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    python = os.path.join(venv, "bin", "python")
+    started = time.monotonic()
+    proc = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
+                           os.path.join(lib.ROOT, "requirements.txt")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        results["footprint"] = {"error": proc.stdout[-2000:]}
+        return
+    listing = json.loads(subprocess.run([python, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+                                        stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout)
+    packages = sorted(p["name"] for p in listing if p["name"].lower() not in ("pip", "setuptools", "wheel"))
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], stdout=subprocess.PIPE,
+                          check=True, universal_newlines=True).stdout.strip()
+    du_site = int(subprocess.run(["du", "-sm", site], stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout.split()[0])
+    base = subprocess.run([sys.executable, "-m", "venv", os.path.join(ws.root, "empty-venv")], check=True)
+    del base
+    empty_site = subprocess.run([os.path.join(ws.root, "empty-venv", "bin", "python"), "-c",
+                                 "import sysconfig; print(sysconfig.get_paths()['purelib'])"], stdout=subprocess.PIPE, check=True,
+                                universal_newlines=True).stdout.strip()
+    du_empty = int(subprocess.run(["du", "-sm", empty_site], stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout.split()[0])
+    with open(os.path.join(lib.ROOT, "requirements.txt"), encoding="utf-8") as handle:
+        requirements = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+    results["footprint"] = {"packages": packages, "count": len(packages), "site_mb": du_site, "empty_site_mb": du_empty,
+                            "install_seconds": seconds, "requirements": requirements}
+
+
+# ---------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------
+
+def render(results):
+    info = results["machine"]
+    out = ["# azure_recovery.backup benchmark results", "",
+           "Written by `make bench` (`tests/benchmarks/run_bench.py`); %s. Measurements, not assertions: absolute times drift"
+           " on shared machines, so compare the ratios, which are measured side by side in the same run." % (
+               "**quick pass** (`BENCH_QUICK=1`: N = 10, 50 and 3 runs)" if QUICK else "full pass (N = 10, 100, 500; medians of %d runs)" % RUNS),
+           "",
+           "| | |", "|---|---|",
+           "| date | %s |" % info["date"],
+           "| machine | %s CPUs (`nproc`), %s; load before the run %s |" % (info["nproc"], info["cpu"], info["load"]),
+           "| platform | %s |" % info["platform"],
+           "| Python | %s |" % info["python"],
+           "| Ansible | %s |" % info["ansible"],
+           "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`emulator_harness.Emulator`) |",
+           "| wall time of the whole benchmark | %s (per section: %s) |" % (
+               fmt(results.get("elapsed"), 0, " s"),
+               ", ".join("%s: %.0f s, run %s" % (k, v, (results.get("section_dates") or {}).get(k, "?"))
+                         for k, v in sorted((results.get("section_seconds") or {}).items()))),
+           ""]
+    goals = []
+    body = render_per_task(results, goals)
+    body += render_calls(results, goals)
+    body += render_fleet(results, goals)
+    body += render_throttle(results, goals)
+    body += render_footprint(results)
+    out += ["## Goals", "", markdown_table(["goal", "figure", "result"], goals), ""]
+    out += results.get("notes") or []
+    return "\n".join(out + body) + "\n"
+
+
+def render_per_task(results, goals):
+    out = []
+    per = results.get("per_task")
+    if per:
+        proc = per["process"]
+        out += ["## 1. Per-task cost", "",
+                "A no-op `azure_vm_protection` task (the VM is already protected with that policy) against `ansible.builtin.ping`, "
+                "both on localhost (`-c local`, `gather_facts: false`), against the emulator. The token cache is warm "
+                "(a warm-up run precedes the measured runs).", "",
+                "**Interleaved tasks.** One playbook alternating ping and the no-op, 5 pairs, run %d times; the wall time of each task "
+                "from its start to its result (callback `tests/benchmarks/callback_plugins/bench_timer.py`), %d samples each." % (RUNS, per["samples"]), "",
+                markdown_table(["task", "median per task", "ratio to ping"], [
+                    ["`ansible.builtin.ping`", fmt(per["ping_task"], 3, " s"), "1.00"],
+                    ["`azure_vm_protection` (no-op)", fmt(per["noop_task"], 3, " s"), fmt(per["task_ratio"], 2, "x")]]),
+                "",
+                "**Whole ansible-playbook processes** (interleaved, medians of %d runs each): playbooks with 1 task and with 10 identical "
+                "tasks; the per-task delta is (10 tasks - 1 task) / 9." % RUNS, "",
+                markdown_table(["playbook", "1 task", "10 tasks", "per-task delta"], [
+                    ["ping", fmt(proc["ping1"], 2, " s"), fmt(proc["ping10"], 2, " s"), fmt(per["ping_delta"], 3, " s")],
+                    ["no-op protection", fmt(proc["noop1"], 2, " s"), fmt(proc["noop10"], 2, " s"), fmt(per["noop_delta"], 3, " s")],
+                    ["ratio", fmt(per["process_ratio"], 2, "x"), fmt(ratio(proc["noop10"], proc["ping10"]), 2, "x"), fmt(per["delta_ratio"], 2, "x")]]),
+                "",
+                "CPU per task (the same delta, CPU seconds of ansible-playbook and its processes): ping %s, no-op protection %s." % (
+                    fmt(per["ping_cpu_delta"], 3, " s"), fmt(per["noop_cpu_delta"], 3, " s")),
+                ""]
+        abz = per.get("ansiballz") or {}
+        if abz.get("noop") and abz.get("ping"):
+            noop, ping = abz["noop"], abz["ping"]
+            out += ["**Inside the module process.** The AnsiballZ payload of each task, kept (`ANSIBLE_KEEP_REMOTE_FILES`) and run again "
+                    "directly, as the task runs it: module_utils come from the zip, so Python compiles them on every run "
+                    "(no `.pyc`). `-X importtime` cumulative µs, medians of %d runs." % RUNS, "",
+                    markdown_table(["", "ping", "no-op protection"], [
+                        ["process wall time", fmt(ping["wall"], 3, " s"), fmt(noop["wall"], 3, " s")],
+                        ["all imports", "%d µs" % ping["imports_total_us"], "%d µs" % noop["imports_total_us"]],
+                        ["`ansible.module_utils.basic`", "%d µs" % ping["basic_us"], "%d µs" % noop["basic_us"]],
+                        ["`requests`", "-", "%d µs" % noop["requests_us"]],
+                        ["the collection's own modules (self time)", "-", "%d µs" % noop["own_us"]],
+                        ["`azure.identity`", "-", ("%d µs" % noop["azure_identity_us"]) if noop["azure_identity_us"] else "not imported"]]),
+                    "",
+                    "The emulator's own latency per Resource Manager request on a kept-alive connection: %s ms (median of 7). "
+                    "A no-op task with the token cache warm makes one request, the item GET (section 2)." % fmt(per.get("emulator_latency_ms"), 1),
+                    ""]
+        goals.append(["no-op task within 1.5x of a `ping` task",
+                      "%s (interleaved tasks); per-task delta %s; whole 1-task playbook %s" % (
+                          fmt(per["task_ratio"], 2, "x"),
+                          fmt(per["delta_ratio"], 2, "x"), fmt(per["process_ratio"], 2, "x")),
+                      lib.goal_mark(per["task_ratio"] is not None and per["task_ratio"] <= 1.5)])
+    imp = results.get("imports")
+    if imp:
+        rows = []
+        for row in imp["modules"]:
+            rows.append(["`%s`" % row["module"], "%.1f" % (row["total_us"] / 1000.0), "%.1f" % (row["own_us"] / 1000.0),
+                         "%.1f" % (row["basic_us"] / 1000.0), "%.1f" % (row["requests_us"] / 1000.0),
+                         "yes" if row["identity_loaded"] else "no", "%.1f" % (row["with_identity_us"] / 1000.0)])
+        out += ["**Module imports** (`python -X importtime -c \"import %s.plugins.modules.<name>\"`, a fresh interpreter each time, "
+                "the collections path on `sys.path`, `.pyc` files present; medians of %d runs; ms, cumulative unless noted)." % (lib.FQCN, RUNS), "",
+                markdown_table(["module", "module import total", "collection's own (self)", "`ansible.module_utils.basic`", "`requests`",
+                                "imports azure.identity?", "total + `import azure.identity`"], rows),
+                "",
+                "`import azure.identity` alone: %.1f ms (%d modules). `import ansible.module_utils.basic` alone: %.1f ms. "
+                "Laziness saves the azure.identity figure on every task whose token comes from the cache; only a task that has to "
+                "ask AAD for a token imports it." % (imp["azure_identity_us"] / 1000.0, imp["azure_identity_modules"], imp["basic_alone_us"] / 1000.0),
+                ""]
+        worst = max(imp["modules"], key=lambda row: row["total_us"])
+        goals.append(["module imports without azure-identity under 100 ms",
+                      "slowest, `%s`: %.1f ms in all = %.1f ms the collection's own code (self) + %.1f ms `requests` + %.1f ms "
+                      "`ansible.module_utils.basic` + %.1f ms other (standard library modules the collection's code imports itself, "
+                      "e.g. `email.utils`, `json`, `uuid`, `traceback`, with what they pull in: `-X importtime` charges a module to "
+                      "whichever import loads it first); `import ansible.module_utils.basic` alone takes %.1f ms" % (
+                          worst["module"], worst["total_us"] / 1000.0, worst["own_us"] / 1000.0, worst["requests_us"] / 1000.0,
+                          worst["basic_us"] / 1000.0, (worst["total_us"] - worst["own_us"] - worst["requests_us"] - worst["basic_us"]) / 1000.0,
+                          imp["basic_alone_us"] / 1000.0),
+                      lib.goal_mark(worst["total_us"] < 100000)])
+    return out
+
+
+def render_calls(results, goals):
+    calls = results.get("calls")
+    if not calls:
+        return []
+    out = ["## 2. Calls per VM (emulator journal)", "",
+           "Counted from the emulator's request journal per ansible-playbook run, all runs sharing one token cache "
+           "(`XDG_RUNTIME_DIR`), empty before the first. `metadata` is `GET /metadata/endpoints`, counted apart from the ARM "
+           "calls: the emulator is reached as a URL cloud, like Azure Stack Hub (public clouds never ask for it); the metadata "
+           "document is cached next to the token, so only a task that finds the cache empty reads it, and later tasks make 0 "
+           "metadata requests. `openid`/`token` are the AAD endpoints, ARM reads include status polls. LRO latency %g s, "
+           "Retry-After %d s." % (LRO_SECONDS, CALLS_RETRY_AFTER), ""]
+    rows = []
+    labels = [("noop_cold", "no-op, first task (empty token cache)", 1), ("noop_warm", "no-op, a later run (cached token)", 1),
+              ("noop_x5", "no-op x5 tasks in one playbook, per task", 5), ("new_vm", "new VM (already discovered), wait", 1),
+              ("undiscovered_vm", "new VM the vault has not discovered yet", 1)]
+    for key, label, per in labels:
+        data = calls.get(key)
+        if not data:
+            continue
+        c = data["counts"]
+        rows.append([label, "yes" if data["ok"] else "**no**", fmt(c["arm-read"] / per, 1), fmt(c["arm-write"] / per, 1),
+                     fmt(c["token"] / per, 1), fmt(c["openid"] / per, 1), fmt(c["metadata"] / per, 1), fmt(data["wall"], 2, " s")])
+    out += [markdown_table(["case", "ok", "ARM reads", "ARM writes", "token requests", "openid config", "metadata (not ARM)", "playbook wall"], rows), ""]
+    for key in ("new_vm", "undiscovered_vm"):
+        data = calls.get(key)
+        if not data or not data["entries"]:
+            continue
+        t0 = lib.parse_time(data["entries"][0]["time"])
+        lines = []
+        for entry in data["entries"]:
+            lines.append(["%.2f" % (lib.parse_time(entry["time"]) - t0), entry["method"], "`%s`" % lib.short_path(entry), entry.get("status"),
+                          lib.describe(entry)])
+        out += ["Every call of the %s case (t = seconds from its first request):" % ("new VM" if key == "new_vm" else "undiscovered VM"), "",
+                markdown_table(["t", "method", "path", "status", "kind"], lines), ""]
+    warm = calls.get("noop_warm", {}).get("counts", {})
+    cold = calls.get("noop_cold", {}).get("counts", {})
+    x5 = calls.get("noop_x5", {}).get("counts", {})
+    if warm:
+        goals.append(["no-op: one ARM GET, at most one token request per task, 0 with the token cache",
+                      "%d ARM request(s) per no-op task; token requests: %d on the first task, %d on a later run, %d for 5 more tasks; "
+                      "metadata requests (URL cloud only): %d on the first task, %d on a later run, %d for 5 more tasks" % (
+                          warm.get("arm-read", 0) + warm.get("arm-write", 0), cold.get("token", 0), warm.get("token", 0), x5.get("token", 0),
+                          cold.get("metadata", 0), warm.get("metadata", 0), x5.get("metadata", 0)),
+                      lib.goal_mark(warm.get("arm-read") == 1 and warm.get("arm-write") == 0 and cold.get("token", 0) <= 1
+                                    and warm.get("token") == 0 and x5.get("token") == 0)])
+    return out
+
+
+def render_fleet(results, goals):
+    fleet = results.get("fleet")
+    if not fleet:
+        return []
+    out = ["## 3. Fleets", "",
+           "Onboarding N VMs in one vault (%d%% already discovered, the rest new to the vault, so one refresh is needed) with the "
+           "emulator's LRO latency L = %g s, Retry-After %d s (the emulator answers one fixed value; %d is the middle of 1-5 s) and "
+           "ARM's write limit: a token bucket of %d writes refilled at %.3g writes/s per subscription (emulator `write_budget` = %d, "
+           "`write_window_seconds` = %g: the emulator models a token bucket, not a fixed window, so this is ARM's limit exactly). "
+           "Lower bound as the issue states it: max(L, N / rate); with the bucket's initial burst the service could go as fast as "
+           "L + max(0, (N - %d) / rate)." % (
+               DISCOVERED_SHARE * 100, LRO_SECONDS, FLEET_RETRY_AFTER, FLEET_RETRY_AFTER, WRITE_BUDGET, WRITE_RATE, WRITE_BUDGET,
+               WRITE_WINDOW, WRITE_BUDGET), ""]
+    rows = []
+    cores = os.cpu_count() or 1
+    for run in fleet:
+        rows.append([run["design"], run["n"], "ok" if run["rc"] == 0 else ("stopped at %d s" % FLEET_TIMEOUT if run["rc"] == -9 else "rc=%d" % run["rc"]),
+                     fmt(run["wall"], 1, " s"),
+                     fmt(run["bound_issue"], 0, " s"), fmt(ratio(run["wall"], run["bound_issue"]), 2, "x"),
+                     fmt(run["bound_bucket"], 0, " s"), fmt(run["serial"], 0, " s"), fmt(ratio(run["wall"], run["serial"]), 2, "x"),
+                     fmt(run["machine_cpu"], 0, " s"), fmt(run["emulator_cpu"], 0, " s"),
+                     fmt((run["machine_cpu"] - run["emulator_cpu"]) / run["n"], 2, " s"),
+                     fmt(100.0 * run["machine_cpu"] / (cores * run["wall"]), 0, "%"),
+                     run["vms_accepted"], run["refreshes"], run["throttled"], run["recap"].get("failed", "?"), fmt(run["write_rate"], 1, "/s")])
+    out += [markdown_table(["design", "N", "rc", "wall", "bound max(L, N/rate)", "wall / bound", "burst-aware bound", "N x L",
+                            "wall / (N x L)", "machine CPU", "of which emulator", "other CPU per VM", "CPU busy",
+                            "VMs protected (PUT accepted)", "refreshes", "429s", "failed (recap)", "write rate"], rows), "",
+            "machine CPU = busy CPU seconds of the whole machine during the run (`/proc/stat`; the benchmark's processes, async jobs "
+            "that detach from ansible-playbook, the emulator, and anything else running); CPU busy = machine CPU / (%d cores x wall): "
+            "near 100%% the run is bound by CPU, not by the service." % cores, ""]
+    per = results.get("per_task")
+    if per and per.get("ping_cpu_delta"):
+        biggest = max(FLEET_SIZES)
+        out += ["Process floor: one `ansible.builtin.ping` task costs %s CPU here and a no-op `azure_vm_protection` task %s (section 1). "
+                "One module process per VM therefore needs at least %d x %s / %d cores = %.0f s of CPU time for N = %d even if each VM "
+                "cost only a ping, against a service bound of %.0f s." % (
+                    fmt(per["ping_cpu_delta"], 2, " s"), fmt(per["noop_cpu_delta"], 2, " s"), biggest, fmt(per["ping_cpu_delta"], 2, " s"),
+                    cores, biggest * per["ping_cpu_delta"] / cores, biggest, max(LRO_SECONDS, biggest / WRITE_RATE)), ""]
+    role_runs = [run for run in fleet if run["design"] == "role"]
+    if len(role_runs) > 1:
+        a, b = role_runs[0], role_runs[-1]
+        out += ["Growth: from N = %d to N = %d (x%.0f VMs) the wall time grew x%.1f; per VM %.2f s -> %.2f s." % (
+            a["n"], b["n"], b["n"] / a["n"], b["wall"] / a["wall"], a["wall"] / a["n"], b["wall"] / b["n"]), ""]
+    for run in fleet:
+        if run["phases"]:
+            out += ["Slowest tasks of %s N = %d (wall from the task's start to its last result): %s." % (
+                run["design"], run["n"], "; ".join("%s %.1f s (%d results)" % (p["task"], p["seconds"], p["results"]) for p in run["phases"]))]
+        if run["tail"]:
+            out += ["", "Output tail of the failed %s N = %d run:" % (run["design"], run["n"]), "", "```", run["tail"], "```"]
+    out.append("")
+    refreshes = [run["refreshes"] for run in fleet if run["design"] == "role"]
+    if refreshes:
+        goals.append(["refreshes per vault per run: at most one", ", ".join(str(r) for r in refreshes), lib.goal_mark(max(refreshes) <= 1)])
+    big = [run for run in role_runs if run["n"] == max(FLEET_SIZES)]
+    if big:
+        run = big[0]
+        goals.append(["%d VMs at L = %g s within 2x of the lower bound" % (run["n"], LRO_SECONDS),
+                      "%.1f s against %.0f s: %.2fx (%s; machine CPU %.0f s on %s cores, %.0f%% busy)" % (
+                          run["wall"], run["bound_issue"], run["wall"] / run["bound_issue"],
+                          "finished" if run["rc"] == 0 else ("stopped at %d s" % FLEET_TIMEOUT if run["rc"] == -9 else "rc %d" % run["rc"]),
+                          run["machine_cpu"], cores, 100.0 * run["machine_cpu"] / (cores * run["wall"])),
+                      lib.goal_mark(run["rc"] == 0 and run["wall"] <= 2 * run["bound_issue"])])
+    else:
+        goals.append(["%d VMs at L = %g s within 2x of the lower bound" % (max(FLEET_SIZES), LRO_SECONDS), "the role was not there to measure",
+                      lib.goal_mark(None)])
+    return out
+
+
+def render_throttle(results, goals):
+    runs = results.get("throttle")
+    if not runs:
+        return []
+    out = ["## 4. Throttling", ""]
+    rows = []
+    for run in runs:
+        rows.append([run["design"], run["n"], run["budget"], "ok" if run["rc"] == 0 else "rc=%d" % run["rc"], fmt(run["wall"], 1, " s"),
+                     run["writes"], run["throttled"], run["recap"].get("failed", "?"), run["vms_accepted"], fmt(run["write_rate"], 2, "/s")])
+    out += ["A write budget far below N. Each module process reads `x-ms-ratelimit-remaining-subscription-writes` to slow down "
+            "before the bucket is empty, and waits out a 429 as `Retry-After` says, up to `max_retries` (8) times per request. `429s` counts every throttled answer, reads included.", "",
+            markdown_table(["design", "N", "write budget", "rc", "wall", "writes", "429s", "failed (recap)", "VMs protected",
+                            "write rate (first to last accepted write)"], rows), ""]
+    for run in runs:
+        if run["tail"]:
+            out += ["Output tail:", "", "```", run["tail"], "```", ""]
+    run = runs[0]
+    goals.append(["zero unhandled 429", "%d 429 answers, %s failed VMs, write rate %s against a refill of %s" % (
+        run["throttled"], run["recap"].get("failed", "?"), fmt(run["write_rate"], 2, "/s"), run["budget"]),
+        lib.goal_mark(run["rc"] == 0 and run["recap"].get("failed", 1) == 0)])
+    return out
+
+
+def render_footprint(results):
+    fp = results.get("footprint")
+    if not fp:
+        return []
+    if "error" in fp:
+        return ["## 5. Install footprint", "", "pip install failed:", "", "```", fp["error"], "```", ""]
+    return ["## 5. Install footprint", "",
+            "`requirements.txt` (%s) installed into a fresh `python -m venv` with pip from PyPI: **%d packages** (`pip list` minus "
+            "pip/setuptools), **%d MB** in site-packages beyond an empty venv's (%d MB in all, of which %d MB pip and setuptools of the empty venv), "
+            "installed in %.0f s." % (
+                ", ".join("`%s`" % r for r in fp["requirements"]), fp["count"], fp["site_mb"] - fp["empty_site_mb"], fp["site_mb"],
+                fp["empty_site_mb"], fp["install_seconds"]),
+            "",
+            "Packages: %s." % ", ".join(fp["packages"]), "",
+            "For comparison, azure.azcollection: 141 packages, about 1.5 GB, as quoted in issue 7 (not installed here).", ""]
+
+
+def run_section(name, function, *args):
+    started = time.monotonic()
+    try:
+        function(*args)
+    finally:
+        args[-1].setdefault("section_seconds", {})[name] = time.monotonic() - started
+        args[-1].setdefault("section_dates", {})[name] = args[-1]["machine"]["date"]
+
+
+def main():
+    started = time.monotonic()
+    root = tempfile.mkdtemp(prefix="azure-recovery-bench-")
+    log("work directory %s" % root)
+    ws = lib.Workspace(root)
+    results = {}
+    json_path = os.path.splitext(RESULTS)[0] + ".json"
+    if os.environ.get("BENCH_SECTIONS") and os.path.exists(json_path):
+        # A partial run (BENCH_SECTIONS) updates the sections it ran and keeps the others.
+        with open(json_path, encoding="utf-8") as handle:
+            results = json.load(handle)
+    results.update({"machine": lib.machine_info(), "_collections": ws.collections})
+    try:
+        if "1" in SECTIONS:
+            run_section("1", lambda res: (section_per_task(ws, res), section_imports(res)), results)
+        if "2" in SECTIONS:
+            run_section("2", section_calls, ws, results)
+        if "5" in SECTIONS:
+            run_section("5", section_footprint, ws, results)
+        if "4" in SECTIONS:
+            run_section("4", section_throttle, ws, results)
+        if "3" in SECTIONS:   # last: the biggest, and a run stopped at its time limit leaves nothing behind for later sections
+            run_section("3", section_fleet, ws, results)
+    finally:
+        results["elapsed"] = sum((results.get("section_seconds") or {}).values()) or (time.monotonic() - started)
+        with open(json_path, "w", encoding="utf-8") as handle:
+            json.dump(dict((k, v) for k, v in results.items() if not k.startswith("_")), handle, indent=1, default=str)
+        text = render(results)
+        with open(RESULTS, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(text)
+        log("results written to %s" % RESULTS)
+        if os.environ.get("BENCH_KEEP") == "1":
+            log("kept %s" % root)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
