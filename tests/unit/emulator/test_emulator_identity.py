@@ -60,7 +60,7 @@ def test_token_shape(emu):
 
 
 def test_azure_identity_client_secret_credential(emu):
-    identity = pytest.importorskip("azure.identity")
+    from azure import identity  # a runtime requirement: its absence is a failure, not a skip
     cred = identity.ClientSecretCredential(emu.info["tenant_id"], emu.info["client_id"], emu.info["client_secret"],
                                            authority=emu.endpoint, disable_instance_discovery=True,
                                            connection_verify=emu.ca_file)

@@ -18,7 +18,9 @@ import pytest
 from bms_schema import BmsSchema
 from conftest import API_DIR
 
-pytestmark = pytest.mark.skipif(not os.path.isdir(API_DIR), reason="shared azure-backup-api material not found at %s" % API_DIR)
+# The contract material lies beside the checkout (../shared, as in CI) or at AZURE_BACKUP_API_DIR.
+# Without it nothing would be replayed, so that is a failure, not a skip.
+assert os.path.isdir(API_DIR), "shared azure-backup-api material not found at %s (set AZURE_BACKUP_API_DIR)" % API_DIR
 
 BROKEN_EXAMPLE = os.path.join("2016-12-01", "AzureIaasVm", "BackupProtectableItems_List.json")
 LITERAL_SEGMENTS = {"Subscriptions", "subscriptions", "resourceGroups", "providers", "Microsoft.RecoveryServices", "vaults",
