@@ -640,7 +640,6 @@ class TokenProvider:
             self.cache.store(key, self._token, self._expires_on)
         return self._token
 
-
     def _discover(self):
         """Login endpoint and audience of a URL cloud: from the file cache, else from its metadata."""
         document = self.cache.load_cloud(self.cloud.endpoint) if self.cache is not None else None

@@ -724,16 +724,18 @@ def render_throttle(results, goals):
         rows.append([run["design"], run["n"], run["budget"], "ok" if run["rc"] == 0 else "rc=%d" % run["rc"], fmt(run["wall"], 1, " s"),
                      run["writes"], run["throttled"], run["recap"].get("failed", "?"), run["vms_accepted"], fmt(run["write_rate"], 2, "/s")])
     out += ["A write budget far below N. Each module process reads `x-ms-ratelimit-remaining-subscription-writes` to slow down "
-            "before the bucket is empty, and waits out a 429 as `Retry-After` says, up to `max_retries` (8) times per request. `429s` counts every throttled answer, reads included.", "",
+            "before the bucket is empty, and waits out a 429 as `Retry-After` says, up to `max_retries` times per request "
+            "(the role passes `vm_onboarding_max_retries`, 30). `429s` counts every throttled answer, reads included.", "",
             markdown_table(["design", "N", "write budget", "rc", "wall", "writes", "429s", "failed (recap)", "VMs protected",
                             "write rate (first to last accepted write)"], rows), ""]
     for run in runs:
         if run["tail"]:
             out += ["Output tail:", "", "```", run["tail"], "```", ""]
     run = runs[0]
-    goals.append(["zero unhandled 429", "%d 429 answers, %s failed VMs, write rate %s against a refill of %s" % (
-        run["throttled"], run["recap"].get("failed", "?"), fmt(run["write_rate"], 2, "/s"), run["budget"]),
-        lib.goal_mark(run["rc"] == 0 and run["recap"].get("failed", 1) == 0)])
+    unprotected = run["n"] - run["vms_accepted"]
+    goals.append(["zero unhandled 429", "%d 429 answers; %d of %d VMs not protected; write rate %s against a refill of %s" % (
+        run["throttled"], unprotected, run["n"], fmt(run["write_rate"], 2, "/s"), run["budget"]),
+        lib.goal_mark(run["rc"] == 0 and unprotected == 0)])
     return out
 
 
