@@ -139,6 +139,18 @@ class AzureBackupModule:
         result.setdefault("changed", False)
         self.module.exit_json(**self._add_retries(result))
 
+    def run(self, work):
+        """Exit with what ``work()`` returns; an ArmError, or a ValueError for bad input found
+        while working, fails the task with one line."""
+        try:
+            result = work()
+        except ArmError as exc:
+            self.fail(exc)
+        except ValueError as exc:
+            self.fail(str(exc))
+        else:
+            self.exit(**result)
+
     def fail(self, exc_or_msg, **result):
         """ArmError -> its one line + ``error: {code, status, request_id}``; any other
         exception -> one line + ``exception`` (the traceback, never in ``msg``)."""

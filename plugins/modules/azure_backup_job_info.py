@@ -125,7 +125,6 @@ jobs:
 import datetime
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -186,14 +185,7 @@ def main():
         supports_check_mode=True,
         mutually_exclusive=[("job_id", name) for name in ("status", "operation", "vm_name", "start_time", "end_time")],
     )
-    try:
-        result = run(glue)
-    except ArmError as exc:
-        glue.fail(exc)
-    except ValueError as exc:
-        glue.fail(str(exc))
-    else:
-        glue.exit(**result)
+    glue.run(lambda: run(glue))
 
 
 if __name__ == "__main__":

@@ -136,7 +136,6 @@ msg:
 """
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -248,14 +247,7 @@ def main():
         **wait_argument_spec()
     )
     glue = AzureBackupModule(argument_spec, supports_check_mode=True)
-    try:
-        result = run(glue)
-    except ArmError as exc:
-        glue.fail(exc)
-    except ValueError as exc:
-        glue.fail(str(exc))
-    else:
-        glue.exit(**result)
+    glue.run(lambda: run(glue))
 
 
 if __name__ == "__main__":

@@ -179,7 +179,6 @@ msg:
 import datetime
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -297,6 +296,16 @@ def _waited(glue, vpath, result):
     return result
 
 
+def run_reporting_job_failure(glue):
+    """A backup job that failed fails the task with the job's error and what is known of the job."""
+    try:
+        return run(glue)
+    except JobFailed as exc:
+        result = dict(exc.result)
+        result.pop("msg", None)
+        return glue.fail(str(exc), **result)
+
+
 def main():
     argument_spec = backup_argument_spec(
         retain_until=dict(type="str"),
@@ -307,18 +316,7 @@ def main():
     selection = vm_selection_kwargs()
     selection["mutually_exclusive"].append(("retain_until", "retain_days"))
     glue = AzureBackupModule(argument_spec, supports_check_mode=True, **selection)
-    try:
-        result = run(glue)
-    except JobFailed as exc:
-        result = dict(exc.result)
-        result.pop("msg", None)
-        glue.fail(str(exc), **result)
-    except ArmError as exc:
-        glue.fail(exc)
-    except ValueError as exc:
-        glue.fail(str(exc))
-    else:
-        glue.exit(**result)
+    glue.run(lambda: run_reporting_job_failure(glue))
 
 
 if __name__ == "__main__":

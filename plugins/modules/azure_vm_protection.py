@@ -246,7 +246,7 @@ diff:
 """
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmNotFound
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -534,14 +534,7 @@ def main():
     selection = vm_selection_kwargs()
     selection["mutually_exclusive"].append(("include_disk_luns", "exclude_disk_luns"))
     glue = AzureBackupModule(argument_spec, supports_check_mode=True, required_if=[("state", "present", ("policy",))], **selection)
-    try:
-        result = VmProtection(glue).run()
-    except ArmError as exc:
-        glue.fail(exc)
-    except ValueError as exc:
-        glue.fail(str(exc))
-    else:
-        glue.exit(**result)
+    glue.run(VmProtection(glue).run)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,6 @@ unprotected_vms:
 """
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -220,14 +219,7 @@ def main():
     selection = vm_selection_kwargs(required=False)
     del selection["required_together"]  # vm_name or vm_resource_group alone is a filter here
     glue = AzureBackupModule(argument_spec, supports_check_mode=True, **selection)
-    try:
-        result = run(glue)
-    except ArmError as exc:
-        glue.fail(exc)
-    except ValueError as exc:
-        glue.fail(str(exc))
-    else:
-        glue.exit(**result)
+    glue.run(lambda: run(glue))
 
 
 if __name__ == "__main__":

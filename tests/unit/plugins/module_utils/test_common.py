@@ -161,6 +161,25 @@ def test_exit_reports_retries_and_warns_once(capsys):
     assert "tok-secret-value" not in json.dumps(result)
 
 
+def test_run_exits_with_the_result_of_the_work(capsys):
+    result = _run(capsys, VAULT, lambda m: m.run(lambda: {"changed": True, "job_id": "j-1"}))
+    assert result["changed"] is True and result["job_id"] == "j-1" and "failed" not in result
+
+
+def _raise(exc):
+    raise exc
+
+
+@pytest.mark.parametrize("exc, msg", [
+    (ArmError("reading the vault", "no such vault", status=404, code="ResourceNotFound", request_id="r-9"),
+     "reading the vault failed: ResourceNotFound: no such vault (HTTP 404, x-ms-request-id r-9)"),
+    (ValueError("retain_until 2020-01-01 is in the past"), "retain_until 2020-01-01 is in the past"),
+])
+def test_run_turns_arm_and_input_errors_into_one_line(capsys, exc, msg):
+    result = _run(capsys, VAULT, lambda m: m.run(lambda: _raise(exc)))
+    assert result["failed"] is True and result["msg"] == msg and "exception" not in result
+
+
 def test_exit_without_retries_has_no_retries_key(capsys):
     result = _run(capsys, VAULT, lambda m: m.exit(changed=False))
     assert "retries" not in result and "warnings" not in result
