@@ -178,7 +178,7 @@ def test_no_secret_or_token_in_any_output(emulator, ansible_env, tmp_path):
             header, payload, signature = token.split(".")
             assert signature not in text and payload not in text, "part of an access token is in the %s" % where
     assert "ESTABLISH LOCAL CONNECTION" in run.stdout, "not -vvv output"
-    # the token cache holds tokens only (never the secret), in private files
+    # the token cache holds tokens and the cloud's metadata only (never the secret), in private files
     runtime = tmp_path / "runtime"
     for root, dirs, files in os.walk(str(runtime)):
         for name in files:
@@ -187,7 +187,12 @@ def test_no_secret_or_token_in_any_output(emulator, ansible_env, tmp_path):
             with open(path) as handle:
                 content = handle.read()
             assert secret not in content
-            assert json.loads(content)["access_token"] in tokens
+            entry = json.loads(content)
+            if name.startswith("cloud-"):
+                # the URL cloud's metadata (login endpoint, audience): no token in it either
+                assert set(entry) == {"endpoint", "document"} and not any(token in content for token in tokens), path
+            else:
+                assert entry["access_token"] in tokens
 
 
 def test_tls_verification_is_on_by_default(emulator, ansible_env, tmp_path, subtests):
