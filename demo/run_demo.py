@@ -15,17 +15,17 @@ import datetime
 import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
+from emulator_harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
 OUT = os.path.join(ROOT, ".build", "demo")
@@ -37,54 +37,10 @@ def say(text, style="1"):
     print("\033[%sm%s\033[0m" % (style, text) if COLOUR else text, flush=True)
 
 
-class Emulator:
-    """The emulator as a child process: endpoint.json, the admin API, stop()."""
-
-    def __init__(self, state_dir):
-        self.log = open(os.path.join(state_dir, "emulator.log"), "w+", encoding="utf-8")  # pylint: disable=consider-using-with
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, os.path.join(ROOT, "tests", "emulator"), "--state-dir", state_dir, "--port", "0"] + EMULATOR_ARGS,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        info_path = os.path.join(state_dir, "endpoint.json")
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(info_path) and "emulator ready" in self._output()):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start:\n" + self._output()[-3000:])
-            time.sleep(0.1)
-        with open(info_path, encoding="utf-8") as handle:
-            self.info = json.load(handle)
-        self.endpoint = self.info["endpoint"]
-        self.tls = ssl.create_default_context(cafile=self.info["ca_file"])
-
-    def _output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def admin(self, what, payload=None):
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request("%s/_emulator/%s" % (self.endpoint, what), data=data, method="POST" if data else "GET",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, context=self.tls, timeout=30) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def journal(self, since=0):
-        return self.admin("journal?since=%d" % since)["entries"]
-
-    def last_seq(self):
-        entries = self.journal()
-        return entries[-1]["seq"] if entries else 0
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def last_seq(emulator):
+    """The journal's newest sequence number: what came after it is what a run did."""
+    entries = emulator.journal()
+    return entries[-1]["seq"] if entries else 0
 
 
 def audit_seed():
@@ -118,13 +74,8 @@ def audit_seed():
 def job_environment(emulator, collections):
     """The user's environment with AWX-credential-style AZURE_* variables and the emulator's CA."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_") and k != "CURL_CA_BUNDLE"}
+    env.update(emulator.env)
     env.update({
-        "AZURE_SUBSCRIPTION_ID": emulator.info["subscription_id"],
-        "AZURE_CLIENT_ID": emulator.info["client_id"],
-        "AZURE_SECRET": emulator.info["client_secret"],
-        "AZURE_TENANT": emulator.info["tenant_id"],
-        "AZURE_CLOUD_ENVIRONMENT": emulator.endpoint,
-        "REQUESTS_CA_BUNDLE": emulator.info["ca_file"],
         "ANSIBLE_COLLECTIONS_PATH": collections,
         "ANSIBLE_LOCALHOST_WARNING": "False",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
@@ -185,16 +136,16 @@ def reports(stem):
 
 def demo(state_dir):
     say("== azure_recovery.backup demo: onboarding VMs to Azure Backup, against the local emulator")
-    emulator = Emulator(state_dir)
+    emulator = Emulator(state_dir, EMULATOR_ARGS)
     try:
         say("-- emulator ready at %s (LRO 2 s, Retry-After 1 s)" % emulator.endpoint)
-        emulator.admin("seed", audit_seed())
+        emulator.seed(audit_seed())
         say("-- seeded old backup items for the audit: stopped, soft-deleted, on another policy, stale")
         env = job_environment(emulator, collections_path())
         started = time.monotonic()
 
         say("\n-- run 1: onboard 5 VMs of testVault (4 still unknown to the vault), first backup of each")
-        mark = emulator.last_seq()
+        mark = last_seq(emulator)
         playbook(env, "onboard", "onboard-1", "-e", "@demo/vars.yml", *reports("onboard-1"))
         first = load(os.path.join(OUT, "onboard-1.json"))
         entries = emulator.journal(mark)
@@ -207,7 +158,7 @@ def demo(state_dir):
         assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
 
         say("\n-- run 2: the same playbook again")
-        mark = emulator.last_seq()
+        mark = last_seq(emulator)
         playbook(env, "onboard", "onboard-2", "-e", "@demo/vars.yml", *reports("onboard-2"))
         second = load(os.path.join(OUT, "onboard-2.json"))
         entries = emulator.journal(mark)
@@ -219,7 +170,7 @@ def demo(state_dir):
             % (counts["unchanged"], len([e for e in entries if e["path"].lower().startswith("/subscriptions/")])), "32;1")
 
         say("\n-- audit of testVault and otherVault (check mode, read-only)")
-        mark = emulator.last_seq()
+        mark = last_seq(emulator)
         playbook(env, "audit", "audit", "-e", "@demo/audit-vars.yml", *reports("audit"))
         audit = load(os.path.join(OUT, "audit.json"))
         print(render(audit, COLOUR))
