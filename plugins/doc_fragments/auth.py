@@ -107,8 +107,7 @@ options:
     type: bool
     default: true
 requirements:
-  - requests
-  - azure-identity
+  - azure-identity (imported only when a token has to be fetched)
 notes:
   - Only the Resource Manager host of the chosen cloud ever receives the token; operation and paging URLs on another
     host or scheme are refused.

@@ -2,7 +2,7 @@
 # Copyright (c) azure_recovery.backup contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A small Azure Resource Manager client over ``requests``.
+"""A small Azure Resource Manager client over the standard library (``_transport``).
 
 Session, auth header, retries and backoff, host pinning, paging, and errors as one line.
 The contract is in docs/internals.md.
@@ -11,7 +11,6 @@ The contract is in docs/internals.md.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import email.utils
 import json
 import os
 import platform
@@ -19,9 +18,6 @@ import random
 import re
 import threading
 import time
-import traceback
-import uuid
-import warnings
 
 try:
     from urllib.parse import quote, urlsplit
@@ -29,37 +25,10 @@ except ImportError:  # pragma: no cover
     from urllib import quote
     from urlparse import urlsplit
 
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from requests.auth import AuthBase
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-    from urllib3.exceptions import InsecureRequestWarning
-except ImportError:
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    requests = None
-
-    class HTTPAdapter:  # type: ignore  # stand-ins so this file imports without requests
-        pass
-
-    class AuthBase:  # type: ignore
-        pass
-
-    class HTTPConnectionPool:  # type: ignore
-        pass
-
-    class HTTPSConnectionPool:  # type: ignore
-        pass
-
-    class InsecureRequestWarning(Warning):  # type: ignore
-        pass
-
-HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
-
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
+from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Transport, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
 
@@ -73,13 +42,6 @@ READ_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 # ARM error codes that mean "another operation is running on this item": wait, then re-send.
 _IN_PROGRESS_CODE_RE = re.compile(r"AnotherOperationInProgress|OperationInProgress|ObjectLocked|ConcurrentOperation", re.I)
 _IN_PROGRESS_MESSAGE_RE = re.compile(r"another operation|in progress|currently being", re.I)
-
-
-def missing_requirement():
-    """(library, import traceback) when a required library is missing, else None."""
-    if REQUESTS_IMPORT_ERROR is not None:
-        return "requests", REQUESTS_IMPORT_ERROR
-    return None
 
 
 # --------------------------------------------------------------------------- errors
@@ -134,6 +96,15 @@ class ArmMissingLibrary(ArmError):
         super(ArmMissingLibrary, self).__init__(action, "the Python library %s is required" % library, code="MissingLibrary")
         self.library = library
         self.import_traceback = import_traceback
+
+
+def new_request_id():
+    """A random (version 4) UUID as text, like str(uuid.uuid4()) without importing uuid in every task."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = "".join("%02x" % byte for byte in raw)
+    return "%s-%s-%s-%s-%s" % (text[:8], text[8:12], text[12:16], text[16:20], text[20:])
 
 
 def display_url(url):
@@ -202,6 +173,7 @@ def parse_retry_after(headers, now=time.time):
     except ValueError:
         pass
     try:
+        import email.utils  # an HTTP-date Retry-After is rare: not worth its import in every task
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
@@ -210,102 +182,82 @@ def parse_retry_after(headers, now=time.time):
     return max(0.0, when.timestamp() - now())
 
 
-def _transport_summary(exc):
-    """One line for a requests/urllib3 exception, without object reprs or full URLs."""
-    reason = exc
-    inner = exc.args[0] if getattr(exc, "args", None) else None
-    if inner is not None and hasattr(inner, "reason") and inner.reason is not None:
-        reason = inner.reason
-    text = str(reason)
-    text = re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)
-    text = re.sub(r"HTTPSConnectionPool\(host='[^']*', port=\d+\): ", "", text)
-    text = re.sub(r"with url: \S+", "", text)
-    return "%s: %s" % (type(exc).__name__, _auth.one_line(text, 300))
+# --------------------------------------------------------------------------- write budget
 
+class WritePacer:
+    """The subscription's write budget as this process sees it, shared by all its threads.
 
-def _transport_code(exc):
-    """An error code for a failure without an answer: RequestTimeout or ConnectionFailed."""
-    return "RequestTimeout" if isinstance(exc, requests.exceptions.Timeout) else "ConnectionFailed"
+    ``remaining`` is the last ``x-ms-ratelimit-remaining-subscription-writes`` (``-deletes`` for a
+    DELETE, whichever is lower) less the writes sent since. While it is above zero, writes go
+    at once; at zero they go one at a time, ``interval`` apart (the last ``Retry-After`` of a
+    throttled write: the time the service said one more write needs). A 429 on a write stops
+    every write of the process until its ``Retry-After`` has passed, so that many threads do
+    not each spend their retries on a budget that is empty. Before the first answer nothing is
+    known: one write at a time until one comes back."""
 
+    POLL = 1.0  # a thread waiting for another write's answer looks again at least this often
 
-def _sent_before_failure(exc):
-    """False when the request certainly never reached the server (connect failed)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.exceptions.SSLError):
-        return False
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        inner = exc.args[0] if exc.args else None
-        reason = getattr(inner, "reason", None)
-        name = type(reason).__name__ if reason is not None else ""
-        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
-            return False
-    return True
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self.clock = clock
+        self.sleep = sleep
+        self.remaining = None        # None: no answer seen yet; float("inf"): answers carry no budget header
+        self.paused_until = 0.0
+        self.interval = 1.0
+        self.in_flight = 0
+        self.last_start = None
+        self._cond = threading.Condition()
 
+    def _delay(self, now):
+        """0: go; None: wait for the answer to a write in flight; else seconds to wait."""
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.remaining is not None and self.remaining - self.in_flight > 0:
+            return 0.0
+        if self.in_flight:
+            return None
+        if self.remaining is None or self.last_start is None:
+            return 0.0
+        return max(0.0, self.last_start + self.interval - now)
 
-# --------------------------------------------------------------------------- transport
+    def before_write(self):
+        """Wait until a write may go; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._cond:
+                now = self.clock()
+                delay = self._delay(now)
+                if delay is None:
+                    started = time.monotonic()
+                    self._cond.wait(self.POLL)  # after_write() wakes us
+                    waited += time.monotonic() - started
+                    continue
+                if delay <= 0:
+                    self.in_flight += 1
+                    self.last_start = now
+                    return waited
+            self.sleep(delay)
+            waited += delay
 
-# The request target of the request being sent on this thread, set by VerbatimAdapter.send.
-_VERBATIM = threading.local()
-
-
-class _VerbatimPoolMixin:
-    """Send the request target exactly as given.
-
-    requests re-quotes URLs when preparing them (ArmClient sidesteps that by setting the
-    prepared URL itself), and urllib3 then normalises the target again (upper-cases percent
-    escapes, and re-encodes every ``%`` when one is not an escape). Operation URLs from the
-    service carry signed query parameters: they must go out byte for byte."""
-
-    def _make_request(self, conn, method, url, *args, **kwargs):
-        target = getattr(_VERBATIM, "target", None)
-        if target and target.startswith("/") and _sendable(target):
-            url = target
-        return super(_VerbatimPoolMixin, self)._make_request(conn, method, url, *args, **kwargs)
-
-
-def _sendable(target):
-    return all(0x20 < ord(char) < 0x7f for char in target)
-
-
-class _VerbatimHTTPConnectionPool(_VerbatimPoolMixin, HTTPConnectionPool):
-    pass
-
-
-class _VerbatimHTTPSConnectionPool(_VerbatimPoolMixin, HTTPSConnectionPool):
-    pass
-
-
-class VerbatimAdapter(HTTPAdapter):
-    POOL_CLASSES = {"http": _VerbatimHTTPConnectionPool, "https": _VerbatimHTTPSConnectionPool}
-
-    def send(self, request, *args, **kwargs):  # pylint: disable=arguments-differ
-        _VERBATIM.target = request.path_url
-        try:
-            return super(VerbatimAdapter, self).send(request, *args, **kwargs)
-        finally:
-            _VERBATIM.target = None
-
-    def init_poolmanager(self, *args, **kwargs):
-        super(VerbatimAdapter, self).init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(self.POOL_CLASSES)
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        manager = super(VerbatimAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = dict(self.POOL_CLASSES)
-        return manager
-
-
-class _BearerAuth(AuthBase):
-    """Also stops requests from reading ~/.netrc, which would replace our header."""
-
-    def __init__(self, token):
-        self.token = token
-
-    def __call__(self, request):
-        if self.token:
-            request.headers["Authorization"] = "Bearer " + self.token
-        return request
+    def after_write(self, status=None, headers=None, retry_after=None, names=("x-ms-ratelimit-remaining-subscription-writes",)):
+        """Record the answer to a write (status None: no answer)."""
+        with self._cond:
+            self._cond.notify_all()
+            self.in_flight = max(0, self.in_flight - 1)
+            if status == 429:
+                delay = self.interval if retry_after is None else min(max(retry_after, 0.1), 60.0)
+                self.interval = delay
+                self.paused_until = max(self.paused_until, self.clock() + delay)
+                self.remaining = 0
+                return
+            if status is None:
+                return
+            numbers = []
+            for name in names:
+                try:
+                    numbers.append(int((headers or {}).get(name)))
+                except (TypeError, ValueError):
+                    pass
+            self.remaining = min(numbers) if numbers else (float("inf") if self.remaining is None else self.remaining)
 
 
 # --------------------------------------------------------------------------- client
@@ -315,12 +267,13 @@ class ArmClient:
 
     Tunables (attributes, tests set them): ``sleep``, ``clock``, ``random``,
     ``retry_deadline`` (seconds for all retries of one call), ``backoff_base``,
-    ``backoff_cap``, ``write_budget_threshold``, ``write_slowdown``.
+    ``backoff_cap``. ``pacer`` (WritePacer) spaces writes by the subscription's write budget.
+
+    Thread-safe: the threads of one module (azure_vm_protection_batch) share one client, its
+    token and its write budget.
     """
 
-    def __init__(self, params, warn=None, environ=None, session=None):
-        if not HAS_REQUESTS:
-            raise ArmMissingLibrary("setting up the Azure client", "requests", REQUESTS_IMPORT_ERROR)
+    def __init__(self, params, warn=None, environ=None, transport=None):
         self.params = dict(params or {})
         environ = os.environ if environ is None else environ
         self.environ = environ
@@ -331,14 +284,14 @@ class ArmClient:
         self.retry_deadline = 600.0
         self.backoff_base = 1.0
         self.backoff_cap = 30.0
-        self.write_budget_threshold = 5
-        self.write_slowdown = 2.0
         self.stats = {"requests": 0, "retries": 0, "token_requests": 0}
         self.retries = []
         # A set (AnsibleModule.no_log_values) that every token is added to, so that nothing
         # the module returns can carry one even by accident.
         self.no_log_values = set()
-        self._writes_remaining = None
+        self.pacer = WritePacer(clock=lambda: self.clock(), sleep=lambda seconds: self.sleep(seconds))
+        self._token_lock = threading.RLock()
+        self._stats_lock = threading.Lock()
 
         def option(name):
             return _auth.option_or_env(self.params, environ, name)
@@ -350,8 +303,6 @@ class ArmClient:
         ca_bundle = option("ca_bundle")
         if not validate_certs:
             self.verify = False
-            # Said once through warn() below; urllib3 would repeat it on stderr for every request.
-            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
             self.warn("validate_certs is false: TLS certificates of Azure endpoints are not verified; anyone on the network path "
                       "can read the bearer token. Use ca_bundle for a private CA instead.")
         else:
@@ -371,13 +322,8 @@ class ArmClient:
                                           cache_enabled=token_cache)
         self._subscription_id = self.auth.subscription_id
 
-        if session is None:
-            session = requests.Session()
-            adapter = VerbatimAdapter()
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-        self.session = session
-        self.user_agent = "%s/%s python/%s requests/%s" % (COLLECTION_NAME, COLLECTION_VERSION, platform.python_version(), requests.__version__)
+        self.transport = transport or Transport(self.verify, self.timeout, environ)
+        self.user_agent = "%s/%s python/%s" % (COLLECTION_NAME, COLLECTION_VERSION, platform.python_version())
         extra_agent = environ.get("AZURE_HTTP_USER_AGENT")
         if extra_agent:
             self.user_agent += " " + extra_agent
@@ -411,6 +357,10 @@ class ArmClient:
             raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, exc.message, code=exc.code)
 
     def _token(self, action, force=False):
+        with self._token_lock:  # one token request for all threads, not one each
+            return self._token_locked(action, force)
+
+    def _token_locked(self, action, force):
         before = self.tokens.token_requests
         try:
             token = self.tokens.get(force=force)
@@ -419,7 +369,7 @@ class ArmClient:
         except _auth.AuthError as exc:
             raise ArmError("%s: getting an Azure AD token for %s" % (action, self.auth.describe()), exc.message, code=exc.code)
         finally:
-            self.stats["token_requests"] += self.tokens.token_requests - before
+            self._count("token_requests", self.tokens.token_requests - before)
         self.no_log_values.add(token)
         return token
 
@@ -486,7 +436,7 @@ class ArmClient:
         return items
 
     def send(self, method, path, action, body=None, query=None, api_version=None, ok=(200, 201, 202, 204), idempotent=None):
-        """One request; returns the ``requests.Response`` when its status is in ``ok``.
+        """One request; returns the ``_transport.Response`` when its status is in ``ok``.
 
         ``idempotent``: None means by method (GET/PUT/DELETE are, POST is not). A write that is
         not idempotent is never re-sent after a failure that leaves its outcome unknown."""
@@ -523,29 +473,6 @@ class ArmClient:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
         return self.random() * min(self.backoff_cap, self.backoff_base * (2 ** attempt))
 
-    def _slow_down_writes(self, method, url):
-        remaining = self._writes_remaining
-        if remaining is None or remaining >= self.write_budget_threshold:
-            return
-        delay = (self.write_budget_threshold - remaining) * self.write_slowdown
-        self.retries.append("%s %s: slowed down %.1fs, only %s subscription writes left" % (method, urlsplit(url).path, delay, remaining))
-        self.sleep(delay)
-        self._writes_remaining = None
-
-    def _note_budget(self, method, response):
-        if method in READ_METHODS:
-            return
-        values = [response.headers.get("x-ms-ratelimit-remaining-subscription-writes")]
-        if method == "DELETE":
-            values.append(response.headers.get("x-ms-ratelimit-remaining-subscription-deletes"))
-        numbers = []
-        for value in values:
-            try:
-                numbers.append(int(value))
-            except (TypeError, ValueError):
-                pass
-        self._writes_remaining = min(numbers) if numbers else None
-
     def _request(self, method, url, action, body=None, ok=(200, 201, 202, 204), idempotent=None, authenticated=True, what="URL"):
         if authenticated or "://" in url:
             self.check_url(url, action, what)
@@ -554,7 +481,7 @@ class ArmClient:
         resend_ambiguous = is_read or idempotent is True
         # re-send after a 500/502/504 (PUT/DELETE: the service did not act; POST: it might have)?
         resend_server_error = is_read or (idempotent is not False and method != "POST") or idempotent is True
-        client_request_id = str(uuid.uuid4())
+        client_request_id = new_request_id()
         headers = {
             "User-Agent": self.user_agent,
             "Accept": "application/json",
@@ -564,8 +491,6 @@ class ArmClient:
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
-        if not is_read:
-            self._slow_down_writes(method, url)
 
         deadline = self.clock() + self.retry_deadline
         attempt = 0
@@ -574,24 +499,31 @@ class ArmClient:
         while True:
             token = self._token(action, force=False) if authenticated else None
             failure, response = None, None
-            self.stats["requests"] += 1
+            self._count("requests")
+            if not is_read:
+                waited = self.pacer.before_write()
+                if waited >= 1.0:
+                    self.retries.append("%s: waited %.1fs for the subscription's write budget" % (short, waited))
             try:
                 response = self._send_once(method, url, headers, data, token)
-            except requests.exceptions.SSLError as exc:
-                raise ArmError(action, "TLS failure talking to %s: %s; for a private CA set ca_bundle" % (urlsplit(url).netloc, _transport_summary(exc)),
-                               url=display_url(url), client_request_id=client_request_id)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except TransportError as exc:
                 failure = exc
+            finally:
+                self._written(method, response)  # always: a write the pacer counts as in flight must end
 
             if failure is not None:
-                summary = _transport_summary(failure)
-                if _sent_before_failure(failure) and not resend_ambiguous:
-                    raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % summary,
+                if failure.tls:
+                    raise ArmError(action, "TLS failure talking to %s: %s; for a private CA set ca_bundle" % (urlsplit(url).netloc, failure.summary),
+                                   url=display_url(url), client_request_id=client_request_id)
+                if failure.config:
+                    raise ArmError(action, failure.summary, code="ConnectionFailed", url=display_url(url), client_request_id=client_request_id)
+                if failure.sent and not resend_ambiguous:
+                    raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % failure.summary,
                                             code="AmbiguousWrite", url=display_url(url), client_request_id=client_request_id)
-                reason, retry_after = summary, None
-                error = ArmError(action, summary, code=_transport_code(failure), url=display_url(url), client_request_id=client_request_id)
+                reason, retry_after = failure.summary, None
+                error = ArmError(action, failure.summary, code="RequestTimeout" if failure.timeout else "ConnectionFailed",
+                                 url=display_url(url), client_request_id=client_request_id)
             else:
-                self._note_budget(method, response)
                 status = response.status_code
                 if status in ok:
                     return response
@@ -626,14 +558,27 @@ class ArmClient:
                     error.message += "; gave up after %s" % why
                 raise error
             attempt += 1
-            self.stats["retries"] += 1
+            self._count("retries")
             self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
             self.sleep(delay)
 
+    def _count(self, name, n=1):
+        with self._stats_lock:
+            self.stats[name] += n
+
+    def _written(self, method, response):
+        """Tell the pacer how a write went (response None: no answer)."""
+        if method in READ_METHODS:
+            return
+        if response is None:
+            self.pacer.after_write()
+            return
+        names = ("x-ms-ratelimit-remaining-subscription-writes",)
+        if method == "DELETE":
+            names += ("x-ms-ratelimit-remaining-subscription-deletes",)
+        self.pacer.after_write(response.status_code, response.headers, parse_retry_after(response.headers), names)
+
     def _send_once(self, method, url, headers, data, token):
-        request = requests.Request(method, url, headers=headers, data=data, auth=_BearerAuth(token))
-        prepared = self.session.prepare_request(request)
-        # requests re-quotes the URL in prepare(); put back the one we were given.
-        prepared.url = url
-        proxies = self.session.merge_environment_settings(url, {}, None, None, None).get("proxies")
-        return self.session.send(prepared, timeout=(self.timeout, self.timeout), verify=self.verify, proxies=proxies, allow_redirects=False)
+        if token:
+            headers = dict(headers, Authorization="Bearer " + token)
+        return self.transport.send(method, url, headers, data)

@@ -26,12 +26,6 @@ import time
 import traceback
 
 try:
-    from configparser import ConfigParser, Error as ConfigParserError
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    ConfigParser = None
-    ConfigParserError = Exception
-
-try:
     from urllib.parse import urlsplit
 except ImportError:  # pragma: no cover
     from urlparse import urlsplit
@@ -230,8 +224,9 @@ def credentials_file_path(environ):
 
 def read_profile(path, profile):
     """The ``[profile]`` section of an azure.azcollection style ini file, or None if absent."""
-    if ConfigParser is None or not os.path.isfile(path):
+    if not os.path.isfile(path):
         return None
+    from configparser import ConfigParser, Error as ConfigParserError  # only when there is a file to read
     parser = ConfigParser(interpolation=None)
     try:
         parser.read(path)

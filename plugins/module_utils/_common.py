@@ -15,9 +15,11 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
     ArmClient,
     ArmError,
     ArmMissingLibrary,
-    missing_requirement,
 )
 from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AUTH_SOURCES, ENV_FALLBACKS
+
+
+MAX_RETRY_LINES = 100
 
 
 def _env(name):
@@ -77,6 +79,18 @@ def vm_selection_kwargs(required=True):
     return kwargs
 
 
+def batch_vms_argument_spec(**entry_options):
+    """``vms`` of the batch modules: a list of VMs, each ``name`` + ``resource_group`` or ``id``,
+    with ``entry_options`` (options a VM may set for itself)."""
+    options = dict(name=dict(type="str"), resource_group=dict(type="str"), id=dict(type="str"))
+    options.update(entry_options)
+    exclusive = [("id", "name"), ("id", "resource_group")]
+    if "include_disk_luns" in options:
+        exclusive.append(("include_disk_luns", "exclude_disk_luns"))
+    return dict(type="list", elements="dict", required=True, options=options, mutually_exclusive=exclusive,
+                required_together=[("name", "resource_group")], required_one_of=[("name", "id")])
+
+
 def wait_argument_spec(default_timeout=1800, default_wait=True):
     """``wait`` and ``wait_timeout`` (doc fragment azure_recovery.backup.wait)."""
     return dict(
@@ -95,9 +109,6 @@ class AzureBackupModule:
 
     def __init__(self, argument_spec, **ansible_module_kwargs):
         self.module = AnsibleModule(argument_spec=argument_spec, **ansible_module_kwargs)
-        missing = missing_requirement()
-        if missing:
-            self.module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
         self._client = None
         self._check_ranges()
 
@@ -105,7 +116,7 @@ class AzureBackupModule:
         """Numbers the argument spec cannot bound: refused before any request (a negative
         wait_timeout would send a write and then give up on it at once)."""
         for name, minimum, what in (("wait_timeout", 1, "at least 1 (seconds)"), ("request_timeout", 0.001, "more than 0 (seconds)"),
-                                    ("max_retries", 0, "0 or more")):
+                                    ("max_retries", 0, "0 or more"), ("concurrency", 1, "at least 1")):
             value = self.module.params.get(name)
             if value is not None and value < minimum:
                 self.module.fail_json(msg="%s must be %s, not %s" % (name, what, value), changed=False)
@@ -130,7 +141,10 @@ class AzureBackupModule:
     def _add_retries(self, result):
         client = self._client
         if client is not None and client.retries:
-            result.setdefault("retries", list(client.retries))
+            retries = list(client.retries)
+            if len(retries) > MAX_RETRY_LINES:  # a fleet's throttling would make the result huge
+                retries = retries[:MAX_RETRY_LINES] + ["... and %d more" % (len(retries) - MAX_RETRY_LINES)]
+            result.setdefault("retries", retries)
             # One warning, not one per retry: on a fleet that would drown the output.
             self.module.warn("%d request(s) were throttled or retried; see 'retries' in the result" % len(client.retries))
         return result
@@ -149,6 +163,8 @@ class AzureBackupModule:
         except ValueError as exc:
             self.fail(str(exc))
         else:
+            if result.get("failed"):
+                self.fail(result.pop("msg"), **result)
             self.exit(**result)
 
     def fail(self, exc_or_msg, **result):

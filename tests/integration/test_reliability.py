@@ -540,7 +540,7 @@ def persistent_cases():
                                                                                                       "message": "Invalid $skipToken."}})]),
          ["listing protected VMs", "HTTP 400"], "BMSUserErrorInvalidInput", True),
         (Case("connection-always-dropped", "azure_vm_protection_info", dict(INFO, **no_retry), faults=[rule(LIST, "GET", drop="before")]),
-         ["listing protected VMs", "ConnectionError", "gave up after 2 retries"], "ConnectionFailed", "client"),
+         ["listing protected VMs", "ConnectionFailed: RemoteDisconnected", "gave up after 2 retries"], "ConnectionFailed", "client"),
         (Case("always-slower-than-timeout", "azure_vm_protection_info", dict(INFO, request_timeout=0.5, max_retries=1),
               faults=[rule(LIST, "GET", delay=1.0)]),
          ["listing protected VMs", "timed out", "gave up after 1 retries"], "RequestTimeout", "client"),

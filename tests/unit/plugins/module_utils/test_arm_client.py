@@ -174,7 +174,7 @@ def test_retry_get_after_dropped_connection(make_client, arm, fake_clock):
     arm.route("GET", ITEM, DROP, (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing items") == {"ok": 1}
     assert len(arm.api_requests()) == 2
-    assert "ConnectionError" in client.retries[0]
+    assert "RemoteDisconnected" in client.retries[0]
 
 
 def test_retry_connection_refused_even_for_post(fake_clock, FakeCredential):
@@ -281,17 +281,83 @@ def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
 
 # --------------------------------------------------------------------------- write budget
 
-def test_write_budget_low_slows_down_next_write(make_client, arm, fake_clock):
+def test_write_budget_at_zero_spaces_the_next_write(make_client, arm, fake_clock):
     client = make_client()
     arm.route("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "2"}),
+              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
               (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "1199"}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
-    assert fake_clock.slept == []
     client.send("PUT", PUT_PATH, "enabling protection", body={})
-    assert fake_clock.slept == [6.0]  # (5 - 2) * 2s
+    assert fake_clock.slept == []  # budget left: no wait
     client.send("PUT", PUT_PATH, "enabling protection", body={})
-    assert fake_clock.slept == [6.0]  # budget healthy again
-    assert any("slowed down" in line for line in client.retries)
+    assert fake_clock.slept == [1.0]  # budget empty: one write per interval (1 s until a Retry-After says otherwise)
+    client.send("PUT", PUT_PATH, "enabling protection", body={})
+    assert fake_clock.slept == [1.0]  # budget healthy again
+    assert any("write budget" in line for line in client.retries)
+
+
+def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client, arm, fake_clock):
+    client = make_client()
+    arm.route("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "3"}),
+              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
+              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
+    client.send("PUT", PUT_PATH, "enabling protection", body={})
+    assert fake_clock.slept == [3.0]  # the retry waited out Retry-After; the pause it set had passed by then
+    client.send("PUT", PUT_PATH, "enabling protection", body={})
+    assert fake_clock.slept == [3.0, 3.0]  # at zero budget, writes go Retry-After apart
+    assert len(arm.api_requests()) == 3
+
+
+def test_pacer_stops_every_thread_after_a_throttled_write():
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
+    clock = FakeClockForPacer()
+    pacer = WritePacer(clock=clock.clock, sleep=clock.sleep)
+    assert pacer.before_write() == 0.0  # nothing known: the first write goes
+    pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "2"})
+    assert pacer.before_write() == 0.0 and pacer.before_write() == 0.0  # two left: both go together
+    pacer.after_write(429, {}, retry_after=4.0)
+    pacer.after_write()  # the other one got no answer
+    assert pacer.before_write() == 4.0  # everybody waits out the Retry-After
+    assert pacer.in_flight == 1
+
+
+def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
+    """With real threads: 12 writes against a budget that the answers say is empty go one at a time."""
+    import threading
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
+    pacer = WritePacer()
+    pacer.interval = 0.01
+    pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "0"})
+    state = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def write():
+        pacer.before_write()
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.002)  # long enough for the others to overlap, were they let through
+        with lock:
+            state["now"] -= 1
+        pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "0"})
+
+    threads = [threading.Thread(target=write) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert state["max"] == 1 and pacer.in_flight == 0
+
+
+class FakeClockForPacer:
+    def __init__(self):
+        self.now = 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
 def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
@@ -547,15 +613,6 @@ def test_tls_verified_by_default_no_warning(make_client):
     assert make_client().warnings == []
 
 
-def test_requests_missing_is_reported_not_crashed(monkeypatch):
-    monkeypatch.setattr(_arm_client, "REQUESTS_IMPORT_ERROR", "Traceback: No module named 'requests'")
-    monkeypatch.setattr(_arm_client, "HAS_REQUESTS", False)
-    assert _arm_client.missing_requirement() == ("requests", "Traceback: No module named 'requests'")
-    with pytest.raises(_arm_client.ArmMissingLibrary) as caught:
-        ArmClient({}, environ={})
-    assert caught.value.library == "requests"
-
-
 def test_transport_failure_line_has_a_code_and_the_client_request_id(make_client, arm):
     """A dropped connection has no answer, so no x-ms-request-id: the line still names a code and the
     x-ms-client-request-id that was sent (the same on every retry of the call)."""
@@ -567,7 +624,7 @@ def test_transport_failure_line_has_a_code_and_the_client_request_id(make_client
     assert len(sent) == 2 and len(set(sent)) == 1
     line = str(caught.value)
     assert caught.value.code == "ConnectionFailed" and "\n" not in line
-    assert line.startswith("listing protected items failed: ConnectionFailed: ConnectionError: ")
+    assert line.startswith("listing protected items failed: ConnectionFailed: RemoteDisconnected: Remote end closed connection")
     assert line.endswith("; gave up after 1 retries (x-ms-client-request-id %s)" % sent[0])
 
 
@@ -582,3 +639,10 @@ def test_timeout_line_has_the_request_timeout_code(make_client, arm):
         client.get(ITEM, "reading the item")
     assert caught.value.code == "RequestTimeout"
     assert "reading the item failed: RequestTimeout: ReadTimeout: " in str(caught.value)
+
+
+def test_client_request_ids_are_random_version_4_uuids():
+    import uuid
+    ids = [_arm_client.new_request_id() for _ in range(200)]
+    assert len(set(ids)) == 200
+    assert all(uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value for value in ids)

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The five modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
-at the transport: a requests.Session whose send() answers from scripted routes with real
-requests.Response objects, and records every request (so call counts are asserted)."""
+at the transport: a _transport.Transport whose send() answers from scripted routes with real
+_transport.Response objects, and records every request (so call counts are asserted)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,15 +14,16 @@ import json
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from http.client import HTTPMessage
+
 import pytest
-import requests
-from requests.structures import CaseInsensitiveDict
 
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _common, _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job_info,
@@ -48,13 +49,12 @@ DROP = "DROP"
 Recorded = collections.namedtuple("Recorded", "method path query body headers")
 
 
-class FakeArm(requests.Session):
+class FakeArm:
     """Routes are (method, regex on the unquoted path) -> responses; each request takes the next
     response, the last one repeats. A response is (status, body, headers), a callable(Recorded)
     returning one, or DROP (a connection error after the request was sent)."""
 
     def __init__(self):
-        super(FakeArm, self).__init__()
         self.routes = []
         self.requests = []
         self.route("GET", r"^/metadata/endpoints$", (200, {"authentication": {"loginEndpoint": ENDPOINT + "/", "audiences": [ENDPOINT + "/"]}}))
@@ -62,31 +62,31 @@ class FakeArm(requests.Session):
     def route(self, method, pattern, *responses):
         self.routes.insert(0, (method, re.compile(pattern), list(responses)))
 
-    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
-        parts = urlsplit(request.url)
-        body = json.loads(request.body) if request.body else None
-        recorded = Recorded(request.method, unquote(parts.path), parse_qs(parts.query), body, request.headers)
+    def send(self, method, url, headers, body=None):
+        parts = urlsplit(url)
+        recorded = Recorded(method, unquote(parts.path), parse_qs(parts.query), json.loads(body) if body else None, headers)
         self.requests.append(recorded)
-        for method, pattern, responses in self.routes:
-            if method == request.method and pattern.search(recorded.path):
+        for route_method, pattern, responses in self.routes:
+            if route_method == method and pattern.search(recorded.path):
                 answer = responses.pop(0) if len(responses) > 1 else responses[0]
                 break
         else:
-            answer = (404, {"error": {"code": "NoRoute", "message": "no route for %s %s" % (request.method, recorded.path)}})
+            answer = (404, {"error": {"code": "NoRoute", "message": "no route for %s %s" % (method, recorded.path)}})
         if callable(answer):
             answer = answer(recorded)
         if answer == DROP:
-            raise requests.exceptions.ReadTimeout("read timed out")
+            raise TransportError("ReadTimeout: read timed out", sent=True, timeout=True)
         status, payload = answer[0], answer[1]
-        response = requests.Response()
-        response.status_code = status
-        response.headers = CaseInsensitiveDict(answer[2] if len(answer) > 2 else {})
-        response._content = json.dumps(payload).encode("utf-8") if isinstance(payload, (dict, list)) else (payload or "").encode("utf-8")
+        message = HTTPMessage()
+        for name, value in (answer[2] if len(answer) > 2 else {}).items():
+            message[name] = value
         if isinstance(payload, (dict, list)):
-            response.headers.setdefault("Content-Type", "application/json")
-        response.url = request.url
-        response.request = request
-        return response
+            if message.get("Content-Type") is None:
+                message["Content-Type"] = "application/json"
+            content = json.dumps(payload).encode("utf-8")
+        else:
+            content = (payload or "").encode("utf-8")
+        return Response(status, message, content, url)
 
     @property
     def arm(self):
@@ -107,7 +107,7 @@ def fake(monkeypatch):
     session = FakeArm()
 
     def client_factory(params, warn=None):
-        client = ArmClient(params, warn=warn, environ={}, session=session)
+        client = ArmClient(params, warn=warn, environ={}, transport=session)
         client.tokens.credential_factory = lambda config, cloud, verify: FakeCredential()
         client.sleep = lambda seconds: None
         return client

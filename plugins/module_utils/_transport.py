@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""HTTPS for ArmClient over the standard library's ``http.client``.
+
+Why not ``requests``: every Ansible task is a new Python process, and importing requests
+(urllib3, charset_normalizer, idna, ...) costs about 90 ms in each, more than the rest of a
+no-op task's own code. ``http.client`` and ``ssl`` are already loaded by Ansible's module
+code. What ArmClient needs from a transport is small and is all here:
+
+- keep-alive connections, one per host and thread (the batch module's threads share nothing);
+- the request target sent exactly as given (operation URLs carry signed query strings);
+- TLS verification as requests does it: ``verify`` True (the CA bundle from
+  ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, else certifi's when installed, else the
+  system's), a CA file or directory, or False;
+- proxies from ``HTTPS_PROXY``/``https_proxy``/``ALL_PROXY`` with ``NO_PROXY``, through an
+  ``http://`` proxy (CONNECT tunnel, optional basic auth from the proxy URL);
+- failures as TransportError saying whether the request may have reached the server, so
+  that a write whose outcome is unknown is never blindly sent again.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import json
+import os
+import socket
+import ssl
+import threading
+
+try:
+    import http.client as http_client
+    from urllib.parse import unquote, urlsplit
+except ImportError:  # pragma: no cover  (Python 2 is not supported; keeps the sanity import test quiet)
+    import httplib as http_client  # type: ignore
+    from urllib import unquote  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
+
+class TransportError(Exception):
+    """No answer. ``sent``: the request may have reached the server; ``timeout``: it timed out;
+    ``tls``: the TLS handshake or certificate check failed; ``config``: a setting makes sending
+    impossible (retrying cannot help)."""
+
+    def __init__(self, summary, sent, timeout=False, tls=False, config=False):
+        super(TransportError, self).__init__(summary)
+        self.summary = summary
+        self.sent = sent
+        self.timeout = timeout
+        self.tls = tls
+        self.config = config
+
+
+class Response:
+    """What ArmClient reads of an answer (the names requests uses)."""
+
+    def __init__(self, status_code, headers, content, url):
+        self.status_code = status_code
+        self.headers = headers          # http.client.HTTPMessage: get() is case-insensitive
+        self.content = content
+        self.url = url
+
+    @property
+    def encoding(self):
+        for part in (self.headers.get("Content-Type") or "").split(";")[1:]:
+            key, _sep, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip('"')
+        return None
+
+    def json(self):
+        return json.loads(self.content.decode(self.encoding or "utf-8"))
+
+
+def _env(environ, name):
+    return environ.get(name) or environ.get(name.upper()) or environ.get(name.lower())
+
+
+def ca_bundle_from_env(environ):
+    """The CA bundle requests would use with verify=True: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
+    certifi's bundle, or None (the system's store)."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if environ.get(name):
+            return environ[name]
+    try:
+        import certifi  # small; installed with requests and azure-identity
+    except ImportError:
+        return None
+    return certifi.where()
+
+
+def ssl_context(verify, environ):
+    """An SSLContext for ``verify`` (True, False, or a CA file or directory path)."""
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    where = ca_bundle_from_env(environ) if verify is True else verify
+    if where and os.path.isdir(where):
+        return ssl.create_default_context(capath=where)
+    if where:
+        return ssl.create_default_context(cafile=where)
+    return ssl.create_default_context()
+
+
+def _no_proxy_matches(host, port, no_proxy):
+    host = host.lower().strip("[]")
+    for entry in (item.strip().lower() for item in no_proxy.replace(" ", ",").split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _sep, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        name = name.lstrip(".").strip("[]")
+        if host == name or host.endswith("." + name):
+            return True
+        if "/" in name:
+            import ipaddress  # only for CIDR entries
+            try:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
+                    return True
+            except ValueError:
+                pass
+    return False
+
+
+def proxy_for(url, environ):
+    """(host, port, Proxy-Authorization header or None) of the proxy for ``url``, or None."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    proxy = _env(environ, "%s_proxy" % scheme) or _env(environ, "all_proxy")
+    if not proxy:
+        return None
+    no_proxy = _env(environ, "no_proxy")
+    if no_proxy and _no_proxy_matches(parts.hostname or "", parts.port or (443 if scheme == "https" else 80), no_proxy):
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    proxy_parts = urlsplit(proxy)
+    if proxy_parts.scheme.lower() != "http":
+        raise TransportError("only http:// proxies are supported, not %s://%s (from the *_PROXY environment)"
+                             % (proxy_parts.scheme, proxy_parts.hostname), sent=False, config=True)
+    auth = None
+    if proxy_parts.username is not None:
+        credentials = "%s:%s" % (unquote(proxy_parts.username), unquote(proxy_parts.password or ""))
+        auth = "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+    return proxy_parts.hostname, proxy_parts.port or 80, auth
+
+
+def _dropped(connection):
+    """True when a kept-alive connection was closed by the server (readable with nothing to say)."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    import select  # already loaded by Ansible's module code
+    try:
+        readable, _w, _x = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+class Transport:
+    """Sends one request at a time per thread and host, keeping the connection open."""
+
+    def __init__(self, verify=True, timeout=30.0, environ=None):
+        self.verify = verify
+        self.timeout = timeout
+        self.environ = os.environ if environ is None else environ
+        self._context = None
+        self._context_lock = threading.Lock()
+        self._local = threading.local()
+
+    def context(self):
+        with self._context_lock:
+            if self._context is None:
+                self._context = ssl_context(self.verify, self.environ)
+            return self._context
+
+    def _connection(self, parts):
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        scheme = parts.scheme.lower()
+        port = parts.port or (443 if scheme == "https" else 80)
+        key = (scheme, parts.hostname.lower(), port)
+        connection = connections.get(key)
+        if connection is not None and not _dropped(connection):
+            return connection
+        if connection is not None:
+            connection.close()
+        proxy = proxy_for("%s://%s:%s/" % (scheme, parts.hostname, port), self.environ)
+        target_host = parts.hostname
+        if proxy is not None:
+            host, proxy_port, auth = proxy
+            connection = self._new(scheme, host, proxy_port)
+            connection.set_tunnel(target_host, port, headers={"Proxy-Authorization": auth} if auth else None)
+        else:
+            connection = self._new(scheme, target_host, port)
+        connections[key] = connection
+        return connection
+
+    def _new(self, scheme, host, port):
+        if scheme == "https":
+            return http_client.HTTPSConnection(host, port, timeout=self.timeout, context=self.context())
+        return http_client.HTTPConnection(host, port, timeout=self.timeout)
+
+    def _forget(self, parts):
+        connections = getattr(self._local, "connections", {})
+        scheme = parts.scheme.lower()
+        key = (scheme, parts.hostname.lower(), parts.port or (443 if scheme == "https" else 80))
+        connection = connections.pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    def send(self, method, url, headers, body=None):
+        """One request; the target (path and query) goes out exactly as in ``url``."""
+        parts = urlsplit(url)
+        target = url[url.index(parts.netloc) + len(parts.netloc):] or "/"
+        if target.startswith("?"):
+            target = "/" + target
+        connection = self._connection(parts)
+        sent = False
+        try:
+            if connection.sock is None:
+                connection.connect()
+            sent = True  # from here on the server may have seen (part of) the request
+            connection.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            elif method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+                connection.putheader("Content-Length", "0")
+            connection.endheaders(body)
+            answer = connection.getresponse()
+            content = answer.read()
+        except ssl.SSLError as exc:  # incl. certificate verification failures
+            self._forget(parts)
+            raise TransportError("SSLError: %s" % _one_line(exc), sent=sent, tls=True)
+        except socket.timeout as exc:
+            self._forget(parts)
+            raise TransportError("%s: %s" % ("ReadTimeout" if sent else "ConnectTimeout", _one_line(exc) or "timed out"), sent=sent, timeout=True)
+        except (http_client.HTTPException, OSError) as exc:
+            self._forget(parts)
+            name = type(exc).__name__
+            raise TransportError("%s: %s" % (name, _one_line(exc) or "connection failed"), sent=sent and not isinstance(exc, _NOT_SENT))
+        if answer.will_close:
+            self._forget(parts)
+        return Response(answer.status, answer.headers, content, url)
+
+
+# Failures that happen before a request leaves: name resolution and refused connections.
+_NOT_SENT = (socket.gaierror, ConnectionRefusedError)
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())[:300]
