@@ -176,9 +176,7 @@ msg:
   type: str
 """
 
-import datetime
-
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import JobFailed, backup_now
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -186,120 +184,13 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    UTC,
-    format_utc,
-    job_result,
-    parse_duration,
-    parse_service_time,
-    retention_expiry,
-    vm_ref,
-)
-
-NOT_BACKUP_READY = ("protectionstopped", "protectionpaused", "backupssuspended")
-SUCCESSFUL = ("completed", "completedwithwarnings")
-
-
-class JobFailed(Exception):
-    """The backup job ended without success; ``result`` is what the module returns with the failure."""
-
-    def __init__(self, message, result):
-        super(JobFailed, self).__init__(message)
-        self.result = result
-
-
-def last_successful_backup(item):
-    """The newest of lastRecoveryPoint and a successful lastBackupTime, or None."""
-    props = (item or {}).get("properties") or {}
-    times = [parse_service_time(props.get("lastRecoveryPoint"))]
-    if (props.get("lastBackupStatus") or "").lower() in SUCCESSFUL:
-        times.append(parse_service_time(props.get("lastBackupTime")))
-    times = [moment for moment in times if moment]
-    return max(times) if times else None
-
-
-def backup_blocker(item, label):
-    """Why this item cannot be backed up on demand, or None."""
-    if item is None:
-        return "VM %s is not protected by the vault: protect it first (azure_recovery.backup.azure_vm_protection)" % label
-    props = item.get("properties") or {}
-    if props.get("isScheduledForDeferredDelete"):
-        return "the backup data of VM %s is soft-deleted: undelete and protect it before backing up" % label
-    state = props.get("protectionState") or ""
-    if state.lower() in NOT_BACKUP_READY:
-        return "protection of VM %s is stopped (%s): resume it with azure_vm_protection state=present before backing up" % (label, state)
-    return None
-
-
-def run(glue, now=None):
-    params, client, module = glue.module.params, glue.client, glue.module
-    now = now or datetime.datetime.now(UTC)
-    expiry = retention_expiry(now, params["retain_until"], params["retain_days"])
-    min_age = parse_duration(params["if_last_backup_older_than"]) if params["if_last_backup_older_than"] else None
-    vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
-    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
-
-    item = api.get_protected_item(client, vpath, vm)
-    blocker = backup_blocker(item, vm.label)
-    if blocker:
-        raise ValueError(blocker)
-    last = last_successful_backup(item)
-    result = {"changed": False, "job_id": None, "job": None, "recovery_point_expiry_time": None, "skipped_reason": None,
-              "last_backup_time": format_utc(last) if last else None}
-    if min_age is not None and last is not None and now - last < min_age:
-        result["skipped_reason"] = "the last successful backup of %s, at %s, is newer than %s" % (
-            vm.label, result["last_backup_time"], params["if_last_backup_older_than"])
-        result["msg"] = result["skipped_reason"]
-        return result
-
-    running = api.running_backup_jobs(client, vpath, vm)
-    if running:
-        job = running[0]
-        result.update(job_id=job.get("name"), job=job_result(job),
-                      skipped_reason="a backup job of %s is already in progress" % vm.label)
-        result["msg"] = result["skipped_reason"]
-        return _waited(glue, vpath, result)
-
-    result.update(changed=True, recovery_point_expiry_time=format_utc(expiry))
-    if module.check_mode:
-        result["msg"] = "would start a backup of %s, kept until %s" % (vm.label, result["recovery_point_expiry_time"])
-        return result
-    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, params["wait_timeout"], now=now)
-    if response_lost:
-        module.warn("the response to the backup request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
-    if not job_id:
-        # the operation named no job: the newest running backup of the VM is ours
-        running = api.running_backup_jobs(client, vpath, vm, since=now - datetime.timedelta(minutes=2))
-        job_id = running[0].get("name") if running else None
-    result["job_id"] = job_id
-    result["msg"] = "started a backup of %s (job %s), kept until %s" % (vm.label, job_id, result["recovery_point_expiry_time"])
-    if job_id:
-        result["job"] = job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
-        return _waited(glue, vpath, result)
-    return result
-
-
-def _waited(glue, vpath, result):
-    """With wait=true, wait for the job and fail when it fails."""
-    params = glue.module.params
-    if not params["wait"] or glue.module.check_mode:
-        return result
-    job = api.wait_for_job(glue.client, vpath, result["job_id"], params["wait_timeout"])
-    result["job"] = job_result(job)
-    status = result["job"]["status"] or ""
-    if status.lower() not in SUCCESSFUL:
-        errors = result["job"]["error_details"]
-        detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in errors)
-        raise JobFailed("backup job %s of VM %s ended %s%s" % (result["job_id"], result["job"]["entity_friendly_name"], status,
-                                                               (": " + detail) if detail else ""), result)
-    result["msg"] = "backup job %s of %s ended %s" % (result["job_id"], result["job"]["entity_friendly_name"], status)
-    return result
 
 
 def run_reporting_job_failure(glue):
     """A backup job that failed fails the task with the job's error and what is known of the job."""
+    module = glue.module
     try:
-        return run(glue)
+        return backup_now(glue.client, glue.params, check_mode=module.check_mode, warn=module.warn)
     except JobFailed as exc:
         result = dict(exc.result)
         result.pop("msg", None)

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.modules.azure_vm_protection import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import (
     DecisionError,
     decide,
     desired_disks,

@@ -21,7 +21,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _common, _lro
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common, _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
@@ -29,7 +29,9 @@ from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job_info,
     azure_backup_refresh,
     azure_vm_backup_now,
+    azure_vm_backup_now_batch,
     azure_vm_protection,
+    azure_vm_protection_batch,
     azure_vm_protection_info,
 )
 
@@ -213,9 +215,23 @@ def test_protection_enable(fake, capsys):
     assert len(put) == 1 and put[0].path == ITEM
     assert put[0].body == {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID,
                                           "policyId": POLICY_ID}}
-    # the backupStatus check came before the write
+    # the vault lists the VM as NotProtected: no backupStatus POST (it counts as a write), no vault GET
+    assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm if r.method != "PUT" and "/operation" not in r.path] == [
+        ("GET", ITEM_NAME), ("GET", "DefaultPolicy"), ("GET", "backupProtectableItems"), ("GET", ITEM_NAME)]
+
+
+@pytest.mark.parametrize("listed", ["Protected", "Protecting", None])
+def test_protection_enable_asks_the_backup_status_unless_listed_not_protected(fake, capsys, listed):
+    """A VM the vault lists in any other state (or not at all) gets the backupStatus check, before any write."""
+    items = [] if listed is None else [dict(protectable(), properties=dict(protectable()["properties"], protectionState=listed))]
+    enable_reads(fake, protectable_items=items)
+    fake.route("POST", r"/refreshContainers$", accepted(fake))
+    fake.route("PUT", r"/protectedItems/", accepted(fake, job="job-enable"))
+    run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy", discover=False), capsys)
     methods = [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm]
-    assert methods.index(("POST", "backupStatus")) < methods.index(("PUT", ITEM_NAME))
+    assert ("POST", "backupStatus") in methods
+    if ("PUT", ITEM_NAME) in methods:
+        assert methods.index(("POST", "backupStatus")) < methods.index(("PUT", ITEM_NAME))
 
 
 def test_protection_uses_the_operations_final_item_instead_of_reading_again(fake, capsys):
@@ -239,7 +255,8 @@ def test_protection_enable_check_mode_writes_nothing(fake, capsys):
 
 def test_protection_elsewhere_fails_before_any_write(fake, capsys):
     other = "/subscriptions/%s/resourceGroups/otherVaultRG/providers/Microsoft.RecoveryServices/vaults/otherVault" % SUB
-    enable_reads(fake, status={"protectionStatus": "Protected", "vaultId": other})
+    # such a VM is not among this vault's protectable VMs: asked before any refresh (a write)
+    enable_reads(fake, status={"protectionStatus": "Protected", "vaultId": other}, protectable_items=[])
     result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
     assert result["failed"] and "already protected by vault otherVault" in result["msg"]
     assert fake.writes() == []
@@ -381,6 +398,68 @@ def test_protection_vm_in_other_subscription_refused(fake, capsys):
     assert fake.arm == []
 
 
+# --------------------------------------------------------------------------- azure_vm_protection_batch
+
+FLEET = ["vm%02d" % number for number in range(12)]
+
+
+def fleet_routes(session, listed=FLEET):
+    session.route("GET", r"/protectedItems/VM;", (404, {"error": {"code": "BMSUserErrorItemNotFound", "message": "no"}}))
+    session.route("GET", r"/backupPolicies/DefaultPolicy$", (200, {"id": POLICY_ID, "name": "DefaultPolicy",
+                                                                   "properties": {"backupManagementType": "AzureIaasVM"}}))
+    session.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable(name, "testRG") for name in listed]}))
+    session.route("PUT", r"/protectedItems/", accepted(session, job="job-fleet"))
+
+
+def test_batch_reads_the_vault_once_and_writes_once_per_vm(fake, capsys):
+    fleet_routes(fake)
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False, concurrency=5,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in FLEET]), capsys)
+    assert result["changed"] and result["counts"] == {"total": 12, "changed": 12, "unchanged": 0, "failed": 0}
+    assert [row["vm"] for row in result["results"]] == ["testRG/%s" % name for name in FLEET]  # the order of vms
+    assert {row["action"] for row in result["results"]} == {"enable"}
+    calls = collections.Counter((r.method, r.path.rsplit("/", 1)[-1] if "/protectedItems/" not in r.path else "item") for r in fake.arm)
+    # 12 threads, 5 at a time, asked for the same policy and list: one GET each; listed NotProtected: no backupStatus
+    assert calls[("GET", "DefaultPolicy")] == 1 and calls[("GET", "backupProtectableItems")] == 1
+    assert calls[("PUT", "item")] == 12 and not any(path == "backupStatus" for _method, path in calls)
+    assert calls[("GET", "item")] == 12
+
+
+def test_batch_one_failing_vm_does_not_stop_the_others(fake, capsys):
+    fleet_routes(fake, listed=FLEET[1:])  # vm00 is unknown to the vault
+    fake.route("POST", r"/backupStatus$", (200, {"protectionStatus": "NotProtected"}))
+    fake.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False, discover=False,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in FLEET[:3]]), capsys)
+    assert result["failed"] and result["counts"]["failed"] == 1 and result["counts"]["changed"] == 2
+    assert result["results"][0]["failed"] and "does not know VM testRG/vm00 yet and discover=false" in result["results"][0]["msg"]
+    assert result["msg"].startswith("3 VM(s): 2 changed, 0 unchanged, 1 failed: testRG/vm00: ")
+    assert sorted(r.path.rsplit(";", 1)[-1] for r in fake.arm if r.method == "PUT") == ["vm01", "vm02"]  # threads: any order
+
+
+@pytest.mark.parametrize("vms, message", [
+    ([{"name": "vm00", "resource_group": "testRG", "policy": " "}], "vms[0] (testRG/vm00): policy is required"),
+    ([{"name": "vm00", "resource_group": "testRG"}, {"id": VM_ID.replace("testVM", "VM00")}], "vms[1] (testRG/VM00): the same VM as vms[0]"),
+    ([{"name": "vm00", "resource_group": "testRG", "include_disk_luns": [70]}], "disk LUNs must be whole numbers from 0 to 63"),
+])
+def test_batch_bad_entry_sends_nothing(fake, capsys, vms, message):
+    fleet_routes(fake)
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", vms=vms), capsys)
+    assert result["failed"] and message in result["msg"] and "nothing was sent" in result["msg"]
+    assert fake.arm == []
+
+
+def test_batch_check_mode_warns_once_for_undiscovered_vms(fake, capsys):
+    fleet_routes(fake, listed=[])
+    fake.route("POST", r"/backupStatus$", (200, {"protectionStatus": "NotProtected"}))
+    fake.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", vms=[{"name": name, "resource_group": "testRG"} for name in FLEET]),
+                 capsys, check_mode=True)
+    assert result["changed"] and fake.writes() == []
+    assert all(row["discovered"] and len(row["warnings"]) == 1 for row in result["results"])
+    assert len([text for text in warnings(result) if "have warnings" in text]) == 1
+
+
 # --------------------------------------------------------------------------- azure_vm_backup_now
 
 def recent():
@@ -469,13 +548,13 @@ def test_backup_now_stopped_item(fake, capsys):
 
 
 def test_last_successful_backup():
-    assert azure_vm_backup_now.last_successful_backup(item()) is None
-    assert azure_vm_backup_now.last_successful_backup(item(last_backup="2026-01-01T00:00:00Z")) == datetime.datetime(2026, 1, 1, tzinfo=UTC)
+    assert _backup_now.last_successful_backup(item()) is None
+    assert _backup_now.last_successful_backup(item(last_backup="2026-01-01T00:00:00Z")) == datetime.datetime(2026, 1, 1, tzinfo=UTC)
     failed = item(last_backup="2026-01-01T00:00:00Z")
     failed["properties"]["lastBackupStatus"] = "Failed"
-    assert azure_vm_backup_now.last_successful_backup(failed) is None
+    assert _backup_now.last_successful_backup(failed) is None
     failed["properties"]["lastRecoveryPoint"] = "2025-12-31T00:00:00Z"
-    assert azure_vm_backup_now.last_successful_backup(failed) == datetime.datetime(2025, 12, 31, tzinfo=UTC)
+    assert _backup_now.last_successful_backup(failed) == datetime.datetime(2025, 12, 31, tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- azure_backup_refresh
@@ -538,6 +617,32 @@ def test_refresh_still_unknown_fails(fake, capsys):
     refresh_routes(fake)
     result = run(azure_backup_refresh, dict(ARGS, vms=["testRG/testVM"]), capsys)
     assert result["failed"] and "does not see testRG/testVM even after refreshing" in result["msg"]
+
+
+# --------------------------------------------------------------------------- azure_vm_backup_now_batch
+
+@pytest.mark.parametrize("args, message", [
+    (dict(retain_days=0), "retain_days"),
+    (dict(retain_until="2001-01-01"), "2001-01-01"),
+    (dict(if_last_backup_older_than="soon"), "soon"),
+])
+def test_backup_batch_bad_options_send_nothing(fake, capsys, args, message):
+    result = run(azure_vm_backup_now_batch, dict(ARGS, vms=[{"name": "testVM", "resource_group": "testRG"}], **args), capsys)
+    assert result["failed"] and message in result["msg"]
+    assert fake.arm == []
+
+
+def test_backup_batch_guards_each_vm_and_fails_only_the_failed_job(fake, capsys):
+    """Same guards as azure_vm_backup_now, per VM: a running job is returned, a failed job fails its VM only."""
+    fake.route("GET", r"/protectedItems/", (200, item()))
+    fake.route("GET", r"/backupJobs$", (200, {"value": []}))
+    fake.route("POST", r"/backup$", accepted(fake, job="job-b"))
+    fake.route("GET", r"/backupJobs/job-b$", (200, job("job-b", "Failed", errors=[{"errorCode": 1, "errorString": "disk gone"}])))
+    result = run(azure_vm_backup_now_batch, dict(ARGS, wait=True, vms=[{"name": "testVM", "resource_group": "testRG"}]), capsys)
+    row = result["results"][0]
+    assert result["failed"] and row["failed"] and "ended Failed" in row["msg"] and "disk gone" in row["msg"]
+    assert row["job_id"] == "job-b" and row["job"]["status"] == "Failed"  # what is known of the job comes with the failure
+    assert len([r for r in fake.arm if r.method == "POST"]) == 1
 
 
 # --------------------------------------------------------------------------- azure_vm_protection_info

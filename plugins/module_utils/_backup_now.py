@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""An on-demand backup of one VM: guards, trigger, optional wait. Shared by azure_vm_backup_now
+(one VM per task) and azure_vm_backup_now_batch (many VMs in one task, on threads)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
+from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+    UTC,
+    format_utc,
+    job_result,
+    parse_duration,
+    parse_service_time,
+    retention_expiry,
+    vm_ref,
+)
+
+NOT_BACKUP_READY = ("protectionstopped", "protectionpaused", "backupssuspended")
+SUCCESSFUL = ("completed", "completedwithwarnings")
+
+
+class JobFailed(ValueError):
+    """The backup job ended without success; ``result`` is what the module returns with the failure."""
+
+    def __init__(self, message, result):
+        super(JobFailed, self).__init__(message)
+        self.result = result
+
+
+def last_successful_backup(item):
+    """The newest of lastRecoveryPoint and a successful lastBackupTime, or None."""
+    props = (item or {}).get("properties") or {}
+    times = [parse_service_time(props.get("lastRecoveryPoint"))]
+    if (props.get("lastBackupStatus") or "").lower() in SUCCESSFUL:
+        times.append(parse_service_time(props.get("lastBackupTime")))
+    times = [moment for moment in times if moment]
+    return max(times) if times else None
+
+
+def backup_blocker(item, label):
+    """Why this item cannot be backed up on demand, or None."""
+    if item is None:
+        return "VM %s is not protected by the vault: protect it first (azure_recovery.backup.azure_vm_protection)" % label
+    props = item.get("properties") or {}
+    if props.get("isScheduledForDeferredDelete"):
+        return "the backup data of VM %s is soft-deleted: undelete and protect it before backing up" % label
+    state = props.get("protectionState") or ""
+    if state.lower() in NOT_BACKUP_READY:
+        return "protection of VM %s is stopped (%s): resume it with azure_vm_protection state=present before backing up" % (label, state)
+    return None
+
+
+def backup_now(client, params, check_mode=False, warn=None, now=None):
+    """azure_vm_backup_now for one VM (its options in ``params``): the result; raises ValueError for a VM
+    that cannot be backed up and JobFailed (with the result) when a waited-for job fails."""
+    warn = warn or (lambda message: None)
+    now = now or datetime.datetime.now(UTC)
+    expiry = retention_expiry(now, params["retain_until"], params["retain_days"])
+    min_age = parse_duration(params["if_last_backup_older_than"]) if params["if_last_backup_older_than"] else None
+    vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
+    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+
+    item = api.get_protected_item(client, vpath, vm)
+    blocker = backup_blocker(item, vm.label)
+    if blocker:
+        raise ValueError(blocker)
+    last = last_successful_backup(item)
+    result = {"changed": False, "job_id": None, "job": None, "recovery_point_expiry_time": None, "skipped_reason": None,
+              "last_backup_time": format_utc(last) if last else None}
+    if min_age is not None and last is not None and now - last < min_age:
+        result["skipped_reason"] = "the last successful backup of %s, at %s, is newer than %s" % (
+            vm.label, result["last_backup_time"], params["if_last_backup_older_than"])
+        result["msg"] = result["skipped_reason"]
+        return result
+
+    running = api.running_backup_jobs(client, vpath, vm)
+    if running:
+        job = running[0]
+        result.update(job_id=job.get("name"), job=job_result(job),
+                      skipped_reason="a backup job of %s is already in progress" % vm.label)
+        result["msg"] = result["skipped_reason"]
+        return _waited(client, params, check_mode, vpath, result)
+
+    result.update(changed=True, recovery_point_expiry_time=format_utc(expiry))
+    if check_mode:
+        result["msg"] = "would start a backup of %s, kept until %s" % (vm.label, result["recovery_point_expiry_time"])
+        return result
+    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, params["wait_timeout"], now=now)
+    if response_lost:
+        warn("the response to the backup request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
+    if not job_id:
+        # the operation named no job: the newest running backup of the VM is ours
+        running = api.running_backup_jobs(client, vpath, vm, since=now - datetime.timedelta(minutes=2))
+        job_id = running[0].get("name") if running else None
+    result["job_id"] = job_id
+    result["msg"] = "started a backup of %s (job %s), kept until %s" % (vm.label, job_id, result["recovery_point_expiry_time"])
+    if job_id:
+        result["job"] = job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
+        return _waited(client, params, check_mode, vpath, result)
+    return result
+
+
+def _waited(client, params, check_mode, vpath, result):
+    """With wait=true, wait for the job and fail when it fails."""
+    if not params["wait"] or check_mode:
+        return result
+    job = api.wait_for_job(client, vpath, result["job_id"], params["wait_timeout"])
+    result["job"] = job_result(job)
+    status = result["job"]["status"] or ""
+    if status.lower() not in SUCCESSFUL:
+        errors = result["job"]["error_details"]
+        detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in errors)
+        raise JobFailed("backup job %s of VM %s ended %s%s" % (result["job_id"], result["job"]["entity_friendly_name"], status,
+                                                               (": " + detail) if detail else ""), result)
+    result["msg"] = "backup job %s of %s ended %s" % (result["job_id"], result["job"]["entity_friendly_name"], status)
+    return result
+
+
+# -- many VMs in one process (azure_vm_backup_now_batch) ----------------------------------------
+
+RETURN_KEYS = ("changed", "job_id", "job", "recovery_point_expiry_time", "skipped_reason", "last_backup_time", "msg")
+
+
+def run_batch(client, params, check_mode=False, warn=None):
+    """azure_vm_backup_now_batch: every entry of ``params['vms']`` through backup_now(), on threads sharing
+    ``client``. Raises ValueError (nothing sent) when an entry is not valid."""
+    entries = [batch.entry_params(params, entry) for entry in params["vms"]]
+    now = datetime.datetime.now(UTC)
+    retention_expiry(now, params["retain_until"], params["retain_days"])  # refused here, before any call
+    if params["if_last_backup_older_than"]:
+        parse_duration(params["if_last_backup_older_than"])
+    batch.check_entries(client, entries)
+
+    def work(one, warn_vm):
+        return backup_now(client, one, check_mode=check_mode, warn=warn_vm, now=now)
+    return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) azure_recovery.backup contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Protection of one VM: read, decide, act, report.
+
+Shared by azure_vm_protection (one VM per task) and azure_vm_protection_batch (many VMs in
+one task, on threads, sharing one client and one VaultReads).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
+from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+    BACKUP_MANAGEMENT_TYPE,
+    parse_policy,
+    protectable_item_result,
+    protected_item_result,
+    same_id,
+    vm_ref,
+)
+
+# Protection stopped, recovery points kept: what state=stopped asks for.
+STOPPED_STATES = ("protectionstopped", "protectionpaused")
+# Not backing up: state=present resumes these (BackupsSuspended keeps data only as the policy says).
+INACTIVE_STATES = STOPPED_STATES + ("backupssuspended",)
+
+
+class DecisionError(ValueError):
+    """What was asked cannot be done from the current state (e.g. protect a soft-deleted item)."""
+
+
+def desired_disks(include_disk_luns=None, exclude_disk_luns=None):
+    """Disk options -> the disk_exclusion shape; None means all disks."""
+    if include_disk_luns is not None and exclude_disk_luns is not None:
+        raise ValueError("give include_disk_luns or exclude_disk_luns, not both")
+    luns = include_disk_luns if include_disk_luns is not None else exclude_disk_luns
+    if luns is None:
+        return None
+    if any(not isinstance(lun, int) or lun < 0 or lun > 63 for lun in luns):
+        raise ValueError("disk LUNs must be whole numbers from 0 to 63 (got %r)" % (luns,))
+    if include_disk_luns is not None and not luns:
+        raise ValueError("include_disk_luns is empty: list the data disks to back up, or omit it to back up all disks")
+    if not luns:
+        return None
+    return {"lun_list": sorted(set(luns)), "is_inclusion_list": include_disk_luns is not None}
+
+
+def _view(item):
+    """The part of an item the diff shows; {} when the vault does not protect the VM."""
+    if not item:
+        return {}
+    stopped = (item.get("protection_state") or "").lower() in STOPPED_STATES
+    return {
+        "policy": None if stopped else item.get("policy_name"),
+        "protection_state": item.get("protection_state"),
+        "soft_deleted": bool(item.get("soft_deleted")),
+        "disk_exclusion": item.get("disk_exclusion"),
+    }
+
+
+def decide(current, desired):
+    """What to do: (action, before, after).
+
+    current: the protected_item shape (protected_item_result) or None when the vault does not protect the VM.
+    desired: {state, policy_name, disk_exclusion, undelete}.
+    action: none, enable, update, resume, stop, delete or undelete; raises DecisionError when the request
+    cannot be met without a choice the user has not made (a soft-deleted item without undelete).
+    """
+    state = desired["state"]
+    before = _view(current)
+    protection_state = (current or {}).get("protection_state") or ""
+    soft_deleted = bool(current and current.get("soft_deleted"))
+    stopped = protection_state.lower() in STOPPED_STATES
+    active = current is not None and protection_state.lower() not in INACTIVE_STATES
+    protected_after = {"policy": desired.get("policy_name"), "protection_state": protection_state if active else "Protected",
+                       "soft_deleted": False, "disk_exclusion": desired.get("disk_exclusion")}
+    stopped_after = dict(before, policy=None, protection_state="ProtectionStopped", soft_deleted=False)
+
+    if state == "present":
+        if current is None:
+            return "enable", before, protected_after
+        if soft_deleted:
+            if not desired.get("undelete"):
+                raise DecisionError(
+                    "the backup data of VM %s is soft-deleted (kept until %s): set undelete=true to restore it and "
+                    "protect the VM again" % (current.get("friendly_name"), current.get("deferred_delete_time") or "unknown"))
+            return "undelete", before, protected_after
+        if not active:
+            return "resume", before, protected_after
+        same_policy = (current.get("policy_name") or "").lower() == (desired.get("policy_name") or "").lower()
+        if same_policy and current.get("disk_exclusion") == desired.get("disk_exclusion"):
+            return "none", before, before
+        return "update", before, protected_after
+    if state == "stopped":
+        if current is None:
+            return "none", before, before
+        if soft_deleted:
+            if desired.get("undelete"):
+                return "undelete", before, stopped_after
+            return "none", before, before
+        if stopped:
+            return "none", before, before
+        return "stop", before, stopped_after
+    if state == "absent":
+        if current is None or soft_deleted:
+            return "none", before, before
+        return "delete", before, {}
+    raise ValueError("unknown state %r" % (state,))
+
+
+def write_plan(action, state):
+    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'delete'."""
+    return {
+        "none": [],
+        "enable": ["protect"],
+        "update": ["protect"],
+        "resume": ["protect"],
+        "undelete": ["undelete", "protect"] if state == "present" else ["undelete"],
+        "stop": ["stop"],
+        "delete": ["delete"],
+    }[action]
+
+
+class VaultReads(object):
+    """Reads that every VM of one vault would repeat, made once per module process: the vault,
+    each policy, the list of VMs the vault can protect, and the refresh of that list.
+
+    Thread-safe: with many VMs on threads (azure_vm_protection_batch), the first thread that
+    needs a value reads it and the others wait for it; a failure is remembered like a value.
+    ``whole_lists``: list every protectable VM of a vault once (a batch), rather than one
+    filtered list per VM (one VM per process)."""
+
+    def __init__(self, client, whole_lists=False):
+        self.client = client
+        self.whole_lists = whole_lists
+        self._lock = threading.Lock()
+        self._values = {}
+        self._key_locks = {}
+
+    def _once(self, key, load):
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._values:
+                try:
+                    self._values[key] = (True, load())
+                except (ValueError, ArmError) as exc:
+                    self._values[key] = (False, exc)
+            ok, value = self._values[key]
+        if not ok:
+            raise value
+        return value
+
+    def _forget(self, key):
+        with self._lock:
+            self._values.pop(key, None)
+
+    def vault(self, vpath, label):
+        return self._once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
+
+    def policy(self, vpath, name, vault_label):
+        def load():
+            policy = api.get_policy(self.client, vpath, name)
+            if policy is None:
+                names = sorted(p.get("name") for p in api.list_policies(self.client, vpath))
+                raise ValueError("backup policy %r does not exist in vault %s (its VM policies: %s)"
+                                 % (name, vault_label, ", ".join(names) or "none"))
+            kind = (policy.get("properties") or {}).get("backupManagementType")
+            if kind and kind.lower() != BACKUP_MANAGEMENT_TYPE.lower():
+                raise ValueError("backup policy %r is a %s policy, not one for Azure virtual machines" % (name, kind))
+            return policy
+        return self._once(("policy", vpath.lower(), name.lower()), load)
+
+    def protectable(self, vpath, vm):
+        """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
+        if self.whole_lists:
+            found = self._once(("protectable", vpath.lower()), lambda: [
+                protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath)])
+        else:
+            found = [protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath, friendly_name=vm.name)]
+        for item in found:
+            if vm.matches(item["vm_id"]) or vm.matches(resource_group=item["resource_group"], name=item["friendly_name"]):
+                return item
+        return None
+
+    def refresh(self, vpath, timeout):
+        """Refresh the vault's VM list once per process, then forget the protectable list read before it."""
+        def load():
+            api.refresh_containers(self.client, vpath, timeout)
+            self._forget(("protectable", vpath.lower()))
+            return True
+        return self._once(("refresh", vpath.lower()), load)
+
+
+class VmProtection(object):
+    """One VM: read, decide, act, report.
+
+    ``params``: azure_vm_protection's options (vault_name, vault_resource_group, vm_name,
+    vm_resource_group, vm_id, policy, state, discover, undelete, include_disk_luns,
+    exclude_disk_luns, wait, wait_timeout). ``reads``: a VaultReads shared by the VMs of one
+    process (a new one when not given)."""
+
+    def __init__(self, client, params, check_mode=False, diff=False, warn=None, reads=None):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
+        self.warn = warn or (lambda message: None)
+        self.reads = reads or VaultReads(client)
+        self.discovered = False
+        self.checked_elsewhere = False
+
+    @property
+    def vault_label(self):
+        return "%s/%s" % (self.params["vault_resource_group"], self.params["vault_name"])
+
+    def run(self):
+        params = self.params
+        client = self.client
+        vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
+        desired = {
+            "state": params["state"],
+            "policy_name": None,
+            "disk_exclusion": desired_disks(params["include_disk_luns"], params["exclude_disk_luns"]),
+            "undelete": params["undelete"],
+        }
+        if params["state"] == "present":  # the argument spec requires policy here
+            desired["policy_name"] = parse_policy(params["policy"], client.subscription_id,
+                                                  params["vault_resource_group"], params["vault_name"])
+        vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+
+        current = protected_item_result(api.get_protected_item(client, vpath, vm))
+        action, before, after = decide(current, desired)
+        result = {"changed": action != "none", "action": action, "discovered": False, "job_id": None,
+                  "protected_item": current}
+        if self.diff:
+            result["diff"] = {"before": before, "after": after}
+        if action == "none":
+            if current is None:
+                # A 404 of the item also comes from a mistyped vault: "nothing to do" only for a vault that exists.
+                self.reads.vault(vpath, self.vault_label)
+            result["msg"] = self._none_message(vm, current)
+            return result
+
+        # Checks before any write: the policy, discovery, another vault.
+        policy = None
+        vm_id = (current or {}).get("vm_id") or vm.id
+        if "protect" in write_plan(action, desired["state"]):
+            policy = self.reads.policy(vpath, desired["policy_name"], self.vault_label)
+        listed = None
+        if action == "enable":
+            listed = self._discover(vpath, vm)
+            if listed is not None:
+                vm_id = listed.get("vm_id") or vm.id
+        if action in ("enable", "resume", "undelete") and desired["state"] == "present" and not self.checked_elsewhere:
+            # A VM another vault protects is not among this vault's protectable VMs: one the vault
+            # lists as NotProtected needs no backup status call (a POST, which counts as a write).
+            if (listed or {}).get("protection_state") != "NotProtected":
+                self._not_protected_elsewhere(vpath, vm_id)
+        result["discovered"] = self.discovered
+        if self.check_mode:
+            result["msg"] = "would %s protection of %s" % (action, vm.label)
+            return result
+
+        done = None
+        for step in write_plan(action, desired["state"]):
+            done = self._write(step, vpath, vm, vm_id, policy, desired, current)
+            result["job_id"] = (done.job_id if done else None) or result["job_id"]
+        if params["wait"]:
+            # the operation's final resource is the item, when the service gives it; else read it
+            final = done.resource if done is not None and isinstance(done.resource, dict) and done.resource.get("properties") else None
+            result["protected_item"] = protected_item_result(final or api.get_protected_item(client, vpath, vm))
+        result["msg"] = self._done_message(action, vm, desired, result["protected_item"])
+        return result
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _discover(self, vpath, vm):
+        """The vault's protectable item of the VM, refreshing the vault's VM list once when needed;
+        None in check mode for a VM the vault does not know yet."""
+        found = self.reads.protectable(vpath, vm)
+        if found is None:
+            # Not listed: it may be protected by another vault, which no refresh changes; ask first.
+            self._not_protected_elsewhere(vpath, vm.id)
+            if not self.params["discover"]:
+                raise ValueError("vault %s does not know VM %s yet and discover=false: run "
+                                 "azure_recovery.backup.azure_backup_refresh first, or set discover=true"
+                                 % (self.params["vault_name"], vm.label))
+            self.discovered = True
+            if self.check_mode:
+                self.warn("VM %s is not discovered by the vault yet; a real run refreshes the vault's VM list first" % vm.label)
+                return None
+            self.reads.refresh(vpath, self.params["wait_timeout"])
+            found = self.reads.protectable(vpath, vm)
+            if found is None:
+                raise ValueError("vault %s does not see VM %s even after refreshing its VM list: check that the VM exists "
+                                 "and is in the vault's region and subscription" % (self.params["vault_name"], vm.label))
+        if found.get("classic"):
+            vm.classic = True
+        return found
+
+    def _not_protected_elsewhere(self, vpath, vm_id):
+        self.checked_elsewhere = True
+        vault = self.reads.vault(vpath, self.vault_label)
+        try:
+            status = api.backup_status(self.client, vault.get("location"), vm_id)
+        except ArmNotFound as exc:
+            raise ValueError("VM %s does not exist (%s)" % (vm_id, exc))
+        other = status.get("vaultId")
+        if (status.get("protectionStatus") or "").lower() in ("protected", "protecting") and other and not same_id(other, vault.get("id")):
+            raise ValueError("VM %s is already protected by vault %s (%s); stop its protection there first"
+                             % (vm_id, other.rstrip("/").rsplit("/", 1)[-1], other))
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _write(self, step, vpath, vm, vm_id, policy, desired, current):
+        client, timeout = self.client, self.params["wait_timeout"]
+        wait = self.params["wait"]
+        if step == "undelete":
+            # the protect step that may follow needs the undelete to have finished
+            done = api.put_protected_item(client, vpath, vm, api.undelete_body(vm, vm_id), "undeleting the backup item of VM %s" % vm.label,
+                                          timeout, wait=wait or desired["state"] == "present")
+        elif step == "protect":
+            reset = bool(current and current.get("disk_exclusion")) and not desired["disk_exclusion"]
+            body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
+            done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
+                                          timeout, wait=wait)
+        elif step == "stop":
+            done = api.put_protected_item(client, vpath, vm, api.stop_body(vm, vm_id), "stopping protection of VM %s" % vm.label,
+                                          timeout, wait=wait)
+        else:
+            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, timeout, wait=wait)
+        return done
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _none_message(self, vm, current):
+        if current is None:
+            return "VM %s is not protected by the vault; nothing to do" % vm.label
+        if current.get("soft_deleted"):
+            return "the backup data of VM %s is soft-deleted until %s; nothing to do" % (vm.label, current.get("deferred_delete_time"))
+        return "protection of VM %s is already as asked (%s)" % (vm.label, current.get("protection_state"))
+
+    def _done_message(self, action, vm, desired, item):
+        if action == "delete" and item and item.get("soft_deleted"):
+            return "protection of VM %s removed; its backup data is soft-deleted until %s" % (vm.label, item.get("deferred_delete_time"))
+        if desired["policy_name"]:
+            return "%s: protection of VM %s with policy %s" % (action, vm.label, desired["policy_name"])
+        return "%s: protection of VM %s" % (action, vm.label)
+
+
+# -- many VMs in one process (azure_vm_protection_batch) ----------------------------------------
+
+ENTRY_OVERRIDES = ("policy", "state", "undelete", "include_disk_luns", "exclude_disk_luns")
+RETURN_KEYS = ("changed", "action", "discovered", "job_id", "protected_item", "diff", "msg")
+
+
+def run_batch(client, params, check_mode=False, diff=False, warn=None):
+    """azure_vm_protection_batch: every entry of ``params['vms']`` through VmProtection, on threads sharing
+    ``client`` and one VaultReads. Raises ValueError (nothing sent) when an entry is not valid."""
+    entries = [batch.entry_params(params, entry, ENTRY_OVERRIDES) for entry in params["vms"]]
+
+    def check(one):
+        """What VmProtection.run() would refuse before its first call."""
+        desired_disks(one["include_disk_luns"], one["exclude_disk_luns"])
+        if one["state"] == "present":
+            if not (one["policy"] or "").strip():
+                raise ValueError("policy is required for state=present (give it for the task or for this VM)")
+            parse_policy(one["policy"], client.subscription_id, one["vault_resource_group"], one["vault_name"])
+    batch.check_entries(client, entries, check)
+    reads = VaultReads(client, whole_lists=len(entries) > 1)
+
+    def work(one, warn_vm):
+        return VmProtection(client, one, check_mode=check_mode, diff=diff, warn=warn_vm, reads=reads).run()
+    return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, diff=diff, warn=warn)
