@@ -289,7 +289,7 @@ class ArmClient:
         # A set (AnsibleModule.no_log_values) that every token is added to, so that nothing
         # the module returns can carry one even by accident.
         self.no_log_values = set()
-        self.pacer = WritePacer(clock=lambda: self.clock(), sleep=lambda seconds: self.sleep(seconds))
+        self.pacer = WritePacer(clock=self._now, sleep=self._pause)  # late-bound: tests replace clock and sleep
         self._token_lock = threading.RLock()
         self._stats_lock = threading.Lock()
 
@@ -561,6 +561,12 @@ class ArmClient:
             self._count("retries")
             self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
             self.sleep(delay)
+
+    def _now(self):
+        return self.clock()
+
+    def _pause(self, seconds):
+        self.sleep(seconds)
 
     def _count(self, name, n=1):
         with self._stats_lock:

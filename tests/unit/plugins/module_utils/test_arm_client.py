@@ -341,7 +341,7 @@ def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
             state["now"] -= 1
         pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "0"})
 
-    threads = [threading.Thread(target=write) for _ in range(12)]
+    threads = [threading.Thread(target=write) for _number in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -643,6 +643,6 @@ def test_timeout_line_has_the_request_timeout_code(make_client, arm):
 
 def test_client_request_ids_are_random_version_4_uuids():
     import uuid
-    ids = [_arm_client.new_request_id() for _ in range(200)]
+    ids = [_arm_client.new_request_id() for _number in range(200)]
     assert len(set(ids)) == 200
     assert all(uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value for value in ids)

@@ -11,7 +11,6 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _common
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient, ArmError, ArmMissingLibrary
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
