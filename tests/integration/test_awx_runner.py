@@ -89,7 +89,6 @@ def test_onboarding_job_template(emulator, job_environment, tmp_path):
         "vm_onboarding_policy": "DefaultPolicy",
         "vm_onboarding_vms": VMS,
         "vm_onboarding_backup_now": True,
-        "vm_onboarding_poll_interval": 1,
         "vm_onboarding_report_json": str(tmp_path / "summary.json"),
     }
     mark = _last_seq(emulator)
