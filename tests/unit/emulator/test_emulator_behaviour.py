@@ -248,6 +248,26 @@ def test_vm_protected_by_other_vault_fails_in_operation(emu, arm):
     assert none["protectionStatus"] == "NotProtected"
 
 
+def test_protectable_list_of_a_second_vault(emu, arm):
+    """REAL-BEHAVIOUR.md: "Protecting a VM in a second vault after stopping it in the first works; the VM
+    shows as NotProtected among the second vault's protectable items". While the first vault protects it,
+    the second does not list it as NotProtected (here: not at all, as the az CLI's "VM is already Protected
+    with same or other Vault" hint for a VM missing from the list says). The modules skip the backupStatus
+    check only for a VM listed as NotProtected, so this is what that rests on."""
+    emu.protect(arm, "testRG", "testVM")
+    emu.admin("POST", "seed", {"vaults": [{"name": "otherVault", "resource_group": "otherVaultRG", "discovered": ["testRG/testVM"]}]})
+    flt = dict(Q, **{"$filter": "backupManagementType eq 'AzureIaasVM'"})
+    other = emu.vault_url("otherVault", "otherVaultRG") + "/backupProtectableItems"
+
+    def listed():
+        return dict((e["properties"]["friendlyName"], e["properties"]["protectionState"]) for e in arm.get(other, params=flt).json()["value"])
+    assert listed().get("testVM", "not listed") != "NotProtected"
+    stop = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
+                           "sourceResourceId": emu.vm_id("testRG", "testVM"), "policyId": ""}}
+    emu.wait_op(arm, arm.put(emu.item_url("testRG", "testVM"), params=Q, json=stop))
+    assert listed()["testVM"] == "NotProtected"
+
+
 # ---------------------------------------------------------------------- delete and soft delete
 def test_soft_delete_and_undelete(emu, arm):
     emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 2}]})
