@@ -142,6 +142,7 @@ class VaultReads(object):
         self._lock = threading.Lock()
         self._values = {}
         self._key_locks = {}
+        self._before_refresh = {}
 
     def _once(self, key, load):
         with self._lock:
@@ -156,10 +157,6 @@ class VaultReads(object):
         if not ok:
             raise value
         return value
-
-    def _forget(self, key):
-        with self._lock:
-            self._values.pop(key, None)
 
     def vault(self, vpath, label):
         return self._once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
@@ -184,18 +181,32 @@ class VaultReads(object):
                 protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath)])
         else:
             found = [protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath, friendly_name=vm.name)]
-        for item in found:
-            if vm.matches(item["vm_id"]) or vm.matches(resource_group=item["resource_group"], name=item["friendly_name"]):
-                return item
-        return None
+        return _match(found, vm)
+
+    def found_by_refresh(self, vpath, vm):
+        """True when this process refreshed the vault and ``vm`` was not listed before (in a batch,
+        another VM's thread may have refreshed the vault before this VM's first look)."""
+        with self._lock:
+            before = self._before_refresh.get(vpath.lower())
+        return before is not None and _match(before, vm) is None
 
     def refresh(self, vpath, timeout):
-        """Refresh the vault's VM list once per process, then forget the protectable list read before it."""
+        """Refresh the vault's VM list once per process; the protectable list read before it is set
+        aside (for found_by_refresh()) and read again when next asked for."""
         def load():
             api.refresh_containers(self.client, vpath, timeout)
-            self._forget(("protectable", vpath.lower()))
+            with self._lock:
+                ok, listed = self._values.pop(("protectable", vpath.lower()), (False, None))
+                self._before_refresh[vpath.lower()] = listed if ok else []
             return True
         return self._once(("refresh", vpath.lower()), load)
+
+
+def _match(items, vm):
+    for item in items:
+        if vm.matches(item["vm_id"]) or vm.matches(resource_group=item["resource_group"], name=item["friendly_name"]):
+            return item
+    return None
 
 
 class VmProtection(object):
@@ -286,8 +297,11 @@ class VmProtection(object):
         None in check mode for a VM the vault does not know yet."""
         found = self.reads.protectable(vpath, vm)
         if found is None:
-            # Not listed: it may be protected by another vault, which no refresh changes; ask first.
-            self._not_protected_elsewhere(vpath, vm.id)
+            # Not listed: it may be protected by another vault, which no refresh changes. One VM asks
+            # first, so that such a VM never costs a refresh; in a batch the one refresh of the vault is
+            # shared, and only the VMs still not listed after it are asked (below).
+            if not (self.reads.whole_lists and self.params["discover"] and not self.check_mode):
+                self._not_protected_elsewhere(vpath, vm.id)
             if not self.params["discover"]:
                 raise ValueError("vault %s does not know VM %s yet and discover=false: run "
                                  "azure_recovery.backup.azure_backup_refresh first, or set discover=true"
@@ -299,8 +313,12 @@ class VmProtection(object):
             self.reads.refresh(vpath, self.params["wait_timeout"])
             found = self.reads.protectable(vpath, vm)
             if found is None:
+                if not self.checked_elsewhere:
+                    self._not_protected_elsewhere(vpath, vm.id)
                 raise ValueError("vault %s does not see VM %s even after refreshing its VM list: check that the VM exists "
                                  "and is in the vault's region and subscription" % (self.params["vault_name"], vm.label))
+        elif self.reads.found_by_refresh(vpath, vm):
+            self.discovered = True
         if found.get("classic"):
             vm.classic = True
         return found

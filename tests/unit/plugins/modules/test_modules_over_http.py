@@ -437,6 +437,26 @@ def test_batch_one_failing_vm_does_not_stop_the_others(fake, capsys):
     assert sorted(r.path.rsplit(";", 1)[-1] for r in fake.arm if r.method == "PUT") == ["vm01", "vm02"]  # threads: any order
 
 
+def test_batch_refreshes_once_for_many_undiscovered_vms_and_asks_only_for_those_still_unlisted(fake, capsys):
+    """12 VMs the vault does not list yet: one shared refresh, no backupStatus for the 11 it then lists as
+    NotProtected; the one still missing is asked about (another vault protects it) and fails alone."""
+    fleet_routes(fake)
+    fake.route("GET", r"/backupProtectableItems$", (200, {"value": []}), (200, {"value": [protectable(name, "testRG") for name in FLEET[1:]]}))
+    fake.route("POST", r"/refreshContainers$", (202, "", {"Location": ENDPOINT + VAULT + "/backupFabrics/Azure/operationResults/ref-1"}))
+    fake.route("GET", r"/operationResults/ref-1$", (204, ""))
+    other = "/subscriptions/%s/resourceGroups/otherVaultRG/providers/Microsoft.RecoveryServices/vaults/otherVault" % SUB
+    fake.route("POST", r"/backupStatus$", (200, {"protectionStatus": "Protected", "vaultId": other}))
+    fake.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False, concurrency=4,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in FLEET]), capsys)
+    assert result["counts"] == {"total": 12, "changed": 11, "unchanged": 0, "failed": 1}
+    assert "already protected by vault otherVault" in result["results"][0]["msg"]
+    assert all(row["discovered"] for row in result["results"][1:])
+    posts = [r.path.rsplit("/", 1)[-1] for r in fake.arm if r.method == "POST"]
+    assert sorted(posts) == ["backupStatus", "refreshContainers"]
+    assert len([r for r in fake.arm if r.method == "PUT"]) == 11
+
+
 @pytest.mark.parametrize("vms, message", [
     ([{"name": "vm00", "resource_group": "testRG", "policy": " "}], "vms[0] (testRG/vm00): policy is required"),
     ([{"name": "vm00", "resource_group": "testRG"}, {"id": VM_ID.replace("testVM", "VM00")}], "vms[1] (testRG/VM00): the same VM as vms[0]"),
