@@ -20,7 +20,9 @@ description:
     budget, so that writes go as fast as Resource Manager allows and no faster (a throttled write pauses all
     writes until its C(Retry-After) has passed, instead of each VM spending its retries).
   - Reads that every VM would repeat are made once per task, in this vault - the vault, each policy, the list of
-    VMs the vault can protect - and the vault's VM list is refreshed at most once.
+    VMs the vault can protect - and the vault's VM list is refreshed at most once. A VM the vault does not list is
+    looked for again after that refresh, and only a VM still missing then costs a backup status call (which tells
+    whether another vault protects it).
   - Every entry is checked before any call (names, IDs, policy names, disk LUNs, duplicates); one bad entry fails
     the task before anything is sent. Each VM's own checks (its policy exists, no other vault protects it) come
     before its write, as in M(azure_recovery.backup.azure_vm_protection).
