@@ -14,7 +14,6 @@ __metaclass__ = type
 import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
     BACKUP_MANAGEMENT_TYPE,
@@ -382,6 +381,8 @@ RETURN_KEYS = ("changed", "action", "discovered", "job_id", "protected_item", "d
 def run_batch(client, params, check_mode=False, diff=False, warn=None):
     """azure_vm_protection_batch: every entry of ``params['vms']`` through VmProtection, on threads sharing
     ``client`` and one VaultReads. Raises ValueError (nothing sent) when an entry is not valid."""
+    # here, not at the top: a one-VM task (azure_vm_protection) has no use for it
+    from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
     entries = [batch.entry_params(params, entry, ENTRY_OVERRIDES) for entry in params["vms"]]
 
     def check(one):
