@@ -11,6 +11,7 @@ The contract is in docs/internals.md.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ except ImportError:  # pragma: no cover
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
+from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites, WritePacer, remaining_writes
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Transport, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -182,84 +184,6 @@ def parse_retry_after(headers, now=time.time):
     return max(0.0, when.timestamp() - now())
 
 
-# --------------------------------------------------------------------------- write budget
-
-class WritePacer:
-    """The subscription's write budget as this process sees it, shared by all its threads.
-
-    ``remaining`` is the last ``x-ms-ratelimit-remaining-subscription-writes`` (``-deletes`` for a
-    DELETE, whichever is lower) less the writes sent since. While it is above zero, writes go
-    at once; at zero they go one at a time, ``interval`` apart (the last ``Retry-After`` of a
-    throttled write: the time the service said one more write needs). A 429 on a write stops
-    every write of the process until its ``Retry-After`` has passed, so that many threads do
-    not each spend their retries on a budget that is empty. Before the first answer nothing is
-    known: one write at a time until one comes back."""
-
-    POLL = 1.0  # a thread waiting for another write's answer looks again at least this often
-
-    def __init__(self, clock=time.monotonic, sleep=time.sleep):
-        self.clock = clock
-        self.sleep = sleep
-        self.remaining = None        # None: no answer seen yet; float("inf"): answers carry no budget header
-        self.paused_until = 0.0
-        self.interval = 1.0
-        self.in_flight = 0
-        self.last_start = None
-        self._cond = threading.Condition()
-
-    def _delay(self, now):
-        """0: go; None: wait for the answer to a write in flight; else seconds to wait."""
-        if now < self.paused_until:
-            return self.paused_until - now
-        if self.remaining is not None and self.remaining - self.in_flight > 0:
-            return 0.0
-        if self.in_flight:
-            return None
-        if self.remaining is None or self.last_start is None:
-            return 0.0
-        return max(0.0, self.last_start + self.interval - now)
-
-    def before_write(self):
-        """Wait until a write may go; returns the seconds waited."""
-        waited = 0.0
-        while True:
-            with self._cond:
-                now = self.clock()
-                delay = self._delay(now)
-                if delay is None:
-                    started = time.monotonic()
-                    self._cond.wait(self.POLL)  # after_write() wakes us
-                    waited += time.monotonic() - started
-                    continue
-                if delay <= 0:
-                    self.in_flight += 1
-                    self.last_start = now
-                    return waited
-            self.sleep(delay)
-            waited += delay
-
-    def after_write(self, status=None, headers=None, retry_after=None, names=("x-ms-ratelimit-remaining-subscription-writes",)):
-        """Record the answer to a write (status None: no answer)."""
-        with self._cond:
-            self._cond.notify_all()
-            self.in_flight = max(0, self.in_flight - 1)
-            if status == 429:
-                delay = self.interval if retry_after is None else min(max(retry_after, 0.1), 60.0)
-                self.interval = delay
-                self.paused_until = max(self.paused_until, self.clock() + delay)
-                self.remaining = 0
-                return
-            if status is None:
-                return
-            numbers = []
-            for name in names:
-                try:
-                    numbers.append(int((headers or {}).get(name)))
-                except (TypeError, ValueError):
-                    pass
-            self.remaining = min(numbers) if numbers else (float("inf") if self.remaining is None else self.remaining)
-
-
 # --------------------------------------------------------------------------- client
 
 class ArmClient:
@@ -290,6 +214,7 @@ class ArmClient:
         # the module returns can carry one even by accident.
         self.no_log_values = set()
         self.pacer = WritePacer(clock=self._now, sleep=self._pause)  # late-bound: tests replace clock and sleep
+        self._shared_writes = False  # not looked for yet: see shared_writes
         self._token_lock = threading.RLock()
         self._stats_lock = threading.Lock()
 
@@ -320,6 +245,7 @@ class ArmClient:
         self._pin = (endpoint.hostname.lower(), endpoint.port or 443)
         self.tokens = _auth.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
                                           cache_enabled=token_cache)
+        self._token_cache_enabled = token_cache
         self._subscription_id = self.auth.subscription_id
 
         self.transport = transport or Transport(self.verify, self.timeout, environ)
@@ -500,16 +426,13 @@ class ArmClient:
             token = self._token(action, force=False) if authenticated else None
             failure, response = None, None
             self._count("requests")
-            if not is_read:
-                waited = self.pacer.before_write()
-                if waited >= 1.0:
-                    self.retries.append("%s: waited %.1fs for the subscription's write budget" % (short, waited))
+            turn = self._before_write(short) if not is_read else None
             try:
                 response = self._send_once(method, url, headers, data, token)
             except TransportError as exc:
                 failure = exc
             finally:
-                self._written(method, response)  # always: a write the pacer counts as in flight must end
+                self._written(method, response, turn)  # always: a write the pacers count as in flight must end
 
             if failure is not None:
                 if failure.tls:
@@ -562,6 +485,21 @@ class ArmClient:
             self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
             self.sleep(delay)
 
+    @property
+    def shared_writes(self):
+        """SharedWrites in the token cache's private directory (one file per endpoint and subscription),
+        or None without a token cache; looked for at the first write, so a task that only reads
+        does not touch it."""
+        if self._shared_writes is False:
+            shared = None
+            if self._token_cache_enabled:
+                directory = (self.tokens.cache or _auth.TokenCache(self.environ)).directory()
+                if directory:
+                    key = hashlib.sha256(("%s|%s" % (self.endpoint, self.auth.subscription_id or "")).lower().encode("utf-8")).hexdigest()
+                    shared = SharedWrites(os.path.join(directory, "writes-%s.json" % key[:32]), sleep=self._pause)
+            self._shared_writes = shared
+        return self._shared_writes
+
     def _now(self):
         return self.clock()
 
@@ -572,17 +510,31 @@ class ArmClient:
         with self._stats_lock:
             self.stats[name] += n
 
-    def _written(self, method, response):
-        """Tell the pacer how a write went (response None: no answer)."""
+    def _before_write(self, short):
+        """Wait for the write budget (this process's threads, then the other processes); returns the
+        shared turn for _written()."""
+        waited = self.pacer.before_write()
+        turn = None
+        if self.shared_writes is not None:
+            shared_wait, turn = self.shared_writes.before_write()
+            waited += shared_wait
+        if waited >= 1.0:
+            self.retries.append("%s: waited %.1fs for the subscription's write budget" % (short, waited))
+        return turn
+
+    def _written(self, method, response, turn=None):
+        """Tell the pacers how a write went (response None: no answer)."""
         if method in READ_METHODS:
             return
-        if response is None:
-            self.pacer.after_write()
-            return
-        names = ("x-ms-ratelimit-remaining-subscription-writes",)
-        if method == "DELETE":
-            names += ("x-ms-ratelimit-remaining-subscription-deletes",)
-        self.pacer.after_write(response.status_code, response.headers, parse_retry_after(response.headers), names)
+        status = remaining = retry_after = None
+        if response is not None:
+            names = ("x-ms-ratelimit-remaining-subscription-writes",)
+            if method == "DELETE":
+                names += ("x-ms-ratelimit-remaining-subscription-deletes",)
+            status, remaining, retry_after = response.status_code, remaining_writes(response.headers, names), parse_retry_after(response.headers)
+        self.pacer.after_write(status, remaining, retry_after)
+        if self.shared_writes is not None:
+            self.shared_writes.after_write(turn, status, remaining, retry_after)
 
     def _send_once(self, method, url, headers, data, token):
         if token:

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import os
 import socket
 import time
 import uuid
@@ -313,9 +314,9 @@ def test_pacer_stops_every_thread_after_a_throttled_write():
     clock = FakeClockForPacer()
     pacer = WritePacer(clock=clock.clock, sleep=clock.sleep)
     assert pacer.before_write() == 0.0  # nothing known: the first write goes
-    pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "2"})
+    pacer.after_write(202, remaining=2)
     assert pacer.before_write() == 0.0 and pacer.before_write() == 0.0  # two left: both go together
-    pacer.after_write(429, {}, retry_after=4.0)
+    pacer.after_write(429, retry_after=4.0)
     pacer.after_write()  # the other one got no answer
     assert pacer.before_write() == 4.0  # everybody waits out the Retry-After
     assert pacer.in_flight == 1
@@ -327,7 +328,7 @@ def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
     from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
     pacer = WritePacer()
     pacer.interval = 0.01
-    pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "0"})
+    pacer.after_write(202, remaining=0)
     state = {"now": 0, "max": 0}
     lock = threading.Lock()
 
@@ -339,7 +340,7 @@ def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
         time.sleep(0.002)  # long enough for the others to overlap, were they let through
         with lock:
             state["now"] -= 1
-        pacer.after_write(202, {"x-ms-ratelimit-remaining-subscription-writes": "0"})
+        pacer.after_write(202, remaining=0)
 
     threads = [threading.Thread(target=write) for _number in range(12)]
     for thread in threads:
@@ -646,3 +647,73 @@ def test_client_request_ids_are_random_version_4_uuids():
     ids = [_arm_client.new_request_id() for _number in range(200)]
     assert len(set(ids)) == 200
     assert all(uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value for value in ids)
+
+
+# --------------------------------------------------------------------------- write budget shared between processes
+
+class WallClock:
+    """A wall clock that sleep() advances (SharedWrites runs on time.time, not monotonic)."""
+
+    def __init__(self):
+        self.now = 1800000000.0
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def test_shared_writes_free_while_the_budget_has_room(tmp_path):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
+    clock = WallClock()
+    one = SharedWrites(str(tmp_path / "writes.json"), clock=clock.clock, sleep=clock.sleep)
+    assert one.before_write() == (0.0, None)  # nothing known: free, and no lock file
+    one.after_write(None, 202, remaining=150)
+    assert one.before_write() == (0.0, None) and not (tmp_path / "writes.json.lock").exists()
+    assert clock.slept == []
+
+
+def test_shared_writes_a_throttled_process_pauses_the_others_then_they_take_turns(tmp_path):
+    """Process A is throttled (Retry-After 3): process B waits out the pause, then, the budget being
+    empty, process C waits one interval after B's start - each in turn, through the lock file."""
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
+    clock = WallClock()
+    path = str(tmp_path / "writes.json")
+    a, b, c = (SharedWrites(path, clock=clock.clock, sleep=clock.sleep) for _name in "abc")
+    a.after_write(None, 429, retry_after=3.0)
+    _waited, turn = b.before_write()
+    assert clock.slept == [3.0] and turn is not None
+    b.after_write(turn, 202, remaining=0)
+    clock.now += 1.0
+    _waited, turn = c.before_write()
+    assert clock.slept == [3.0, 2.0] and turn is not None  # 3 s (the interval) after b's start
+    c.after_write(turn, 202, remaining=5)
+    assert a.before_write() == (0.0, None)  # room again: free
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+def test_shared_writes_trouble_with_the_file_is_no_failure(tmp_path):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
+    shared = SharedWrites(str(tmp_path / "missing-dir" / "writes.json"))
+    shared.after_write(None, 429, retry_after=3.0)  # cannot write: ignored
+    assert shared.before_write() == (0.0, None)
+
+
+def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monkeypatch):
+    """Two ArmClients (as two module processes) with the same private cache directory: the second one's
+    first write waits out the 429 the first one got, instead of spending a retry on it."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    environ = {"XDG_RUNTIME_DIR": str(runtime)}
+    first = make_client(environ=environ, token_cache=True, max_retries=0)
+    second = make_client(environ=environ, token_cache=True)
+    arm.route("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "wait"}}, {"Retry-After": "2"}),
+              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "10"}))
+    with pytest.raises(ArmError):
+        first.send("PUT", PUT_PATH, "enabling protection", body={})
+    second.send("PUT", PUT_PATH, "enabling protection", body={})
+    assert len(fake_clock.slept) == 1 and 1.0 < fake_clock.slept[0] <= 2.0  # the pause, on the wall clock
+    assert len(arm.api_requests()) == 2  # no second 429
