@@ -421,6 +421,8 @@ class TokenCache:
       the playbook uses, so the cache adds no new reader. On shared hosts where that is not
       true, or to be safe anyway, set ``token_cache: false`` or AZURE_RECOVERY_TOKEN_CACHE=0.
     Managed identity tokens are not cached (IMDS is local and caches itself).
+    The same directory holds the URL cloud's metadata (below) and the write budget that the
+    module processes share (``_pacing.SharedWrites``: numbers and times, no secret).
     """
 
     DIR_NAME = "azure_recovery.backup-tokens"

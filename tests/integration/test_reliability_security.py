@@ -178,21 +178,30 @@ def test_no_secret_or_token_in_any_output(emulator, ansible_env, tmp_path):
             header, payload, signature = token.split(".")
             assert signature not in text and payload not in text, "part of an access token is in the %s" % where
     assert "ESTABLISH LOCAL CONNECTION" in run.stdout, "not -vvv output"
-    # the token cache holds tokens and the cloud's metadata only (never the secret), in private files
+    # the token cache holds tokens, the cloud's metadata and the shared write budget only (never the
+    # secret), in private files
     runtime = tmp_path / "runtime"
+    budget_files = []
     for root, dirs, files in os.walk(str(runtime)):
         for name in files:
             path = os.path.join(root, name)
             assert os.stat(path).st_mode & 0o077 == 0, path
             with open(path) as handle:
                 content = handle.read()
-            assert secret not in content
+            assert secret not in content and not any(token in content for token in tokens if name.startswith("writes-")), path
+            if name.startswith("writes-") and name.endswith(".lock"):
+                assert content == "", path  # only locked, never written
+                continue
             entry = json.loads(content)
-            if name.startswith("cloud-"):
+            if name.startswith("writes-"):
+                assert set(entry) <= {"remaining", "paused_until", "interval", "last_start"}, path
+                budget_files.append(name)
+            elif name.startswith("cloud-"):
                 # the URL cloud's metadata (login endpoint, audience): no token in it either
                 assert set(entry) == {"endpoint", "document"} and not any(token in content for token in tokens), path
             else:
                 assert entry["access_token"] in tokens
+    assert len(budget_files) == 1, "the cases wrote to one subscription: one write-budget file, not %s" % budget_files
 
 
 def test_tls_verification_is_on_by_default(emulator, ansible_env, tmp_path, subtests):
