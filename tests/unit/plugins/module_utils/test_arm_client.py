@@ -309,9 +309,9 @@ def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client
     assert len(arm.api_requests()) == 3
 
 
-def test_pacer_stops_every_thread_after_a_throttled_write():
+def test_pacer_stops_every_thread_after_a_throttled_write(fake_clock):
     from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
-    clock = FakeClockForPacer()
+    clock = fake_clock
     pacer = WritePacer(clock=clock.clock, sleep=clock.sleep)
     assert pacer.before_write() == 0.0  # nothing known: the first write goes
     pacer.after_write(202, remaining=2)
@@ -348,17 +348,6 @@ def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
     for thread in threads:
         thread.join(10)
     assert state["max"] == 1 and pacer.in_flight == 0
-
-
-class FakeClockForPacer:
-    def __init__(self):
-        self.now = 0.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
@@ -651,24 +640,9 @@ def test_client_request_ids_are_random_version_4_uuids():
 
 # --------------------------------------------------------------------------- write budget shared between processes
 
-class WallClock:
-    """A wall clock that sleep() advances (SharedWrites runs on time.time, not monotonic)."""
-
-    def __init__(self):
-        self.now = 1800000000.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(round(seconds, 3))
-        self.now += seconds
-
-
-def test_shared_writes_free_while_the_budget_has_room(tmp_path):
+def test_shared_writes_free_while_the_budget_has_room(tmp_path, fake_clock):
     from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = WallClock()
+    clock = fake_clock
     one = SharedWrites(str(tmp_path / "writes.json"), clock=clock.clock, sleep=clock.sleep)
     assert one.before_write() == (0.0, None)  # nothing known: free, and no lock file
     one.after_write(None, 202, remaining=150)
@@ -676,11 +650,11 @@ def test_shared_writes_free_while_the_budget_has_room(tmp_path):
     assert clock.slept == []
 
 
-def test_shared_writes_a_throttled_process_pauses_the_others_then_they_take_turns(tmp_path):
+def test_shared_writes_a_throttled_process_pauses_the_others_then_they_take_turns(tmp_path, fake_clock):
     """Process A is throttled (Retry-After 3): process B waits out the pause, then, the budget being
     empty, process C waits one interval after B's start - each in turn, through the lock file."""
     from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = WallClock()
+    clock = fake_clock
     path = str(tmp_path / "writes.json")
     a, b, c = (SharedWrites(path, clock=clock.clock, sleep=clock.sleep) for _name in "abc")
     a.after_write(None, 429, retry_after=3.0)
