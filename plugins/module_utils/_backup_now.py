@@ -57,13 +57,20 @@ def backup_blocker(item, label):
     return None
 
 
+def _limits(params, now):
+    """(recovery point expiry, minimum age of the last backup or None) from the options; ValueError
+    for a retention or an age that cannot be asked, before any call."""
+    expiry = retention_expiry(now, params["retain_until"], params["retain_days"])
+    min_age = parse_duration(params["if_last_backup_older_than"]) if params["if_last_backup_older_than"] else None
+    return expiry, min_age
+
+
 def backup_now(client, params, check_mode=False, warn=None, now=None):
     """azure_vm_backup_now for one VM (its options in ``params``): the result; raises ValueError for a VM
     that cannot be backed up and JobFailed (with the result) when a waited-for job fails."""
     warn = warn or (lambda message: None)
     now = now or datetime.datetime.now(UTC)
-    expiry = retention_expiry(now, params["retain_until"], params["retain_days"])
-    min_age = parse_duration(params["if_last_backup_older_than"]) if params["if_last_backup_older_than"] else None
+    expiry, min_age = _limits(params, now)
     vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
     vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
@@ -133,9 +140,7 @@ def run_batch(client, params, check_mode=False, warn=None):
     ``client``. Raises ValueError (nothing sent) when an entry is not valid."""
     entries = [batch.entry_params(params, entry) for entry in params["vms"]]
     now = datetime.datetime.now(UTC)
-    retention_expiry(now, params["retain_until"], params["retain_days"])  # refused here, before any call
-    if params["if_last_backup_older_than"]:
-        parse_duration(params["if_last_backup_older_than"])
+    _limits(params, now)  # the same for every VM: refused here, before any call
     batch.check_entries(client, entries)
 
     def work(one, warn_vm):

@@ -68,11 +68,11 @@ def run(client, entries, work, return_keys, concurrency, check_mode=False, diff=
         row = {"vm": vm.label, "failed": False, "warnings": []}
         try:
             outcome = work(params, row["warnings"].append)
-        except ArmError as exc:
-            row.update(failed=True, changed=False, msg=str(exc), error=exc.to_dict())
-            row.update((key, value) for key, value in (getattr(exc, "result", None) or {}).items() if key in return_keys and key != "msg")
-        except ValueError as exc:
+        except (ArmError, ValueError) as exc:
             row.update(failed=True, changed=False, msg=str(exc))
+            if isinstance(exc, ArmError):
+                row["error"] = exc.to_dict()
+            # what is known besides the failure (JobFailed: the job)
             row.update((key, value) for key, value in (getattr(exc, "result", None) or {}).items() if key in return_keys and key != "msg")
         except Exception as exc:  # pylint: disable=broad-except  # one VM's bug must not lose the others' results
             row.update(failed=True, changed=False, msg="unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())[:500]))

@@ -29,6 +29,12 @@ def remaining_writes(headers, names):
     return min(numbers) if numbers else None
 
 
+def throttle_interval(retry_after, previous):
+    """The spacing of writes after a throttled write: its Retry-After within 0.1-60 s, or, without
+    one, the previous spacing."""
+    return previous if retry_after is None else min(max(retry_after, 0.1), 60.0)
+
+
 class WritePacer:
     """The subscription's write budget as this process sees it, shared by all its threads.
 
@@ -89,9 +95,8 @@ class WritePacer:
             self._cond.notify_all()
             self.in_flight = max(0, self.in_flight - 1)
             if status == 429:
-                delay = self.interval if retry_after is None else min(max(retry_after, 0.1), 60.0)
-                self.interval = delay
-                self.paused_until = max(self.paused_until, self.clock() + delay)
+                self.interval = throttle_interval(retry_after, self.interval)
+                self.paused_until = max(self.paused_until, self.clock() + self.interval)
                 self.remaining = 0
                 return
             if status is None:
@@ -174,7 +179,7 @@ class SharedWrites:
                 state = self._read()
                 now = self.clock()
                 if status == 429:
-                    interval = float(state.get("interval") or 1.0) if retry_after is None else min(max(retry_after, 0.1), 60.0)
+                    interval = throttle_interval(retry_after, float(state.get("interval") or 1.0))
                     state.update(paused_until=max(state.get("paused_until", 0), now + interval), interval=interval, remaining=0)
                     self._write(state)
                 elif remaining is not None or state.get("remaining") is not None:

@@ -230,7 +230,8 @@ class VmProtection(object):
     def vault_label(self):
         return "%s/%s" % (self.params["vault_resource_group"], self.params["vault_name"])
 
-    def run(self):
+    def desired(self):
+        """(vm, desired) from the options, without a call; ValueError for what cannot be asked."""
         params = self.params
         client = self.client
         vm = vm_ref(client.subscription_id, params["vm_name"], params["vm_resource_group"], params["vm_id"])
@@ -243,6 +244,12 @@ class VmProtection(object):
         if params["state"] == "present":  # the argument spec requires policy here
             desired["policy_name"] = parse_policy(params["policy"], client.subscription_id,
                                                   params["vault_resource_group"], params["vault_name"])
+        return vm, desired
+
+    def run(self):
+        params = self.params
+        client = self.client
+        vm, desired = self.desired()
         vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
         current = protected_item_result(api.get_protected_item(client, vpath, vm))
@@ -386,12 +393,11 @@ def run_batch(client, params, check_mode=False, diff=False, warn=None):
     entries = [batch.entry_params(params, entry, ENTRY_OVERRIDES) for entry in params["vms"]]
 
     def check(one):
-        """What VmProtection.run() would refuse before its first call."""
-        desired_disks(one["include_disk_luns"], one["exclude_disk_luns"])
-        if one["state"] == "present":
-            if not (one["policy"] or "").strip():
-                raise ValueError("policy is required for state=present (give it for the task or for this VM)")
-            parse_policy(one["policy"], client.subscription_id, one["vault_resource_group"], one["vault_name"])
+        """What VmProtection.run() would refuse before its first call (the batch has no argument spec
+        that requires a policy for state=present)."""
+        if one["state"] == "present" and not (one["policy"] or "").strip():
+            raise ValueError("policy is required for state=present (give it for the task or for this VM)")
+        VmProtection(client, one).desired()
     batch.check_entries(client, entries, check)
     reads = VaultReads(client, whole_lists=len(entries) > 1)
 

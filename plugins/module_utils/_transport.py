@@ -182,26 +182,33 @@ class Transport:
                 self._context = ssl_context(self.verify, self.environ)
             return self._context
 
-    def _connection(self, parts):
+    @staticmethod
+    def _key(parts):
+        scheme = parts.scheme.lower()
+        return scheme, parts.hostname.lower(), parts.port or (443 if scheme == "https" else 80)
+
+    def _connections(self):
         connections = getattr(self._local, "connections", None)
         if connections is None:
             connections = self._local.connections = {}
-        scheme = parts.scheme.lower()
-        port = parts.port or (443 if scheme == "https" else 80)
-        key = (scheme, parts.hostname.lower(), port)
+        return connections
+
+    def _connection(self, parts):
+        key = self._key(parts)
+        scheme, _host, port = key
+        connections = self._connections()
         connection = connections.get(key)
         if connection is not None and not _dropped(connection):
             return connection
         if connection is not None:
             connection.close()
         proxy = proxy_for("%s://%s:%s/" % (scheme, parts.hostname, port), self.environ)
-        target_host = parts.hostname
         if proxy is not None:
             host, proxy_port, auth = proxy
             connection = self._new(scheme, host, proxy_port)
-            connection.set_tunnel(target_host, port, headers={"Proxy-Authorization": auth} if auth else None)
+            connection.set_tunnel(parts.hostname, port, headers={"Proxy-Authorization": auth} if auth else None)
         else:
-            connection = self._new(scheme, target_host, port)
+            connection = self._new(scheme, parts.hostname, port)
         connections[key] = connection
         return connection
 
@@ -211,10 +218,7 @@ class Transport:
         return http_client.HTTPConnection(host, port, timeout=self.timeout)
 
     def _forget(self, parts):
-        connections = getattr(self._local, "connections", {})
-        scheme = parts.scheme.lower()
-        key = (scheme, parts.hostname.lower(), parts.port or (443 if scheme == "https" else 80))
-        connection = connections.pop(key, None)
+        connection = self._connections().pop(self._key(parts), None)
         if connection is not None:
             connection.close()
 
