@@ -25,7 +25,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from emulator_harness import Emulator, collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
 OUT = os.path.join(ROOT, ".build", "demo")
@@ -73,16 +73,7 @@ def audit_seed():
 
 def job_environment(emulator, collections):
     """The user's environment with AWX-credential-style AZURE_* variables and the emulator's CA."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_") and k != "CURL_CA_BUNDLE"}
-    env.update(emulator.env)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": collections,
-        "ANSIBLE_LOCALHOST_WARNING": "False",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
-        "ANSIBLE_NOCOLOR": "1",
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-    })
-    return env
+    return playbook_env(emulator, collections, drop=("AZURE_", "CURL_CA_BUNDLE"), PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
 
 
 def collections_path():
@@ -90,12 +81,7 @@ def collections_path():
     path = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
     if path and os.path.exists(os.path.join(path.split(os.pathsep)[0], "ansible_collections", "azure_recovery", "backup")):
         return path
-    path = os.path.join(OUT, "collections")
-    link = os.path.join(path, "ansible_collections", "azure_recovery", "backup")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    return path
+    return link_collection(OUT)
 
 
 def playbook(env, name, log_name, *args):

@@ -95,24 +95,12 @@ class Workspace:
         return path
 
     def env(self, emulator, runtime_dir, timer_file=None, extra=None):
-        env = dict(os.environ)
-        for name in list(env):
-            if name.startswith("AZURE_") or name.startswith("ANSIBLE_"):
-                del env[name]
-        env.update(emulator.env)
-        env.update({
-            "ANSIBLE_COLLECTIONS_PATH": self.collections,
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCAL_TEMP": os.path.join(self.root, "ansible-local"),
-            "ANSIBLE_REMOTE_TMP": os.path.join(self.root, "ansible-remote"),
-            "ANSIBLE_ASYNC_DIR": os.path.join(self.root, "ansible-async"),
-            "XDG_RUNTIME_DIR": runtime_dir,
-        })
+        env = emulator_harness.playbook_env(
+            emulator, self.collections, drop=("AZURE_", "ANSIBLE_"),
+            ANSIBLE_LOCAL_TEMP=os.path.join(self.root, "ansible-local"),
+            ANSIBLE_REMOTE_TMP=os.path.join(self.root, "ansible-remote"),
+            ANSIBLE_ASYNC_DIR=os.path.join(self.root, "ansible-async"),
+            XDG_RUNTIME_DIR=runtime_dir)
         if timer_file:
             env.update({"ANSIBLE_CALLBACK_PLUGINS": CALLBACKS, "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
                         "BENCH_TIMER_FILE": timer_file})

@@ -1,10 +1,8 @@
 """Integration fixtures: one HTTPS emulator per pytest worker, and the ansible-playbook environment."""
-import os
-import sys
 
 import pytest
 
-from emulator_harness import TARGETS, Emulator, collections_path
+from emulator_harness import TARGETS, Emulator, collections_path, playbook_env
 
 
 @pytest.fixture(scope="session")
@@ -17,19 +15,4 @@ def emulator(tmp_path_factory):
 @pytest.fixture(scope="session")
 def ansible_env(emulator, tmp_path_factory):
     """Environment for ansible-playbook runs against the emulator."""
-    env = dict(os.environ)
-    for name in list(env):
-        if name.startswith("AZURE_"):
-            del env[name]
-    env.update(emulator.env)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": collections_path(str(tmp_path_factory.mktemp("ansible"))),
-        "ANSIBLE_ROLES_PATH": TARGETS,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-    })
-    return env
+    return playbook_env(emulator, collections_path(str(tmp_path_factory.mktemp("ansible"))), ANSIBLE_ROLES_PATH=TARGETS)

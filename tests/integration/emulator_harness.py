@@ -22,6 +22,25 @@ def collections_path(tmp_root):
     return path
 
 
+def playbook_env(emulator, collections, drop=("AZURE_",), **settings):
+    """The environment for ansible-playbook against ``emulator``: this process's, without the
+    variables whose names start with one of ``drop``, plus AWX-style AZURE_* credentials and the
+    emulator's CA, the collection, quiet plain output, and ``settings``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(tuple(drop))}
+    env.update(emulator.env)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections,
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    })
+    env.update(settings)
+    return env
+
+
 class Emulator:
     """A running emulator: its endpoint, CA file, credentials and admin API."""
 

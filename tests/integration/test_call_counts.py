@@ -49,6 +49,17 @@ def _seed(emulator):
     })
 
 
+def _setup(emulator, ansible_env, tmp_path):
+    """The seeded emulator, an environment with an empty private token cache, and the playbook."""
+    _seed(emulator)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    os.chmod(str(runtime), 0o700)
+    playbook = tmp_path / "count.yml"
+    playbook.write_text(TASK)
+    return dict(ansible_env, XDG_RUNTIME_DIR=str(runtime)), str(playbook)
+
+
 def _last_seq(emulator):
     return max([entry["seq"] for entry in emulator.journal()] or [0])
 
@@ -70,21 +81,15 @@ def _run(emulator, env, playbook, vm, expected_action):
 
 
 def test_noop_costs_one_get_and_the_token_is_shared(emulator, ansible_env, tmp_path):
-    _seed(emulator)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    os.chmod(str(runtime), 0o700)
-    env = dict(ansible_env, XDG_RUNTIME_DIR=str(runtime))
-    playbook = tmp_path / "count.yml"
-    playbook.write_text(TASK)
+    env, playbook = _setup(emulator, ansible_env, tmp_path)
 
-    first = _run(emulator, env, str(playbook), "countNoop", "none")
+    first = _run(emulator, env, playbook, "countNoop", "none")
     assert len(first["arm_reads"]) == 1, first["arm_reads"]
     assert first["arm_writes"] == []
     assert len(first["tokens"]) == 1, "the first task of a run asks for exactly one token"
     assert len(first["metadata"]) == 1, "the first task reads the URL cloud's metadata once"
 
-    second = _run(emulator, env, str(playbook), "countNoop", "none")
+    second = _run(emulator, env, playbook, "countNoop", "none")
     assert len(second["arm_reads"]) == 1, second["arm_reads"]
     assert second["arm_writes"] == []
     assert second["tokens"] == [], "a later task takes the token from the token cache"
@@ -92,15 +97,9 @@ def test_noop_costs_one_get_and_the_token_is_shared(emulator, ansible_env, tmp_p
 
 
 def test_enabling_protection_sends_one_write(emulator, ansible_env, tmp_path):
-    _seed(emulator)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    os.chmod(str(runtime), 0o700)
-    env = dict(ansible_env, XDG_RUNTIME_DIR=str(runtime))
-    playbook = tmp_path / "count.yml"
-    playbook.write_text(TASK)
+    env, playbook = _setup(emulator, ansible_env, tmp_path)
 
-    counted = _run(emulator, env, str(playbook), "countNew", "enable")
+    counted = _run(emulator, env, playbook, "countNew", "enable")
     assert [(e["method"], e["status"]) for e in counted["arm_writes"]] == [("PUT", 202)], counted["arm_writes"]
     assert "/protecteditems/" in counted["arm_writes"][0]["path"].lower()
     assert len(counted["tokens"]) <= 1
