@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import admin
+import compute_api
 from backup_api import BackupApi, Request
 from common import ArmError, Response, iso, new_id
 from identity import Identity
@@ -213,7 +214,8 @@ class Handler(BaseHTTPRequestHandler):
                                % ("write" if write else "read", sub, state.client_id, wait),
                                headers={"Retry-After": str(wait), header: "0"})
             try:
-                response = server.api.handle(req)
+                # fleets (compute_api.py): Compute VM / vault lists per subscription and resource group, else the backup API
+                response = compute_api.handle(state, server.api, req)
             except ArmError as err:
                 err.headers.setdefault(header, str(remaining))
                 raise

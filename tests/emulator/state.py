@@ -248,6 +248,8 @@ class State:
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
                 self._seed_job(sub, spec)
+            import compute_api  # pylint: disable=import-outside-toplevel
+            compute_api.seed_extra(self, data)   # fleets: extra subscriptions, VM tags and zones
 
     def _seed_vault(self, sub, spec):
         vsub = spec.get("subscription_id", sub)
