@@ -164,12 +164,14 @@ def _location(value):
 
 
 class Estate(object):
-    """The result of ``read_estate``: ``vms`` (records, sorted), ``vaults`` (the vaults read),
-    ``errors`` (one line each), ``reads`` {vm_pages, vault_lists, item_lists, backup_status}."""
+    """The result of ``read_estate``: ``vms`` (records, sorted), ``vaults`` (the vaults whose items were read),
+    ``vault_lists`` (every vault of each subscription), ``errors`` (one line each),
+    ``reads`` {vm_lists, vault_lists, item_lists, backup_status} (lists, each of all its pages)."""
 
     def __init__(self):
         self.vms = []
         self.vaults = []
+        self.vault_lists = {}    # lower-case subscription -> the vaults its list gave (raw bodies)
         self.errors = []
         self.reads = {"vm_lists": 0, "vault_lists": 0, "item_lists": 0, "backup_status": 0}
 
@@ -232,6 +234,7 @@ def read_estate(client, subscriptions, resource_groups=None, locations=None, tag
         if vaults is None:
             vaults_complete[sub.lower()] = False
             continue
+        estate.vault_lists[sub.lower()] = vaults
         for vault in vaults:
             cells.setdefault((sub.lower(), _location(vault.get("location"))), []).append(vault)
 
