@@ -74,16 +74,19 @@ def fleet_report(scope, batches=None, check_mode=False):
     by_id = {}
     for group, batch in zip(scope.get("plan", []), batches):
         results = batch.get("results") or []
-        if batch.get("skipped") or not results and batch.get("msg"):
+        if batch.get("skipped"):          # audit only: the batch tasks did not run
+            continue
+        if not results and batch.get("msg"):
             for entry in group["vms"]:
                 by_id[entry["id"].lower()] = {"failed": True, "msg": batch.get("msg") or "skipped"}
             continue
         for entry, result in zip(group["vms"], results):
             by_id[entry["id"].lower()] = result
+    batch_ran = any(not batch.get("skipped") for batch in batches)
     rows, counts = [], {"vms": 0, "matched": 0, "to_change": 0, "changed": 0, "failed": 0, "attention": 0, "unmatched": 0}
     for source in scope.get("rows", []):
         row = dict(source)
-        row["outcome"], row["message"] = _outcome(row, by_id.get(row["vm_id"].lower()), check_mode, bool(batches))
+        row["outcome"], row["message"] = _outcome(row, by_id.get(row["vm_id"].lower()), check_mode, batch_ran)
         rows.append(row)
         counts["vms"] += 1
         counts["matched"] += 1 if row["rules"] else 0

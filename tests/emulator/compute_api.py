@@ -70,6 +70,11 @@ def seed_extra(state, data):
     for spec in data.get("vaults", []) or []:
         if spec.get("subscription_id"):
             state.subscriptions.add(spec["subscription_id"].lower())
+    for spec in data.get("protected_items", []) or []:
+        if spec.get("last_backup_status"):      # e.g. "Failed": the last backup failed
+            vault = state._vault_for_spec(default_sub, spec)    # pylint: disable=protected-access
+            vm = state.find_vm_ref(vault.sub, spec["vm"])
+            vault.items[vm.key].last_backup_status = str(spec["last_backup_status"])
 
 
 # ---------------------------------------------------------------------- routing
