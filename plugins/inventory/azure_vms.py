@@ -86,6 +86,15 @@ options:
     type: str
     default: name
     choices: [name, resource_group_name, id]
+  host_per:
+    description:
+      - V(vm) makes one host per VM. V(cell) makes one host per subscription and region with VMs in scope (named
+        C(<region>_<subscription>)), with the variables C(subscription_id), C(location), C(vm_count), C(backup_counts) (VMs per
+        backup state) and C(vm_onboarding_cell), which the C(vm_onboarding) role's rule mode reads to limit its scope to the
+        cells of the play's hosts; with AWX job slicing each slice then protects the VMs of its own cells.
+    type: str
+    default: vm
+    choices: [vm, cell]
   fail_on_errors:
     description: Fail when a list could not be read (otherwise warn and mark what it leaves unknown).
     type: bool
@@ -159,6 +168,23 @@ def host_names(records, style):
     return out
 
 
+def cells_of(records):
+    """One host per (subscription, region): (name, variables, groups), sorted by name."""
+    cells = {}
+    for record in records:
+        key = (record["subscription_id"].lower(), record["location"])
+        cell = cells.setdefault(key, {"subscription_id": record["subscription_id"], "location": record["location"], "vm_count": 0,
+                                      "backup_counts": {}})
+        cell["vm_count"] += 1
+        for group in groups_of(record):
+            cell["backup_counts"][group] = cell["backup_counts"].get(group, 0) + 1
+    hosts = []
+    for (sub, location), cell in sorted(cells.items(), key=lambda pair: (pair[0][1], pair[0][0])):
+        cell["vm_onboarding_cell"] = {"subscription_id": cell["subscription_id"], "location": location}
+        hosts.append(("%s_%s" % (location, sub), cell, []))
+    return hosts
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "azure_recovery.backup.azure_vms"
 
@@ -205,16 +231,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return estate.vms
 
     def _populate(self, records):
+        if self.get_option("host_per") == "cell":
+            hosts = cells_of(records)
+        else:
+            for group in GROUPS:
+                self.inventory.add_group(group)
+            hosts = []
+            for record, name in zip(records, host_names(records, self.get_option("hostname"))):
+                hostvars = dict(record)
+                hostvars["vm_onboarding_vm_id"] = record["vm_id"]
+                hosts.append((name, hostvars, groups_of(record)))
         strict = self.get_option("strict")
-        for group in GROUPS:
-            self.inventory.add_group(group)
-        for record, name in zip(records, host_names(records, self.get_option("hostname"))):
+        for name, hostvars, groups in hosts:
             self.inventory.add_host(name)
-            hostvars = dict(record)
-            hostvars["vm_onboarding_vm_id"] = record["vm_id"]
             for key, value in hostvars.items():
                 self.inventory.set_variable(name, key, value)
-            for group in groups_of(record):
+            for group in groups:
                 self.inventory.add_child(group, name)
             self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)

@@ -139,10 +139,13 @@ def rule_matches(rule, record):
     return True
 
 
-def _bind_vaults(rules, estate, problems):
-    """Each rule vault -> the vault as its subscription's list shows it (id, location); problems for unknown ones."""
+def _bind_vaults(rules, estate, problems, partial=False):
+    """Each rule vault -> the vault as its subscription's list shows it (id, location); problems for unknown ones.
+    ``partial`` (a job slice): a vault of a subscription out of the slice is left unbound, not a problem."""
     for rule in rules:
         for vault in rule["vaults"]:
+            if partial and vault["subscription_id"] and vault["subscription_id"].lower() not in estate.vault_lists:
+                continue
             subs = [vault["subscription_id"]] if vault["subscription_id"] else rule["subscriptions"]
             found = [v for s in subs for v in estate.vault_lists.get(s.lower(), [])
                      if (v.get("name") or "").lower() == vault["name"].lower()
@@ -163,19 +166,35 @@ def _bind_vaults(rules, estate, problems):
             vault["location"] = actual
 
 
+def check_cells(cells):
+    """``[{subscription_id, location}]`` (job slices: a slice's share of the estate) -> set of (sub, location), lower-case."""
+    out = set()
+    for cell in cells or []:
+        if not isinstance(cell, dict) or set(cell) - {"subscription_id", "location"} or not cell.get("subscription_id") or not cell.get("location"):
+            raise ValueError("cells: %r is not {subscription_id, location}" % (cell,))
+        out.add((check_subscriptions([cell["subscription_id"]], "cells")[0].lower(), check_locations([cell["location"]], "cells")[0]))
+    return out
+
+
 def resolve(client, rules, subscriptions=None, max_backup_age_hours=26.0, purge_warning_days=7, backup_status_mode="auto",
-            workers=8, now=None, reads=None):
-    """Read the estate of the rules' subscriptions, check the rules against it, decide per VM.
+            workers=8, now=None, reads=None, cells=None):
+    """Read the estate of the rules' subscriptions, check the rules against it, decide per VM. ``cells`` limits the scope
+    to some (subscription, region) pairs: a job slice's share; VMs elsewhere are neither reported nor planned.
 
     Returns {plan, rows, totals, by_subscription, rules, warnings, reads}; raises RuleError (nothing written)."""
     now = now or datetime.datetime.now(UTC)
+    cells = check_cells(cells)
+    if cells:
+        subscriptions = sorted(set(sub for sub, _loc in cells))
     default_subs = check_subscriptions(subscriptions or [client.subscription_id], "subscriptions")
     rules = check_rules(rules, default_subs)
-    scope_subs = check_subscriptions(default_subs + [s for r in rules for s in r["subscriptions"]])
-    estate = read_estate(client, scope_subs, max_backup_age_hours=max_backup_age_hours, backup_status_mode=backup_status_mode,
-                         workers=workers, now=now)
+    scope_subs = default_subs if cells else check_subscriptions(default_subs + [s for r in rules for s in r["subscriptions"]])
+    estate = read_estate(client, scope_subs, locations=sorted(set(loc for _sub, loc in cells)) or None,
+                         max_backup_age_hours=max_backup_age_hours, backup_status_mode=backup_status_mode, workers=workers, now=now)
+    if cells:
+        estate.vms = [r for r in estate.vms if (r["subscription_id"].lower(), r["location"]) in cells]
     problems = list(estate.errors)
-    _bind_vaults(rules, estate, problems)
+    _bind_vaults(rules, estate, problems, partial=bool(cells))
 
     rows, matched_by_rule = [], dict((r["name"], 0) for r in rules)
     used_vaults = {}

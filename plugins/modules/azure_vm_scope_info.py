@@ -109,6 +109,17 @@ options:
     description: Threads for the per-subscription and per-vault reads.
     type: int
     default: 8
+  cells:
+    description:
+      - Limit the scope to these (C(subscription_id), C(location)) pairs, for example the share of one AWX job slice (the
+        inventory plugin M(azure_recovery.backup.azure_vms) with O(azure_recovery.backup.azure_vms#inventory:host_per=cell)
+        gives one host per pair). VMs elsewhere are neither reported nor planned; O(subscriptions) is then ignored.
+      - Resource Manager counts requests per subscription (and per Resource Manager instance serving them): slices whose
+        pairs are in different subscriptions never spend the same write budget; slices sharing a subscription may, and each
+        paces itself by the budget headers and backs off on HTTP 429.
+    type: list
+    elements: dict
+    default: []
 extends_documentation_fragment:
   - azure_recovery.backup.auth
   - azure_recovery.backup.attributes.info_module
@@ -228,13 +239,14 @@ def main():
         purge_warning_days=dict(type="int", default=7),
         backup_status=dict(type="str", default="auto", choices=["auto", "always", "never"]),
         concurrency=dict(type="int", default=8),
+        cells=dict(type="list", elements="dict", default=[]),
     )
     glue = AzureBackupModule(spec, supports_check_mode=True)
     params = glue.params
     try:
         result = resolve(glue.client, params["rules"], params["subscriptions"], max_backup_age_hours=params["max_backup_age_hours"],
                          purge_warning_days=params["purge_warning_days"], backup_status_mode=params["backup_status"],
-                         workers=params["concurrency"])
+                         workers=params["concurrency"], cells=params["cells"])
     except RuleError as exc:
         glue.fail(str(exc), problems=exc.problems)
     except (ArmError, ValueError) as exc:
