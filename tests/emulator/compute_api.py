@@ -84,7 +84,8 @@ def _check_version(req, versions, type_name):
         raise _api_version_error(version, versions, type_name)
 
 
-def _page(req, entries, size):
+def _page(req, entries, size, render=None):
+    """One page of ``entries`` (``render`` turns the page's entries into bodies, so only they are built)."""
     start = 0
     token = req.query.get("$skiptoken")
     if token:
@@ -92,7 +93,8 @@ def _page(req, entries, size):
             start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
         except (ValueError, UnicodeDecodeError) as exc:
             raise ArmError(400, "InvalidSkipToken", "The skip token '%s' is not valid." % token) from exc
-    body = {"value": entries[start:start + size]}
+    page = entries[start:start + size]
+    body = {"value": [render(e) for e in page] if render else page}
     if start + size < len(entries):
         next_token = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
         body["nextLink"] = "%s%s?api-version=%s&%%24skiptoken=%s" % (
@@ -118,7 +120,7 @@ def handle(state, api, req):
         if (namespace, kind) == ("microsoft.compute", "virtualmachines"):
             _check_version(req, COMPUTE_API_VERSIONS, "virtualMachines")
             _check_rg(state, sub, rg)
-            return _page(req, [vm_body(vm) for vm in _vms(state, sub, rg)], VM_PAGE_SIZE)
+            return _page(req, _vms(state, sub, rg), VM_PAGE_SIZE, vm_body)
         if (namespace, kind) == ("microsoft.recoveryservices", "vaults"):
             _check_version(req, BACKUP_API_VERSIONS, "vaults")
             _check_rg(state, sub, rg)
