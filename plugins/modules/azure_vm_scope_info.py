@@ -114,7 +114,7 @@ options:
       - Limit the scope to these (C(subscription_id), C(location)) pairs, for example the share of one AWX job slice (the
         inventory plugin M(azure_recovery.backup.azure_vms) with O(azure_recovery.backup.azure_vms#inventory:host_per=cell)
         gives one host per pair). VMs elsewhere are neither reported nor planned; O(subscriptions) is then ignored.
-      - Resource Manager counts requests per subscription (and per Resource Manager instance serving them): slices whose
+      - Resource Manager counts requests per subscription (and per Resource Manager instance serving them); slices whose
         pairs are in different subscriptions never spend the same write budget; slices sharing a subscription may, and each
         paces itself by the budget headers and backs off on HTTP 429.
     type: list

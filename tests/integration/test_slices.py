@@ -51,9 +51,9 @@ def _cell_of_write(path):
 def test_two_slices(emulator, awx_env, tmp_path):
     emulator.reset()
     emulator.config(lro_seconds=0.3, refresh_seconds=0.3, backup_op_seconds=0.2, job_seconds=1, retry_after=0)
-    estate = emulator._post("seed_estate", {"subscriptions": 2, "regions": 2, "vaults": 4, "vms": 48, "protected_fraction": 0.3,
-                                             "stopped_fraction": 0, "soft_deleted_fraction": 0, "failed_fraction": 0, "stale_fraction": 0,
-                                             "seed": 5})
+    spec = {"subscriptions": 2, "regions": 2, "vaults": 4, "vms": 48, "protected_fraction": 0.3, "stopped_fraction": 0,
+            "soft_deleted_fraction": 0, "failed_fraction": 0, "stale_fraction": 0, "seed": 5}
+    estate = emulator._post("seed_estate", spec)
     subs = estate["subscriptions"]
     project = tmp_path / "project"
     project.mkdir()

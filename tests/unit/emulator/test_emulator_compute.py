@@ -93,8 +93,8 @@ def test_vault_lists(emu, arm):
 
 
 def test_seed_estate_pages_and_counts(emu, arm):
-    summary = emu.admin("POST", "seed_estate", {"reset": True, "subscriptions": 3, "regions": 4, "vaults": 8, "vms": 600,
-                                                 "protected_fraction": 0.8, "seed": 7})
+    spec = {"reset": True, "subscriptions": 3, "regions": 4, "vaults": 8, "vms": 600, "protected_fraction": 0.8, "seed": 7}
+    summary = emu.admin("POST", "seed_estate", spec)
     subs = summary["subscriptions"]
     assert len(subs) == 3 and len(summary["vaults"]) == 8 and summary["counts"]["vms"] == 600
     counts = summary["counts"]
