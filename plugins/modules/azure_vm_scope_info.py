@@ -21,7 +21,7 @@ description:
     M(azure_recovery.backup.azure_vm_protection_batch); and RV(rows), one row per VM (counted once, whatever the number of
     vaults that see it) with its findings, with RV(totals) and RV(by_subscription) for a posture report.
   - Refused, before anything could be written, with every problem named, are a malformed rule or tag filter, an unknown
-    subscription or vault, a vault in another region than O(rules[].vaults[].location) says, a VM selected by a rule that has
+    subscription or vault, a vault in another region than the C(location) of its O(rules[].vaults) entry says, a VM selected by a rule that has
     no vault in the VM's subscription and region, a policy that does not exist in the vault (or is not a VM policy), a list
     that could not be read.
   - A VM that matches no rule is reported (finding C(unmatched)) and never planned; a VM that two rules send to different
@@ -125,7 +125,6 @@ extends_documentation_fragment:
   - azure_recovery.backup.attributes.info_module
 seealso:
   - module: azure_recovery.backup.azure_vm_protection_batch
-  - role: azure_recovery.backup.vm_onboarding
 """
 
 EXAMPLES = r"""
