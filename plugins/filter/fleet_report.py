@@ -40,7 +40,7 @@ RETURN = r'''
 _value:
   description:
     - C(kind) (V(fleet)), C(check_mode), C(changed), C(generated_at), C(counts) (C(vms), C(matched), C(to_change), C(changed),
-      C(failed), C(attention), C(unmatched)), C(totals) and C(by_subscription) (as the module returns them), C(rules),
+      C(failed), C(attention), C(unmatched)), C(totals), C(by_subscription) and C(vaults) (as the module returns them), C(rules),
       C(warnings), C(rows) (the module's rows plus C(outcome) V(unchanged), V(changed), V(would_change), V(failed),
       V(not_touched) and C(message)), and C(table) (title, lines, header, rows, classes, generated_at) for the role's renderers.
   type: dict
@@ -54,6 +54,9 @@ FINDING_TEXT = {
     "protected_elsewhere": "protected by a vault out of scope", "unknown_state": "state unknown", "conflict": "rules conflict",
     "unmatched": "no rule",
 }
+
+VAULT_TEXT = {"soft_delete_disabled": "soft delete is off", "soft_delete_retention_short": "soft-delete retention under 14 days",
+              "immutability_disabled": "immutability is off"}
 
 
 def _outcome(row, result, check_mode, batch_ran):
@@ -100,6 +103,7 @@ def fleet_report(scope, batches=None, check_mode=False):
         "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "counts": counts, "totals": scope.get("totals", {}), "by_subscription": scope.get("by_subscription", {}),
         "rules": scope.get("rules", []), "warnings": scope.get("warnings_list", []), "rows": rows,
+        "vaults": scope.get("vaults", []),
     }
     report["table"] = _table(report)
     return report
@@ -124,6 +128,10 @@ def _table(report):
             detail = ", ".join("%s %d" % (FINDING_TEXT[k], cell[k]) for k in FINDING_TEXT if cell.get(k))
             lines.append("subscription %s, vault %s: %d VM(s), %d need attention%s" % (
                 sub, vault, cell["vms"], cell["attention"], (" (" + detail + ")") if detail else ""))
+    for vault in report["vaults"]:
+        if vault["findings"]:
+            lines.append("vault %s (%s, %s): %s" % (vault["name"], vault["subscription_id"], vault["location"],
+                                                    ", ".join(VAULT_TEXT.get(f, f) for f in vault["findings"])))
     for rule in report["rules"]:
         lines.append("rule %s (%s): %d VM(s)" % (rule["name"], rule["policy"], rule["matched"]))
     lines.extend("warning: " + w for w in report["warnings"])

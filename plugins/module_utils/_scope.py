@@ -254,6 +254,7 @@ def resolve(client, rules, subscriptions=None, max_backup_age_hours=26.0, purge_
             if row["action"] == "undelete":
                 entry["undelete"] = True
             group["vms"].append(entry)
+    vaults = vault_findings(estate, cells)
     rows_in_scope = [r for r in rows if not r.get("out_of_scope")]
     for row in rows_in_scope:
         row.pop("out_of_scope", None)
@@ -265,8 +266,35 @@ def resolve(client, rules, subscriptions=None, max_backup_age_hours=26.0, purge_
         "rules": [{"name": r["name"], "policy": r["policy"], "matched": matched_by_rule[r["name"]],
                    "vaults": [v.get("id") for v in r["vaults"]]} for r in rules],
         "warnings": warnings,
+        "vaults": vaults,
         "reads": dict(estate.reads),
     }
+
+
+def vault_findings(estate, cells=None):
+    """Vault-level findings, from the vault lists' bodies (no extra read): soft delete off, short soft-delete retention,
+    immutability off. One entry per vault of the scope (of the cells when given), sorted by ID."""
+    out = []
+    for sub, vaults in sorted(estate.vault_lists.items()):
+        for vault in vaults:
+            location = (vault.get("location") or "").lower().replace(" ", "")
+            if cells and (sub, location) not in cells:
+                continue
+            security = (vault.get("properties") or {}).get("securitySettings") or {}
+            soft = security.get("softDeleteSettings") or {}
+            state = soft.get("softDeleteState")
+            findings = []
+            if state and state.lower() == "disabled":
+                findings.append("soft_delete_disabled")
+            days = soft.get("softDeleteRetentionPeriodInDays")
+            if state and state.lower() != "disabled" and isinstance(days, int) and days < 14:
+                findings.append("soft_delete_retention_short")
+            immutability = ((security.get("immutabilitySettings") or {}).get("state") or "")
+            if immutability.lower() == "disabled":
+                findings.append("immutability_disabled")
+            out.append({"id": vault["id"], "name": vault.get("name"), "subscription_id": vault["id"].split("/")[2], "location": location,
+                        "soft_delete_state": state, "soft_delete_days": days, "immutability": immutability or None, "findings": findings})
+    return sorted(out, key=lambda v: v["id"].lower())
 
 
 def _vault_for(rule, record):

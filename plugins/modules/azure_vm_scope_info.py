@@ -195,6 +195,14 @@ rules:
   returned: success
   type: list
   elements: dict
+vaults:
+  description:
+    - The vaults of the scope with vault-level findings read from the vault lists (no extra call), C(soft_delete_disabled),
+      C(soft_delete_retention_short) (under 14 days) and C(immutability_disabled); with C(id), C(name), C(subscription_id),
+      C(location), C(soft_delete_state), C(soft_delete_days), C(immutability).
+  returned: success
+  type: list
+  elements: dict
 warnings_list:
   description: The rules that match no VM (also given as warnings).
   returned: success

@@ -180,7 +180,11 @@ def test_audit_posture_report(estate, ansible_env, tmp_path):
     totals = report["totals"]
     assert totals["unprotected"] == 2 and totals["wrong_policy"] == 1 and totals["wrong_vault"] == 1 and totals["soft_deleted"] == 1
     assert report["by_subscription"][SUB2]["vault2"]["vms"] == 4
+    # vault-level findings from the vault lists: otherVault has soft delete off
+    vaults = dict((v["name"], v) for v in report["vaults"])
+    assert "soft_delete_disabled" in vaults["otherVault"]["findings"] and "soft_delete_disabled" not in vaults["testVault"]["findings"]
     markdown = (tmp_path / "fleet.md").read_text()
     assert "purge " + gone["purge_time"] in markdown and "no recent backup" in markdown and "in another vault" in markdown
+    assert "vault otherVault (00000000-0000-0000-0000-000000000000, westus): soft delete is off" in markdown
     html = (tmp_path / "fleet.html").read_text()
     assert "<table>" in html and "dataRG/gone" in html

@@ -136,3 +136,13 @@ def test_next_link_form_and_bad_token(emu, arm):
 def test_seed_estate_refuses_unknown_keys(emu):
     resp = emu.session(token=False).post(emu.endpoint + "/_emulator/seed_estate", json={"vmz": 3})
     assert resp.status_code == 400 and "vmz" in resp.text
+
+
+def test_vm_lists_spend_the_read_budget(emu, arm):
+    emu.admin("POST", "config", {"read_budget": 2, "read_window_seconds": 3600})
+    url = emu.endpoint + "/subscriptions/%s/providers/Microsoft.Compute/virtualMachines" % emu.sub
+    statuses = [arm.get(url, params=COMPUTE).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    last = arm.get(url, params=COMPUTE)
+    assert last.status_code == 429 and last.json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    assert int(last.headers["Retry-After"]) >= 1
