@@ -206,8 +206,7 @@ def seed_estate(state, spec):
             region = regions[(index // len(subs)) % len(regions)]
             rg = "rg-%s-%02d" % (region, (index // (len(subs) * len(regions))) % rgs_per_region + 1)
             vm = VM(sub, rg, "vm-%05d" % (index + 1), region)
-            vm.tags = {key: values[(index * 7 + pos * 3) % len(values)] for pos, (key, values) in enumerate(sorted(tag_values.items()))
-                       if values}
+            vm.tags = {key: rnd.choice(values) for key, values in sorted(tag_values.items()) if values}
             if zones and index % 3 == 0:
                 vm.zones = [str(index % 3 + 1)]
             state.vms[lkey(sub, rg, vm.name)] = vm
