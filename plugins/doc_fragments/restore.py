@@ -22,7 +22,7 @@ options:
   max_age:
     description:
       - Refuse to restore, before any write, when the chosen recovery point is older than this (a recovery point
-        objective): a number and a unit, V(s), V(m), V(h), V(d) or V(w), e.g. V(26h).
+        objective), given as a number and a unit, V(s), V(m), V(h), V(d) or V(w), e.g. V(26h).
     type: str
   restore_type:
     description:
@@ -87,7 +87,7 @@ options:
     elements: int
   rehydration_priority:
     description:
-      - Rehydrate a recovery point that is only in the archive tier as part of the restore, with this priority.
+      - Rehydrate an archive-only recovery point as part of the restore, with this priority.
         Without it, such a point is refused before any write.
     type: str
     choices: [Standard, High]
