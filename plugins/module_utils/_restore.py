@@ -221,7 +221,8 @@ def newest(points):
 
 
 def _luns(disks):
-    return sorted(int(disk["lun"]) for disk in disks or [] if isinstance(disk, dict) and disk.get("lun") is not None)
+    """Data disk LUNs of a disk list (the service lists the OS disk with LUN -1)."""
+    return sorted(int(disk["lun"]) for disk in disks or [] if isinstance(disk, dict) and disk.get("lun") is not None and int(disk["lun"]) >= 0)
 
 
 def recovery_point_result(point, now=None):

@@ -53,7 +53,7 @@ def point(name="111", when=None, tiers=(("InstantRP", "Valid"), ("HardenedRP", "
                            "virtualMachineSize": "Standard_D1", "zones": ["1"],
                            "recoveryPointTierDetails": [{"type": t, "status": s} for t, s in tiers],
                            "recoveryPointDiskConfiguration": {"numberOfDisksIncludedInBackup": len(luns) + 1, "numberOfDisksAttachedToVm": len(luns) + 1,
-                                                              "includedDiskList": [{"lun": lun, "name": "d%d" % lun} for lun in luns],
+                                                              "includedDiskList": [{"lun": -1, "name": "os"}] + [{"lun": lun, "name": "d%d" % lun} for lun in luns],
                                                               "excludedDiskList": [{"lun": 5, "name": "d5"}]},
                            "recoveryPointProperties": {"expiryTime": "2027-01-01T00:00:00Z", "ruleName": "DailyRule"}}}
 
