@@ -19,6 +19,8 @@ from urllib.parse import quote
 from common import (EPOCH_ZERO, NEVER_BACKED_UP, ArmError, Response, dotnet_general, iso, iso_duration, iso_seconds,
                     parse_filter, parse_time, timespan)
 from state import CLASSIC_TYPE, COMPUTE_TYPE, IAAS, Item, Job, Operation, lkey
+from compute import ComputeApi, decorate_vm  # RESTORE hook: resource groups, Compute VMs / disks, storage, networks
+from restore_api import RestoreApi  # RESTORE hook: recovery points, restore, validate
 
 BACKUP_API_VERSIONS = (
     "2016-06-01", "2016-08-10", "2016-12-01", "2017-07-01", "2018-12-20", "2019-05-13", "2019-06-15", "2020-02-02",
@@ -107,6 +109,8 @@ class BackupApi:
     def __init__(self, state):
         self.state = state
         self.signing_key = hashlib.sha256(str(time.time()).encode() + b"emulator").digest()
+        self.restore = RestoreApi(self)  # RESTORE hook
+        self.compute = ComputeApi(self)  # RESTORE hook
 
     # ================================================================== routing
     def handle(self, req):
@@ -118,6 +122,8 @@ class BackupApi:
         if sub.lower() not in st.subscriptions:
             raise ArmError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
         rest = segs[2:]
+        if self.compute.owns(req.method, rest):  # RESTORE hook: everything compute.py serves
+            return self.compute.handle(req, sub, rest)
         if len(rest) >= 3 and rest[0] == "providers" and rest[1] == "microsoft.recoveryservices":
             self._check_version(req, BACKUP_API_VERSIONS, "locations")
             if len(rest) == 5 and rest[2] == "locations" and rest[4] == "backupstatus" and req.method == "POST":
@@ -205,6 +211,8 @@ class BackupApi:
                     routes = [("GET", self.list_points, (container, item))]
                 elif tail[0] == "recoverypoints" and len(tail) == 2:
                     routes = [("GET", self.get_point, (container, item, raw[7]))]
+        if not routes:  # RESTORE hook: restore POST and the validate operations (restore_api.py)
+            routes = self.restore.vault_routes(rest, raw)
         if not routes:
             raise ArmError(404, "InvalidResourceType", "The resource type '%s' could not be found in the namespace "
                            "'Microsoft.RecoveryServices' for api version '%s'." % ("/".join(raw), req.query.get("api-version")))
@@ -377,7 +385,7 @@ class BackupApi:
     def job_body(self, job, detail):
         now = time.time()
         props = {"jobType": "AzureIaaSVMJob"}
-        if job.operation == "Backup":
+        if job.operation == "Backup" or self.restore.cancellable(job):  # RESTORE hook
             props["actionsInfo"] = ["Cancellable"]
         props["containerName"] = job.container_name
         end = job.end if job.end is not None else now
@@ -395,6 +403,8 @@ class BackupApi:
         return {"id": "%s/backupJobs/%s" % (job.vault.id, job.id), "name": job.id, "type": JOB_TYPE, "properties": props}
 
     def _job_extended(self, job, now):
+        if job.operation == "Restore":  # RESTORE hook
+            return self.restore.job_extended(job, now)
         bag = {"VM Name": job.vm.name if job.vm else job.friendly_name}
         if job.operation != "Backup":
             return {"tasksList": [], "propertyBag": bag}
@@ -940,25 +950,12 @@ class BackupApi:
         return Response(200, self.op_status_body(op))
 
     # ================================================================== recovery points
+    # RESTORE hook: recovery points are served by restore_api.py
     def list_points(self, req, vault, container, item_name):
-        item = self._get_item(vault, container, item_name)
-        return self._page(req, [self._point_body(item, p) for p in reversed(item.recovery_points)])
+        return self.restore.list_points(req, vault, container, item_name)
 
     def get_point(self, req, vault, container, item_name, point):
-        item = self._get_item(vault, container, item_name)
-        for entry in item.recovery_points:
-            if entry["name"] == point:
-                return Response(200, self._point_body(item, entry))
-        raise ArmError(404, "BMSUserErrorRecoveryPointNotFound", "Recovery point '%s' not found." % point)
-
-    def _point_body(self, item, point):
-        return {"id": "%s/recoveryPoints/%s" % (self.item_id(item), point["name"]), "name": point["name"],
-                "type": ITEM_TYPE + "/recoveryPoints",
-                "properties": {"objectType": "IaasVMRecoveryPoint", "recoveryPointType": "AppConsistent",
-                               "recoveryPointTime": iso(point["time"]), "isInstantIlrSessionActive": False,
-                               "recoveryPointTierDetails": [{"type": "InstantRP", "status": "Valid"},
-                                                            {"type": "HardenedRP", "status": "Valid"}],
-                               "recoveryPointProperties": {"expiryTime": iso(point["expiry"])}}}
+        return self.restore.get_point(req, vault, container, item_name, point)
 
     # ================================================================== jobs
     def list_jobs(self, req, vault):
@@ -996,7 +993,7 @@ class BackupApi:
         job = vault.jobs.get(job_id.lower())
         if job is None:
             raise ArmError(404, "BMSUserErrorJobNotFound", "Job '%s' was not found in the vault." % job_id)
-        if job.operation != "Backup" or job.status != "InProgress":
+        if job.operation not in ("Backup", "Restore") or job.status != "InProgress":  # RESTORE hook: Restore jobs too
             raise ArmError(400, "BMSUserErrorJobNotCancellable",
                            "Job '%s' (%s, %s) cannot be cancelled." % (job_id, job.operation, job.status))
         now = time.time()
@@ -1062,4 +1059,4 @@ class BackupApi:
                                                              "diskSizeGB": 30},
                                                   "dataDisks": disks},
                                "timeCreated": iso_seconds(time.time() - 86400 * 30)}}
-        return Response(200, body)
+        return Response(200, decorate_vm(self.state, vm, body))  # RESTORE hook: tags, restored disks, zones

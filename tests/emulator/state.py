@@ -17,6 +17,7 @@ import re
 import threading
 import time
 
+import resources  # RESTORE hook: storage accounts, networks, disks, seedable recovery points (resources.py)
 from common import new_id, parse_time
 from scenario import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID, default_scenario
 
@@ -33,6 +34,7 @@ DEFAULT_CONFIG = {
     "token_lifetime": 3600,       # seconds
     "require_async_signature": True,
 }
+DEFAULT_CONFIG.update(resources.CONFIG_DEFAULTS)  # RESTORE hook: restore_op_seconds, restore_job_seconds, compute_seconds
 
 IAAS = "AzureIaasVM"
 COMPUTE_TYPE = "Microsoft.Compute/virtualMachines"
@@ -220,6 +222,7 @@ class State:
             self.read_buckets = {}
             self.config = dict(self.base_config)
             self.faults = []
+            self.resources = resources.ResourceStore()  # RESTORE hook
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
@@ -248,6 +251,7 @@ class State:
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
                 self._seed_job(sub, spec)
+            resources.seed(self, sub, data)  # RESTORE hook: storage_accounts, virtual_networks, disks, recovery_points
 
     def _seed_vault(self, sub, spec):
         vsub = spec.get("subscription_id", sub)
@@ -384,7 +388,7 @@ class State:
                     "recommendations": ["Correct the request and retry the operation."]}]
         else:
             op.status = "Succeeded"
-            if op.job is not None and op.job.status == "InProgress" and op.job.operation != "Backup":
+            if op.job is not None and op.job.status == "InProgress" and op.job.operation not in ("Backup", "Restore"):  # RESTORE hook
                 op.job.status = "Completed"
                 op.job.end = when
         if op.vm is not None and op.vault.busy.get(op.vm.key) == op.id:
