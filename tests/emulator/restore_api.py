@@ -234,8 +234,9 @@ class RestoreApi:
             if info.get("rehydrationPriority") not in ("Standard", "High"):
                 raise _bad("rehydrationPriority must be Standard or High.")
             days = ISO_DAYS.match(str(info.get("rehydrationRetentionDuration", "")))
-            if not days or not 10 <= int(days.group(1)) <= 30:
-                raise _bad("rehydrationRetentionDuration must be an ISO 8601 duration of 10 to 30 days (e.g. P15D).")
+            # the product docs say 10-30 days, the spec's examples send P7D: the emulator accepts 1-30 days
+            if not days or not 1 <= int(days.group(1)) <= 30:
+                raise _bad("rehydrationRetentionDuration must be an ISO 8601 duration of 1 to 30 days (e.g. P15D).")
         return point
 
     def resource_problems(self, vault, item, props):
@@ -460,5 +461,8 @@ class RestoreApi:
                                       "validateOperationResponse": op.validation["validateOperationResponse"]}
             return Response(200, body)
         if op.status == "InProgress":
-            return Response(202, None, {"Location": req.self_url(), "Retry-After": str(int(self.state.config["retry_after"]))})
+            status_url = "%s/backupValidateOperationsStatuses/%s?%s" % (
+                self.api._vault_prefix(req, vault), op.id, self.api._async_query(op.id))  # pylint: disable=protected-access
+            return Response(202, None, {"Location": req.self_url(), "Azure-AsyncOperation": status_url,
+                                        "Retry-After": str(int(self.state.config["retry_after"]))})
         return Response(200, op.validation)

@@ -353,9 +353,9 @@ def test_archived_point_needs_rehydration(emu, arm):
     rehydrate = {"objectType": "IaasVMRestoreWithRehydrationRequest",
                  "recoveryPointRehydrationInfo": {"rehydrationPriority": "Urgent", "rehydrationRetentionDuration": "P15D"}}
     _error(_restore(emu, arm, point, _request(emu, point, **rehydrate)), 400, "BMSUserErrorInvalidInput")
-    rehydrate["recoveryPointRehydrationInfo"] = {"rehydrationPriority": "High", "rehydrationRetentionDuration": "P40D"}
+    rehydrate["recoveryPointRehydrationInfo"] = {"rehydrationPriority": "High", "rehydrationRetentionDuration": "P31D"}
     _error(_restore(emu, arm, point, _request(emu, point, **rehydrate)), 400, "BMSUserErrorInvalidInput")
-    rehydrate["recoveryPointRehydrationInfo"] = {"rehydrationPriority": "High", "rehydrationRetentionDuration": "P15D"}
+    rehydrate["recoveryPointRehydrationInfo"] = {"rehydrationPriority": "High", "rehydrationRetentionDuration": "P7D"}
     job_id = _restore_job(emu, arm, point, _request(emu, point, **rehydrate))
     assert emu.wait_job(arm, job_id)["properties"]["status"] == "Completed"
 
