@@ -32,6 +32,14 @@ options:
     description: The one tag (name and value) each resource must carry to be deleted, for example C(restore_drill=drill-2026-03) given as a dict.
     type: dict
     required: true
+  vault_name:
+    description:
+      - Accepted, and not used, so that C(module_defaults) of the group C(azure_recovery.backup.all) apply to this
+        module too; the tag, not the vault, decides what is deleted.
+    type: str
+  vault_resource_group:
+    description: Accepted and not used, as O(vault_name).
+    type: str
   wait_timeout:
     description: Seconds the whole task may wait for the deletions.
     type: int
@@ -78,6 +86,8 @@ def main():
     argument_spec.update(
         resource_ids=dict(type="list", elements="str", required=True),
         tag=dict(type="dict", required=True),
+        vault_name=dict(type="str"),
+        vault_resource_group=dict(type="str"),
         wait_timeout=dict(type="int", default=1800),
     )
     glue = AzureBackupModule(argument_spec, supports_check_mode=True)
