@@ -119,6 +119,19 @@ class ResourceStore:
         return disk
 
 
+def dump(state):
+    """The resources part of ``GET /_emulator/state``: what exists around restores (and what a drill left behind)."""
+    store = state.resources
+
+    def rid(obj):
+        return "%s/%s" % (obj.resource_group, obj.name)
+    return {"storage_accounts": sorted(rid(a) for a in store.storage_accounts.values()),
+            "virtual_networks": sorted(rid(n) for n in store.networks.values()),
+            "disks": sorted(({"id": d.id, "tags": dict(d.tags), "attached_to": d.managed_by} for d in store.disks.values()),
+                            key=lambda d: d["id"].lower()),
+            "vm_tags": {"%s/%s" % key[1:]: dict(tags) for key, tags in store.vm_tags.items() if tags}}
+
+
 def new_point(when, expiry, **extra):
     """A recovery point record (the shape ``state._new_point`` makes, plus optional restore details)."""
     point = {"name": str(random.randint(10 ** 13, 10 ** 14)), "time": when, "expiry": expiry}

@@ -477,4 +477,5 @@ class State:
                 "operations": {"total": len(self.operations),
                                "in_progress": sum(1 for o in self.operations.values() if o.status == "InProgress")},
                 "faults": [{k: v for k, v in f.items() if not k.startswith("_")} for f in self.faults],
+                "resources": resources.dump(self),  # RESTORE hook
             }

@@ -192,6 +192,7 @@ def test_restore_disks_job_and_disks(emu, arm):
     assert bag["Config Blob Uri"].startswith("https://stagingwestus.blob.core.windows.net/")
     assert bag["Template Blob Uri"].endswith(".json") and bag["Target resource group"] == "restoreRG"
     disks = arm.get(emu.endpoint + _rg_id(emu, "restoreRG") + "/providers/Microsoft.Compute/disks", params=DISKS).json()["value"]
+    assert sorted(d["id"] for d in disks) == [d["id"] for d in emu.admin("GET", "state")["resources"]["disks"]]
     names = sorted(d["name"] for d in disks)
     assert len(names) == 3 and names[0].startswith("testvm-datadisk-000-") and names[2].startswith("testvm-osdisk-")
     assert all(d["properties"]["diskState"] == "Unattached" and d["location"] == "westus" for d in disks)
