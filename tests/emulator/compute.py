@@ -100,11 +100,12 @@ def materialise_restore(state, job, when):
                 return (400106, "UserErrorTargetResourceGroupNotFound", "The target resource group '%s' no longer exists." % rg_parts[1])
             disks = _restore_disks(store, rg_parts[0], rg_parts[1], source.name.lower(), stamp, vault.location, luns, os_type, zones)
         if acct:
-            container = "%s-%s" % (source.name.lower()[:40], job.id.replace("-", "")[:12])
+            # names as in the Azure docs' example: container {vm}-{32 hex}, config-{vm}-{job id}.json, azuredeploy{job id}.json
+            container = "%s-%s" % (source.name, new_id().replace("-", ""))
             base = "https://%s.blob.core.windows.net/%s/" % (acct[2].lower(), container)
-            created["bag"] = {"Config Blob Name": "config-%s-%s.json" % (source.name.lower(), job.id),
+            created["bag"] = {"Config Blob Name": "config-%s-%s.json" % (source.name, job.id),
                               "Config Blob Container Name": container,
-                              "Config Blob Uri": base + "config-%s-%s.json" % (source.name.lower(), job.id)}
+                              "Config Blob Uri": base + "config-%s-%s.json" % (source.name, job.id)}
             if disks:
                 created["bag"]["Template Blob Uri"] = base + "azuredeploy%s.json" % job.id
     created["disks"] = [d.id for d in disks]

@@ -352,9 +352,10 @@ class RestoreApi:
         tasks = [self._task("Transfer data", job, job.start, transfer_end, current, cancelling)]
         if rtype in SECOND_TASK:
             tasks.append(self._task(SECOND_TASK[rtype], job, transfer_end, job.due or transfer_end, current, cancelling))
-        bag = {"Job Type": JOB_TYPE_TEXT[rtype], "VM Name": job.vm.name if job.vm else job.friendly_name}
+        # keys as `az backup job show` prints a RestoreDisks job (Azure docs), "Recovery point time " with its trailing space
+        bag = {"Job Type": JOB_TYPE_TEXT[rtype]}
         if info["point"] is not None:
-            bag["Recovery point time"] = dotnet_general(info["point"]["time"])
+            bag["Recovery point time "] = dotnet_general(info["point"]["time"])
         acct = parse_id("storage", props.get("storageAccountId") or (props.get("identityBasedRestoreDetails") or {}).get(
             "targetStorageAccountId"))
         if acct:

@@ -6,6 +6,7 @@ and the Compute / Storage / Network resources around a restore (CONTRACT-wave2.m
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import time
 
 import pytest
@@ -188,9 +189,16 @@ def test_restore_disks_job_and_disks(emu, arm):
     assert [t["taskId"] for t in ext["tasksList"]] == ["Transfer data"]
     assert ext["tasksList"][0]["status"] == "Completed"
     bag = ext["propertyBag"]
+    # the keys `az backup job show` prints for a RestoreDisks job (Azure docs), "Recovery point time " included
+    assert sorted(bag) == ["Config Blob Container Name", "Config Blob Name", "Config Blob Uri", "Job Type", "Recovery point time ",
+                           "Target Storage Account Name", "Target resource group", "Template Blob Uri"]
     assert bag["Job Type"] == "Recover disks" and bag["Target Storage Account Name"] == "stagingwestus"
-    assert bag["Config Blob Uri"].startswith("https://stagingwestus.blob.core.windows.net/")
-    assert bag["Template Blob Uri"].endswith(".json") and bag["Target resource group"] == "restoreRG"
+    assert re.match(r"^testVM-[0-9a-f]{32}$", bag["Config Blob Container Name"])
+    assert bag["Config Blob Name"] == "config-testVM-%s.json" % job_id
+    assert bag["Config Blob Uri"] == "https://stagingwestus.blob.core.windows.net/%s/%s" % (
+        bag["Config Blob Container Name"], bag["Config Blob Name"])
+    assert bag["Template Blob Uri"].endswith("/azuredeploy%s.json" % job_id) and bag["Target resource group"] == "restoreRG"
+    assert re.match(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M$", bag["Recovery point time "])
     disks = arm.get(emu.endpoint + _rg_id(emu, "restoreRG") + "/providers/Microsoft.Compute/disks", params=DISKS).json()["value"]
     assert sorted(d["id"] for d in disks) == [d["id"] for d in emu.admin("GET", "state")["resources"]["disks"]]
     names = sorted(d["name"] for d in disks)
