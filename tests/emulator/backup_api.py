@@ -345,6 +345,7 @@ class BackupApi:
             props["deferredDeleteTimeInUTC"] = iso(item.deferred_delete_time)
             props["deferredDeleteTimeRemaining"] = timespan(item.deferred_delete_time - time.time())
         props["vaultId"] = req.endpoint + vault.id
+        props.update(self.restore.item_kpis(item))  # RESTORE hook: RestoreOperationStatusKPI after a restore
         props["isArchiveEnabled"] = False
         props["softDeleteRetentionPeriod"] = vault.soft_delete_days if item.soft_deleted else 0
         return {"id": self.item_id(item), "name": "VM;" + vm.container_name, "type": ITEM_TYPE, "properties": props}

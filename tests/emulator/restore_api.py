@@ -326,12 +326,25 @@ class RestoreApi:
         from compute import materialise_restore   # pylint: disable=import-outside-toplevel
         error = materialise_restore(self.state, job, when)
         job.end = when
+        item = job.vault.items.get(job.vm.key)
         if error:
             job.status = "Failed"
             job.error_details = [{"errorCode": error[0], "errorTitle": error[1], "errorString": error[2],
                                   "recommendations": ["Correct the restore target and retry the operation."]}]
+            detail = {"code": error[0], "title": error[1], "message": error[2], "recommendations": job.error_details[0]["recommendations"]}
+            kpi = {"resourceHealthStatus": "TransientDegraded", "resourceHealthDetails": [detail]}
         else:
             job.status = "Completed"
+            kpi = {"resourceHealthStatus": "Healthy",
+                   "resourceHealthDetails": [{"code": 0, "title": "Success", "message": "", "recommendations": []}]}
+        if item is not None:
+            item.restore_kpi = kpi
+
+    @staticmethod
+    def item_kpis(item):
+        """``kpisHealths`` of a protected item once a restore of it has ended (§3.3); {} before."""
+        kpi = getattr(item, "restore_kpi", None)
+        return {"kpisHealths": {"RestoreOperationStatusKPI": kpi}} if kpi else {}
 
     # ================================================================== the Restore job
     @staticmethod

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from conftest import API
+from test_emulator_replay import schema  # noqa: F401  (bms.json validator fixture)
 
 Q = {"api-version": API}
 COMPUTE = {"api-version": "2024-07-01"}
@@ -165,8 +166,9 @@ def test_seed_rejects_bad_points(emu):
 
 
 # ---------------------------------------------------------------------- restore
-def test_restore_disks_job_and_disks(emu, arm):
+def test_restore_disks_job_and_disks(emu, arm, schema):  # noqa: F811
     _protect(emu)
+    assert "kpisHealths" not in arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]
     point = _latest(emu, arm)
     resp = _restore(emu, arm, point, _request(emu, point))
     assert resp.status_code == 202 and not resp.content
@@ -176,7 +178,8 @@ def test_restore_disks_job_and_disks(emu, arm):
     vault_status = arm.get(emu.vault_url() + "/backupOperations/" + op_id, params=Q).json()
     assert vault_status["status"] in ("InProgress", "Succeeded")
     job_id = emu.wait_op(arm, resp)["properties"]["jobId"]
-    running = arm.get(emu.vault_url() + "/backupJobs/" + job_id, params=Q).json()["properties"]
+    running_body = arm.get(emu.vault_url() + "/backupJobs/" + job_id, params=Q).json()
+    running = running_body["properties"]
     assert running["operation"] == "Restore" and running["entityFriendlyName"] == "testvm"
     if running["status"] == "InProgress":
         assert running["actionsInfo"] == ["Cancellable"] and "endTime" not in running
@@ -204,6 +207,13 @@ def test_restore_disks_job_and_disks(emu, arm):
     names = sorted(d["name"] for d in disks)
     assert len(names) == 3 and names[0].startswith("testvm-datadisk-000-") and names[2].startswith("testvm-osdisk-")
     assert all(d["properties"]["diskState"] == "Unattached" and d["location"] == "westus" for d in disks)
+    item = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()
+    for body, definition in ((item, "ProtectedItemResource"), (emu.wait_job(arm, job_id), "JobResource"),
+                             (running_body, "JobResource")):
+        assert not schema.validate(body, schema.definition(definition)), (definition, schema.validate(body, schema.definition(definition)))
+    kpi = item["properties"]["kpisHealths"]["RestoreOperationStatusKPI"]
+    assert kpi == {"resourceHealthStatus": "Healthy",
+                   "resourceHealthDetails": [{"code": 0, "title": "Success", "message": "", "recommendations": []}]}
     listed = [j for j in arm.get(emu.vault_url() + "/backupJobs", params=dict(
         Q, **{"$filter": "operation eq 'Restore'"})).json()["value"]]
     assert [j["name"] for j in listed] == [job_id] and "extendedInfo" not in listed[0]["properties"]
@@ -411,6 +421,9 @@ def test_restore_job_fails_when_its_target_appears(emu, arm):
     assert job["status"] == "Failed" and job["errorDetails"][0]["errorTitle"] == "UserErrorVmNameAlreadyExists"
     assert isinstance(job["errorDetails"][0]["errorCode"], int)
     assert job["extendedInfo"]["tasksList"][-1]["status"] == "Failed"
+    kpi = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]["kpisHealths"]["RestoreOperationStatusKPI"]
+    assert kpi["resourceHealthStatus"] == "TransientDegraded"
+    assert kpi["resourceHealthDetails"][0]["title"] == "UserErrorVmNameAlreadyExists"
 
 
 # ---------------------------------------------------------------------- validate
