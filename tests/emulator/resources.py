@@ -189,7 +189,7 @@ def _seed_point(state, sub, spec):
     if item is None:
         raise ValueError("recovery point: %r is not a protected item of vault %r" % (spec["vm"], spec["vault"]))
     when = parse_time(spec["time"]) if spec.get("time") else time.time() - 3600
-    expiry = parse_time(spec["expiry"]) if spec.get("expiry") else when + 30 * 86400
+    expiry = parse_time(spec["expiry"]) if spec.get("expiry") else max(when, time.time()) + 30 * 86400
     kind = spec.get("type")
     if kind is not None and kind not in POINT_TYPES:
         raise ValueError("recovery point type %r: one of %s" % (kind, POINT_TYPES))

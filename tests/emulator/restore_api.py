@@ -76,6 +76,12 @@ def point_luns(item, point):
     return luns
 
 
+def live_points(item, now=None):
+    """The item's recovery points that have not expired (an expired point is gone, as the service deletes it)."""
+    now = time.time() if now is None else now
+    return [p for p in item.recovery_points if p["expiry"] > now]
+
+
 class RestoreApi:
     def __init__(self, api):
         self.api = api
@@ -114,7 +120,7 @@ class RestoreApi:
             "securityType": "None",
             "recoveryPointProperties": {"expiryTime": iso(point["expiry"]),
                                         "ruleName": point.get("rule_name", "DailyRule" if item.policy else "AdhocRule"),
-                                        "isSoftDeleted": bool(point.get("soft_deleted", False))},
+                                        "isSoftDeleted": bool(point.get("soft_deleted", False) or item.soft_deleted)},
             "isPrivateAccessEnabledOnAnyDisk": False,
         }
         if getattr(vm, "zones", None):
@@ -145,12 +151,12 @@ class RestoreApi:
                 raise _bad("startDate / endDate are not dates ('yyyy-MM-dd hh:mm:ss AM'): %s" % exc) from exc
             if start > end:
                 raise _bad("startDate must not be after endDate.")
-        points = [p for p in reversed(item.recovery_points)
+        points = [p for p in reversed(live_points(item))
                   if start is None or start <= p["time"] <= end]
         return self.api._page(req, [self.point_body(item, p) for p in points])  # pylint: disable=protected-access
 
     def find_point(self, item, name):
-        for entry in item.recovery_points:
+        for entry in live_points(item):
             if entry["name"] == name:
                 return entry
         raise ArmError(404, "BMSUserErrorRecoveryPointNotFound", "Recovery point '%s' not found." % name)
@@ -190,6 +196,8 @@ class RestoreApi:
         if rtype not in RECOVERY_TYPES:
             raise _bad("recoveryType '%s' is not supported; use %s." % (rtype, ", ".join(RECOVERY_TYPES)))
         point = self.find_point(item, point_name)
+        if item.soft_deleted:
+            raise _bad("The item is soft-deleted: undelete it before restoring from its recovery points.")
         if str(props.get("recoveryPointId", "")) != point["name"]:
             raise _bad("recoveryPointId '%s' must be the recovery point of the URL ('%s')." % (props.get("recoveryPointId"), point["name"]))
         source = props.get("sourceResourceId")

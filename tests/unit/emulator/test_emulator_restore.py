@@ -146,6 +146,25 @@ def test_seeded_points_filter_tiers_and_paging(emu, arm):
                400, "BMSUserErrorInvalidInput")
 
 
+def test_expired_points_are_gone_and_soft_deleted_items_cannot_restore(emu, arm):
+    _protect(emu, points=0)
+    emu.admin("POST", "seed", {"recovery_points": [
+        {"vault": "testVault", "vm": "testRG/testVM", "name": "10000000000001", "time": "2025-01-01T00:00:00Z",
+         "expiry": "2025-02-01T00:00:00Z"},
+        {"vault": "testVault", "vm": "testRG/testVM", "name": "10000000000002", "time": "2025-01-02T00:00:00Z"}]})
+    assert [p["name"] for p in _points(emu, arm)["value"]] == ["10000000000002"]
+    _error(arm.get(emu.item_url("testRG", "testVM") + "/recoveryPoints/10000000000001", params=Q), 404,
+           "BMSUserErrorRecoveryPointNotFound")
+    live = arm.get(emu.item_url("testRG", "testVM") + "/recoveryPoints/10000000000002", params=Q).json()
+    assert live["properties"]["recoveryPointProperties"]["expiryTime"] > live["properties"]["recoveryPointTime"]
+    _protect(emu, vm="testRG/vm01", state="SoftDeleted", points=1)
+    [soft] = _points(emu, arm, name="vm01")["value"]
+    assert soft["properties"]["recoveryPointProperties"]["isSoftDeleted"] is True
+    point = soft["name"]
+    msg = _error(_restore(emu, arm, point, _request(emu, point, vm=("testRG", "vm01")), name="vm01"), 400, "BMSUserErrorInvalidInput")
+    assert "soft-deleted" in msg
+
+
 def test_recovery_point_pages(emu, arm):
     _protect(emu, points=205)
     first = _points(emu, arm)
