@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import time
 
-from common import ArmError, Response, iso, new_id
+from common import ArmError, Response, iso, iso_seconds, new_id
 from resources import Disk, lk
 from state import VM
 
@@ -80,7 +80,7 @@ def materialise_restore(state, job, when):
         if lk(sub, rg) not in state.resource_groups:
             return (400106, "UserErrorTargetResourceGroupNotFound", "The target resource group '%s' no longer exists." % rg)
         new_vm = VM(sub, rg, name, vault.location, False, luns)
-        new_vm.zones, new_vm.os_type, new_vm.encrypted = zones, os_type, False
+        new_vm.zones, new_vm.os_type, new_vm.encrypted, new_vm.restored_at = zones, os_type, False, when
         state.vms[lk(sub, rg, name)] = new_vm
         disks = _restore_disks(store, sub, rg, name.lower(), stamp, vault.location, luns, os_type, zones)
         _attach(store, new_vm, disks)
@@ -156,6 +156,8 @@ def decorate_vm(state, vm, body):
                        "deleteOption": "Detach"},
             "dataDisks": [{"lun": d.lun, "name": d.name, "createOption": "Attach", "caching": "ReadOnly", "diskSizeGB": d.size_gb,
                            "managedDisk": _disk_ref(d), "deleteOption": "Detach"} for d in disks["data"]]}
+    if getattr(vm, "restored_at", None):
+        props["timeCreated"] = iso_seconds(vm.restored_at)
     if key in store.vm_deleting:
         props["provisioningState"] = "Deleting"
     return body

@@ -260,6 +260,7 @@ def test_restore_to_new_vm_then_tag_and_delete(emu, arm):
     vm_url = emu.endpoint + _rg_id(emu, "restoreRG") + "/providers/Microsoft.Compute/virtualMachines/restoredVM"
     vm = arm.get(vm_url, params=COMPUTE).json()
     assert vm["location"] == "westus" and vm["zones"] == ["1"] and vm["tags"] == {}
+    assert vm["properties"]["timeCreated"] >= job["startTime"][:19]
     os_disk = vm["properties"]["storageProfile"]["osDisk"]
     assert os_disk["name"].startswith("restoredvm-osdisk-")
     assert [d["lun"] for d in vm["properties"]["storageProfile"]["dataDisks"]] == [0, 1]
