@@ -599,6 +599,23 @@ def earlier_restore(client, vpath, plan, point, now):
     return None
 
 
+def still_there(client, plan, job):
+    """Does a completed earlier restore still stand? What it created must still exist (a drill's cleanup
+    deleted it: restore again), and, with ``tags``, none of it may carry one of those tags with another
+    value (another drill's restore). A running job always stands."""
+    status = ((job.get("properties") or {}).get("status") or "").lower()
+    if status not in SUCCESSFUL:
+        return True
+    created, found = created_resources(client, plan, job)
+    if not created["verified"]:
+        return False
+    for _kind, _resource_id, tags in found:
+        current = dict((k.lower(), v) for k, v in (tags or {}).items())
+        if any(k.lower() in current and current[k.lower()] != v for k, v in plan.tags.items()):
+            return False
+    return True
+
+
 def validate_restore(client, vpath, vm, point, body):
     """The service's validate operation (reads only): its validationResults."""
     request = {"id": point.get("id"), "properties": {"objectType": "ValidateIaasVMRestoreOperationRequest", "restoreRequest": body["properties"]}}
@@ -732,7 +749,7 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
     body = plan.body(client.subscription_id, point, region)
 
     earlier = earlier_restore(client, vpath, plan, point, now)
-    if earlier is not None:
+    if earlier is not None and still_there(client, plan, earlier):
         status = ((earlier.get("properties") or {}).get("status") or "").lower()
         if status in RUNNING or status in SUCCESSFUL:
             result["job_id"] = earlier.get("name")

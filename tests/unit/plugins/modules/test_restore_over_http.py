@@ -189,11 +189,29 @@ def test_restore_check_mode_validates_and_sends_no_restore(fake, capsys):
     assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks"
 
 
+def restored_disk(tags=None):
+    return {"id": "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testvm-osdisk-1" % SUB, "name": "testvm-osdisk-1",
+            "tags": tags or {}, "properties": {"timeCreated": format_utc(ago(minutes=10))}}
+
+
 def test_restore_rerun_after_success_is_unchanged_with_the_earlier_job(fake, capsys):
     reads(fake, jobs=[restore_job("other", rtype="AlternateLocation"), restore_job("done")])
-    result = run(azure_vm_restore, DISKS_ARGS, capsys)
+    fake.route("GET", r"/Microsoft.Compute/disks$", (200, {"value": [restored_disk({"restore_drill": "d1"})]}))
+    result = run(azure_vm_restore, dict(DISKS_ARGS, tags={"restore_drill": "d1"}), capsys)
     assert result["changed"] is False and result["job_id"] == "done" and "already ran" in result["msg"]
+    assert result["created"]["disk_ids"] == [restored_disk()["id"]]
     assert fake.writes() == []
+
+
+@pytest.mark.parametrize("disks", [[], [restored_disk({"restore_drill": "another-drill"})]])
+def test_restore_earlier_success_whose_output_is_gone_or_another_drills_is_restored_again(fake, capsys, disks):
+    reads(fake, jobs=[restore_job("done")])
+    fake.route("GET", r"/Microsoft.Compute/disks$", (200, {"value": disks}))
+    fake.route("POST", r"/restore$", accepted(fake, job="job-again"))
+    fake.route("GET", r"/backupJobs/job-again$", (200, restore_job("job-again")))
+    fake.route("PATCH", r"/disks/", (200, {}))
+    result = run(azure_vm_restore, dict(DISKS_ARGS, tags={"restore_drill": "d1"}), capsys)
+    assert result["changed"] and result["job_id"] == "job-again" and len(restore_posts(fake)) == 1
 
 
 def test_restore_rerun_while_running_follows_the_job(fake, capsys):
