@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
 import time
 
 import pytest
@@ -541,3 +542,29 @@ def test_resource_group_lifecycle_removes_its_resources(emu, arm):
     state = emu.admin("GET", "state")
     assert state["vaults"]      # the vaults' groups are untouched
     _error(arm.delete(emu.endpoint + _rg_id(emu, "testVaultRG"), params=RG_API), 409, "ResourceGroupDeletionBlocked")
+
+
+def test_many_restores_at_once(emu):
+    """Ten VMs restored concurrently into one group: every restore gets its job, every job its own disks."""
+    names = ["drill%02d" % i for i in range(10)]
+    emu.admin("POST", "seed", {
+        "vms": [{"name": n, "resource_group": "appRG", "location": "westus", "data_disk_luns": [0]} for n in names],
+        "protected_items": [{"vault": "testVault", "vm": "appRG/" + n} for n in names]})
+    results = {}
+
+    def run(name):
+        sess = emu.session()
+        point = sess.get(emu.item_url("appRG", name) + "/recoveryPoints", params=Q).json()["value"][0]["name"]
+        results[name] = _restore_job(emu, sess, point, _request(emu, point, vm=("appRG", name)), rg="appRG", name=name)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    arm = emu.session()
+    assert sorted(results) == names and len(set(results.values())) == 10
+    assert {emu.wait_job(arm, job)["properties"]["status"] for job in results.values()} == {"Completed"}
+    disks = arm.get(emu.endpoint + _rg_id(emu, "restoreRG") + "/providers/Microsoft.Compute/disks", params=DISKS).json()["value"]
+    assert len(disks) == 20 and len({d["name"] for d in disks}) == 20
+    assert {d["name"].split("-")[0] for d in disks} == set(names)
