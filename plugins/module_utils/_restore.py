@@ -921,10 +921,17 @@ def cleanup(client, params, check_mode=False):
     present.sort(key=lambda target: 0 if target[0] == "vm" else 1)
     deleted = [target[4] for target in present]
     if not check_mode:
-        for kind, sub, rg, name, resource_id in present:
-            action = "deleting %s %s" % (_WHAT[kind], resource_id)
-            response = client.send("DELETE", resource_path(kind, sub, rg, name), action, api_version=_api_version(kind), ok=(200, 202, 204, 404))
-            if response.status_code == 202:
+        # every VM's DELETE, then their waits; then the same for the disks (freed by the VMs' deletion)
+        for group in ("vm", "disk"):
+            pending = []
+            for kind, sub, rg, name, resource_id in present:
+                if kind != group:
+                    continue
+                action = "deleting %s %s" % (_WHAT[kind], resource_id)
+                response = client.send("DELETE", resource_path(kind, sub, rg, name), action, api_version=_api_version(kind), ok=(200, 202, 204, 404))
+                if response.status_code == 202:
+                    pending.append((action, response))
+            for action, response in pending:
                 wait_for(client, deadline, action, response=response)
     return {"changed": bool(deleted), "deleted": deleted,
             "msg": "%s %d resource(s) tagged %s=%s" % ("would delete" if check_mode else "deleted", len(deleted), tag_name, tag_value)}
