@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keeps the c
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError, ArmNotFound
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import JobFailed
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
     UTC,
@@ -396,12 +397,15 @@ def patch_tags(client, deadline, kind, resource_id, current, tags):
 # Restore
 # ---------------------------------------------------------------------------------------
 
-class JobFailed(ValueError):
-    """A waited-for job ended without success; ``result`` is what the module returns with the failure."""
-
-    def __init__(self, message, result):
-        super(JobFailed, self).__init__(message)
-        self.result = result
+def run_reporting_job_failure(glue, work):
+    """Run ``work()`` for a module; a job that failed (JobFailed) fails the task with its error and what
+    is known of the job. (azure_vm_backup_now has the same function: one of the two can go.)"""
+    try:
+        return work()
+    except JobFailed as exc:
+        result = dict(exc.result)
+        result.pop("msg", None)
+        return glue.fail(str(exc), **result)
 
 
 class RestorePlan(object):

@@ -156,18 +156,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import JobFailed, restore, restore_argument_spec
-
-
-def run_reporting_job_failure(glue):
-    """A restore job that failed fails the task with the job's error and what is known of the job."""
-    module = glue.module
-    try:
-        return restore(glue.client, glue.params, check_mode=module.check_mode, warn=module.warn)
-    except JobFailed as exc:
-        result = dict(exc.result)
-        result.pop("msg", None)
-        return glue.fail(str(exc), **result)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import restore, restore_argument_spec, run_reporting_job_failure
 
 
 def main():
@@ -175,7 +164,7 @@ def main():
     spec.update(restore_argument_spec())
     spec.update(wait_argument_spec(default_timeout=3600))
     glue = AzureBackupModule(backup_argument_spec(**spec), supports_check_mode=True, **vm_selection_kwargs())
-    glue.run(lambda: run_reporting_job_failure(glue))
+    glue.run(lambda: run_reporting_job_failure(glue, lambda: restore(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn)))
 
 
 if __name__ == "__main__":

@@ -52,9 +52,10 @@ def point(name="111", when=None, tiers=(("InstantRP", "Valid"), ("HardenedRP", "
                            "isSourceVMEncrypted": False, "isManagedVirtualMachine": True, "originalStorageAccountOption": False,
                            "virtualMachineSize": "Standard_D1", "zones": ["1"],
                            "recoveryPointTierDetails": [{"type": t, "status": s} for t, s in tiers],
-                           "recoveryPointDiskConfiguration": {"numberOfDisksIncludedInBackup": len(luns) + 1, "numberOfDisksAttachedToVm": len(luns) + 1,
-                                                              "includedDiskList": [{"lun": -1, "name": "os"}] + [{"lun": lun, "name": "d%d" % lun} for lun in luns],
-                                                              "excludedDiskList": [{"lun": 5, "name": "d5"}]},
+                           "recoveryPointDiskConfiguration": {
+                               "numberOfDisksIncludedInBackup": len(luns) + 1, "numberOfDisksAttachedToVm": len(luns) + 1,
+                               "includedDiskList": [{"lun": -1, "name": "os"}] + [{"lun": lun, "name": "d%d" % lun} for lun in luns],
+                               "excludedDiskList": [{"lun": 5, "name": "d5"}]},
                            "recoveryPointProperties": {"expiryTime": "2027-01-01T00:00:00Z", "ruleName": "DailyRule"}}}
 
 
@@ -82,8 +83,8 @@ def reads(session, points=None, storage_region="westus", vnet_region="westus", j
     session.route("GET", r"/recoveryPoints/(\d+)$", lambda r: (200, point(r.path.rsplit("/", 1)[-1])))
     session.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
     session.route("GET", r"/storageAccounts/staging01$", (200, {"id": STORAGE, "location": storage_region}))
-    session.route("GET", r"/virtualNetworks/isolated$", (200, {"id": VNET, "location": vnet_region,
-                                                              "properties": {"subnets": [{"name": "default"}]}}))
+    network = {"id": VNET, "location": vnet_region, "properties": {"subnets": [{"name": "default"}]}}
+    session.route("GET", r"/virtualNetworks/isolated$", (200, network))
     session.route("GET", r"/backupJobs$", (200, {"value": [dict(j, properties=dict(j["properties"], extendedInfo=None)) for j in jobs]}))
     for one in jobs:
         session.route("GET", r"/backupJobs/%s$" % one["name"], (200, one))
@@ -113,8 +114,8 @@ def test_recovery_points_are_typed_newest_first_and_pages_followed(fake, capsys)
 
 def test_recovery_point_window_is_sent_in_the_services_format(fake, capsys):
     fake.route("GET", r"/protectedItems/[^/]+$", (200, item()))
-    fake.route("GET", r"/recoveryPoints$", (200, {"value": [point("111", datetime.datetime(2026, 3, 2, 13, 5, tzinfo=UTC)),
-                                                          point("222", datetime.datetime(2026, 3, 3, 1, 0, tzinfo=UTC))]}))
+    points = [point("111", datetime.datetime(2026, 3, 2, 13, 5, tzinfo=UTC)), point("222", datetime.datetime(2026, 3, 3, 1, 0, tzinfo=UTC))]
+    fake.route("GET", r"/recoveryPoints$", (200, {"value": points}))
     result = run(azure_vm_recovery_point_info, dict(VM_ARGS, start_time="2026-03-01", end_time="2026-03-02T23:00:00Z", latest=True), capsys)
     listed = [r for r in fake.arm if r.path.endswith("/recoveryPoints")][0]
     assert listed.query["$filter"] == ["startDate eq '2026-03-01 12:00:00 AM' and endDate eq '2026-03-02 11:00:00 PM'"]
@@ -488,4 +489,3 @@ def test_one_wait_function_carries_the_deadline(monkeypatch):
     _restore.wait_for(object(), deadline, "x", vpath="/v", job_id="j")
     assert seen == [240]
     assert re.fullmatch(r"\d+", str(seen[0]))
-
