@@ -12,7 +12,7 @@ import base64
 import time
 
 from common import ArmError, Response, iso, iso_seconds, new_id
-from resources import Disk, lk
+from resources import Disk, Nic, lk
 from state import VM
 
 RESOURCES_API_VERSIONS = ("2016-09-01", "2018-05-01", "2019-05-01", "2019-10-01", "2020-06-01", "2020-10-01", "2021-01-01",
@@ -84,6 +84,11 @@ def materialise_restore(state, job, when):
         state.vms[lk(sub, rg, name)] = new_vm
         disks = _restore_disks(store, sub, rg, name.lower(), stamp, vault.location, luns, os_type, zones)
         _attach(store, new_vm, disks)
+        # a VM always has a network interface: the restore makes one in the target group (name: emulator's choice)
+        nic = Nic(sub, rg, "%s-nic-%s" % (name.lower(), new_id().replace("-", "")[:12]), vault.location, props["subnetId"])
+        nic.vm_id = new_vm.id
+        store.nics[lk(sub, rg, nic.name)] = nic
+        store.vm_nics[lk(sub, rg, name)] = nic
         created["vm"] = new_vm.id
     elif rtype == "OriginalLocation":
         if state.vms.get(lk(source.sub, source.resource_group, source.name)) is not source:
@@ -156,6 +161,9 @@ def decorate_vm(state, vm, body):
                        "deleteOption": "Detach"},
             "dataDisks": [{"lun": d.lun, "name": d.name, "createOption": "Attach", "caching": "ReadOnly", "diskSizeGB": d.size_gb,
                            "managedDisk": _disk_ref(d), "deleteOption": "Detach"} for d in disks["data"]]}
+    nic = store.vm_nics.get(key)
+    if nic is not None:
+        props["networkProfile"] = {"networkInterfaces": [{"id": nic.id, "properties": {"primary": True, "deleteOption": "Detach"}}]}
     if getattr(vm, "restored_at", None):
         props["timeCreated"] = iso_seconds(vm.restored_at)
     if key in store.vm_deleting:
@@ -174,7 +182,7 @@ class ComputeApi:
         """Whether this module answers ``rest`` (lower-case segments after /subscriptions/{s})."""
         if len(rest) == 2 and rest[0] == "resourcegroups":
             return True
-        if len(rest) >= 3 and rest[0] == "providers" and rest[1] == "microsoft.compute":
+        if len(rest) >= 3 and rest[0] == "providers" and rest[1] in ("microsoft.compute", "microsoft.network"):
             return True
         if len(rest) >= 5 and rest[0] == "resourcegroups" and rest[2] == "providers" and rest[3] in PROVIDERS:
             # GET of one VM stays with backup_api.get_vm (it calls decorate_vm)
@@ -189,10 +197,10 @@ class ComputeApi:
             self.api._check_version(req, RESOURCES_API_VERSIONS, "operationresults")  # pylint: disable=protected-access
             return self._op_result(req, raw[1])
         if rest[0] == "providers":
-            self.api._check_version(req, self.api_versions("microsoft.compute", rest), "locations/operations")  # pylint: disable=protected-access
-            if len(rest) == 6 and rest[2] == "locations" and rest[4] in ("operations", "diskoperations"):
-                return self._op_status(req, raw[5])
-            raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace 'Microsoft.Compute'.")
+            self.api._check_version(req, self.api_versions(rest[1], rest), "locations/operations")  # pylint: disable=protected-access
+            if len(rest) == 6 and rest[2] == "locations" and rest[4] in ("operations", "diskoperations", "operationresults"):
+                return self._op_status(req, raw[5], result=rest[4] == "operationresults")
+            raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace '%s'." % raw[1])
         rg = raw[1]
         if len(rest) == 2:
             self.api._check_version(req, RESOURCES_API_VERSIONS, "resourceGroups")  # pylint: disable=protected-access
@@ -208,6 +216,7 @@ class ComputeApi:
             ("microsoft.compute", "disks"): self._disk,
             ("microsoft.storage", "storageaccounts"): self._storage,
             ("microsoft.network", "virtualnetworks"): self._network,
+            ("microsoft.network", "networkinterfaces"): self._nic,
         }
         handler = routes.get((namespace, kind))
         if handler is None:
@@ -229,7 +238,7 @@ class ComputeApi:
         return COMPUTE_API_VERSIONS
 
     # ------------------------------------------------------------------ async operations (Compute and ARM)
-    def _start_op(self, req, location, apply, kind="operations"):
+    def _start_op(self, req, location, apply, kind="operations", provider="Microsoft.Compute"):
         now = time.time()
         op_id = new_id()
         due = now + float(self.state.config["compute_seconds"])
@@ -240,18 +249,22 @@ class ComputeApi:
             self.state.resources.compute_ops[op_id]["status"] = "Succeeded"
         self.state.schedule(due, done)
         sub = req.segments[1]
-        base = "%s/subscriptions/%s/providers/Microsoft.Compute/locations/%s/%s/%s" % (
-            req.endpoint, sub, location.replace(" ", "").lower(), kind, op_id)
+        base = "%s/subscriptions/%s/providers/%s/locations/%s/%%s/%s" % (
+            req.endpoint, sub, provider, location.replace(" ", "").lower(), op_id)
         version = req.query["api-version"]
-        return Response(202, None, {"Azure-AsyncOperation": "%s?p=%s&api-version=%s" % (base, new_id(), version),
-                                    "Location": "%s?p=%s&monitor=true&api-version=%s" % (base, new_id(), version),
+        if provider == "Microsoft.Network":   # the Network RP's pair: operations/{op} and operationResults/{op}
+            return Response(202, None, {"Azure-AsyncOperation": "%s?api-version=%s" % (base % "operations", version),
+                                        "Location": "%s?api-version=%s" % (base % "operationResults", version),
+                                        "Retry-After": str(int(self.state.config["retry_after"]))})
+        return Response(202, None, {"Azure-AsyncOperation": "%s?p=%s&api-version=%s" % (base % kind, new_id(), version),
+                                    "Location": "%s?p=%s&monitor=true&api-version=%s" % (base % kind, new_id(), version),
                                     "Retry-After": str(int(self.state.config["retry_after"]))})
 
-    def _op_status(self, req, op_id):
+    def _op_status(self, req, op_id, result=False):
         op = self.state.resources.compute_ops.get(op_id.lower())
         if op is None:
             raise ArmError(404, "NotFound", "The operation '%s' was not found." % op_id)
-        if req.query.get("monitor") == "true":
+        if result or req.query.get("monitor") == "true":
             if op["status"] == "InProgress":
                 return Response(202, None, {"Location": req.self_url(), "Retry-After": str(int(self.state.config["retry_after"]))})
             return Response(200, None)
@@ -330,12 +343,13 @@ class ComputeApi:
         store = self.state.resources
         self.state.resource_groups.discard(key)
         store.rg_meta.pop(key, None)
-        for table in (store.disks, store.storage_accounts, store.networks):
+        for table in (store.disks, store.storage_accounts, store.networks, store.nics):
             for res_key in [k for k in table if k[:2] == key]:
                 del table[res_key]
         for vm_key in [k for k in self.state.vms if k[:2] == key]:
             del self.state.vms[vm_key]
             store.vm_disks.pop(vm_key, None)
+            store.vm_nics.pop(vm_key, None)
             store.vm_tags.pop(vm_key, None)
 
     # ------------------------------------------------------------------ tags (PATCH {tags} or Microsoft.Resources/tags/default)
@@ -401,6 +415,9 @@ class ComputeApi:
                 attached = store.vm_disks.pop(key, None)
                 for disk in ([attached["os"]] + attached["data"]) if attached else []:
                     disk.managed_by = None
+                nic = store.vm_nics.pop(key, None)
+                if nic is not None:
+                    nic.vm_id = None
                 store.vm_tags.pop(key, None)
             return self._start_op(req, vm.location, apply)
         raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
@@ -457,6 +474,53 @@ class ComputeApi:
                 if store.disks.get(key) is disk:
                     del store.disks[key]
             return self._start_op(req, disk.location, apply, kind="DiskOperations")
+        raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
+
+    # ------------------------------------------------------------------ network interfaces
+    def nic_body(self, nic):
+        body = {"name": nic.name, "id": nic.id, "type": "Microsoft.Network/networkInterfaces", "location": nic.location,
+                "etag": 'W/"%s"' % nic.guid, "tags": dict(nic.tags),
+                "properties": {"provisioningState": "Deleting" if nic.deleting else "Succeeded", "resourceGuid": nic.guid,
+                               "ipConfigurations": [{"name": "ipconfig1", "id": nic.id + "/ipConfigurations/ipconfig1",
+                                                     "properties": {"privateIPAllocationMethod": "Dynamic", "primary": True,
+                                                                    "subnet": {"id": nic.subnet_id}}}],
+                               "enableAcceleratedNetworking": False, "primary": True}}
+        if nic.vm_id:
+            body["properties"]["virtualMachine"] = {"id": nic.vm_id}
+        return body
+
+    def _nic(self, req, sub, rg, name, tail, raw_tail):
+        store = self.state.resources
+        if name is None:
+            if req.method != "GET":
+                raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
+            nics = sorted((n for key, n in store.nics.items() if key[:2] == lk(sub, rg)), key=lambda n: n.name.lower())
+            return Response(200, {"value": [self.nic_body(n) for n in nics]})
+        nic = store.nic(sub, rg, name)
+        if nic is None:
+            if req.method == "DELETE" and not tail:
+                return Response(204)
+            raise _not_found("Microsoft.Network/networkInterfaces", name, rg)
+        if tail == ["providers", "microsoft.resources", "tags", "default"]:
+            return self._tags_call(req, nic.tags, lambda tags: setattr(nic, "tags", tags), nic.id)
+        if tail:
+            raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace 'Microsoft.Network'.")
+        if req.method == "GET":
+            return Response(200, self.nic_body(nic))
+        if req.method == "PATCH":
+            nic.tags = _tags_of(req.json())
+            return Response(200, self.nic_body(nic))
+        if req.method == "DELETE":
+            if nic.vm_id:
+                raise ArmError(400, "NicInUse", "Network Interface %s is used by existing resource %s. In order to delete the "
+                               "network interface, it must be dissociated from the resource." % (nic.id, nic.vm_id))
+            nic.deleting = True
+
+            def apply(when, nic=nic):
+                key = lk(nic.sub, nic.resource_group, nic.name)
+                if store.nics.get(key) is nic:
+                    del store.nics[key]
+            return self._start_op(req, nic.location, apply, provider="Microsoft.Network")
         raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
 
     # ------------------------------------------------------------------ storage accounts and networks (read only)

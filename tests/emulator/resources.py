@@ -92,6 +92,26 @@ class Disk:
             self.sub, self.resource_group, self.name)
 
 
+class Nic:
+    """A network interface (``Microsoft.Network/networkInterfaces``): every VM has one; a restore to a new VM makes it."""
+
+    def __init__(self, sub, resource_group, name, location, subnet_id):
+        self.sub = sub
+        self.resource_group = resource_group
+        self.name = name
+        self.location = location
+        self.subnet_id = subnet_id
+        self.tags = {}
+        self.vm_id = None               # the VM it is attached to
+        self.deleting = False
+        self.guid = new_id()
+
+    @property
+    def id(self):
+        return "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/networkInterfaces/%s" % (
+            self.sub, self.resource_group, self.name)
+
+
 class ResourceStore:
     """Storage accounts, virtual networks and disks, keyed by (sub, rg, name) lower case."""
 
@@ -99,6 +119,8 @@ class ResourceStore:
         self.storage_accounts = {}
         self.networks = {}
         self.disks = {}
+        self.nics = {}
+        self.vm_nics = {}               # VM key -> the Nic a restore attached to it
         self.vm_tags = {}               # VM key (sub, rg, name) -> tags
         self.vm_disks = {}              # VM key -> {"os": Disk, "data": [Disk]} for VMs a restore created or changed
         self.vm_deleting = set()        # VM keys with a DELETE under way
@@ -113,6 +135,9 @@ class ResourceStore:
 
     def disk(self, sub, rg, name):
         return self.disks.get(lk(sub, rg, name))
+
+    def nic(self, sub, rg, name):
+        return self.nics.get(lk(sub, rg, name))
 
     def add_disk(self, disk):
         self.disks[lk(disk.sub, disk.resource_group, disk.name)] = disk
@@ -129,6 +154,8 @@ def dump(state):
             "virtual_networks": sorted(rid(n) for n in store.networks.values()),
             "disks": sorted(({"id": d.id, "tags": dict(d.tags), "attached_to": d.managed_by} for d in store.disks.values()),
                             key=lambda d: d["id"].lower()),
+            "network_interfaces": sorted(({"id": n.id, "tags": dict(n.tags), "attached_to": n.vm_id} for n in store.nics.values()),
+                                         key=lambda n: n["id"].lower()),
             "vm_tags": {"%s/%s" % key[1:]: dict(tags) for key, tags in store.vm_tags.items() if tags}}
 
 

@@ -19,6 +19,7 @@ Q = {"api-version": API}
 COMPUTE = {"api-version": "2024-07-01"}
 DISKS = {"api-version": "2024-03-02"}
 RG_API = {"api-version": "2021-04-01"}
+NETWORK = {"api-version": "2024-05-01"}
 
 
 @pytest.fixture(autouse=True)
@@ -274,7 +275,15 @@ def test_restore_to_new_vm_then_tag_and_delete(emu, arm):
                        json={"operation": "Merge", "properties": {"tags": {"owner": "me"}}})
     assert merged.json()["properties"]["tags"] == {"drill": "d1", "owner": "me"}
     assert arm.get(vm_url, params=COMPUTE).json()["tags"] == {"drill": "d1", "owner": "me"}
-    # an attached disk cannot be deleted; the VM's DELETE is asynchronous and leaves its disks detached
+    # the new VM has a network interface in the target group, on the requested subnet
+    [nic_ref] = vm["properties"]["networkProfile"]["networkInterfaces"]
+    nic_url = emu.endpoint + nic_ref["id"]
+    nic = arm.get(nic_url, params=NETWORK).json()
+    assert nic["id"].startswith(_rg_id(emu, "restoreRG") + "/providers/Microsoft.Network/networkInterfaces/restoredvm-nic-")
+    assert nic["properties"]["virtualMachine"]["id"] == vm["id"]
+    assert nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] == _vnet(emu) + "/subnets/default"
+    _error(arm.delete(nic_url, params=NETWORK), 400, "NicInUse")
+    # an attached disk cannot be deleted; the VM's DELETE is asynchronous and leaves its disks and NIC detached
     disk_url = emu.endpoint + os_disk["managedDisk"]["id"]
     _error(arm.delete(disk_url, params=DISKS), 409, "OperationNotAllowed")
     gone = arm.delete(vm_url, params=COMPUTE)
@@ -287,6 +296,14 @@ def test_restore_to_new_vm_then_tag_and_delete(emu, arm):
     assert arm.delete(vm_url, params=COMPUTE).status_code == 204
     disk = arm.get(disk_url, params=DISKS).json()
     assert disk["properties"]["diskState"] == "Unattached" and "managedBy" not in disk
+    assert "virtualMachine" not in arm.get(nic_url, params=NETWORK).json()["properties"]
+    assert emu.admin("GET", "state")["resources"]["network_interfaces"] == [{"id": nic["id"], "tags": {}, "attached_to": None}]
+    nic_gone = arm.delete(nic_url, params=NETWORK)
+    assert nic_gone.status_code == 202 and "/providers/Microsoft.Network/locations/westus/operations/" in \
+        nic_gone.headers["Azure-AsyncOperation"]
+    assert _wait_compute(arm, nic_gone.headers["Azure-AsyncOperation"])["status"] == "Succeeded"
+    assert arm.get(nic_gone.headers["Location"]).status_code == 200
+    _error(arm.get(nic_url, params=NETWORK), 404, "ResourceNotFound")
     assert arm.patch(disk_url, params=DISKS, json={"tags": {"drill": "d1"}}).json()["tags"] == {"drill": "d1"}
     deleting = arm.delete(disk_url, params=DISKS)
     assert deleting.status_code == 202
