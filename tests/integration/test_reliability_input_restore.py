@@ -67,4 +67,3 @@ def test_restore_bad_input_is_refused_before_any_write(emulator, ansible_env, tm
             check_refused(case, no_requests)
             for word in words:
                 assert word.lower() in case.msg.lower(), "%r not in %r" % (word, case.msg)
-
