@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import admin
-from backup_api import BackupApi, Request
+from backup_api import BackupApi
+from routing import Request
 from common import ArmError, Response, iso, new_id
 from identity import Identity
 from state import State
