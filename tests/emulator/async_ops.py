@@ -28,6 +28,7 @@ import time
 
 from common import EPOCH_ZERO, ArmError, Response, iso
 from routing import VAULT, route
+from state import lkey
 
 ASYNC_API_VERSION = "2016-12-01"          # what the examples' Location / Azure-AsyncOperation URLs carry
 REFRESH_STATUS_API_VERSION = "2019-05-13-preview"
@@ -79,20 +80,27 @@ class AsyncOperations:
                               "%s/backupOperations/%s?%s" % (prefix, op.id, self._async_query(op.id)))
 
     # ------------------------------------------------------------------ answering
-    def _check_signature(self, req, op_id, required):
+    def _check_signature(self, req, op_id):
+        """Unsigned: accepted (unless ``require_async_signature``); signed: the signature must be the one issued."""
+        if not any(name in req.query for name in SIGNATURE_PARAMS):
+            if self.state.config.get("require_async_signature"):
+                raise ArmError(403, "AuthorizationFailed",
+                               "The async operation URL is missing its signature (the emulator's require_async_signature is set); "
+                               "follow the Location / Azure-AsyncOperation URL exactly as returned (query parameters t, c, s, h).")
+            return
         sig = req.query.get("s")
         ticks = req.query.get("t")
-        if sig is None and ticks is None and not (required and self.state.config.get("require_async_signature")):
-            return
         if sig is None or ticks is None or not hmac.compare_digest(sig, self._sign(op_id, ticks)):
             raise ArmError(403, "AuthorizationFailed",
-                           "The async operation URL is missing its signature or the signature is invalid; "
-                           "follow the Location / Azure-AsyncOperation URL exactly as returned (query parameters t, c, s, h).")
+                           "The async operation URL's signature is invalid; follow the Location / Azure-AsyncOperation "
+                           "URL exactly as returned (query parameters t, c, s, h).")
 
-    def _find_op(self, vault, op_id, kinds):
+    def _find_op(self, req, vault, op_id, vm=None):
+        """The vault's operation ``op_id`` (of ``vm``'s item if given), its signature checked; else 404."""
         op = self.state.operations.get(op_id.lower())
-        if op is None or op.vault is not vault or op.kind not in kinds:
+        if op is None or op.vault is not vault or (vm is not None and op.vm is not vm):
             raise ArmError(404, "BMSUserErrorOperationNotFound", "Operation '%s' was not found." % op_id)
+        self._check_signature(req, op.id)
         return op
 
     @staticmethod
@@ -122,23 +130,36 @@ class AsyncOperations:
             return Response(200, final_body)
         return Response(204)
 
-    # item level
-    def _item_op(self, req, vault, container, item_name, op_id):
-        op = self._find_op(vault, op_id, ("protect", "backup"))
-        vm = self._resolve(vault, container, item_name)
-        if vm is None or op.vm is not vm:
-            raise ArmError(404, "BMSUserErrorOperationNotFound", "Operation '%s' was not found for this item." % op_id)
-        self._check_signature(req, op.id, True)
-        return op, vm
+    def _status(self, req, vault, op_id, vm=None):
+        return Response(200, self.op_status_body(self._find_op(req, vault, op_id, vm)))
 
+    def _container_vm(self, vault, container, op_id):
+        """The VM of an ``IaasVMContainer;iaasvmcontainerv2;rg;vm`` container name (404 if none)."""
+        parts = container.split(";")
+        vm = None
+        if len(parts) == 4 and parts[0].lower() == "iaasvmcontainer":
+            vm = self.state.vms.get(lkey(vault.sub, parts[2], parts[3]))
+            if vm is not None and vm.container_type != parts[1].lower():
+                vm = None
+        if vm is None:
+            raise ArmError(404, "BMSUserErrorOperationNotFound", "Operation '%s' was not found for container '%s'." % (op_id, container))
+        return vm
+
+    def _item_vm(self, vault, container, item_name, op_id):
+        vm = self._resolve(vault, container, item_name)
+        if vm is None:
+            raise ArmError(404, "BMSUserErrorOperationNotFound", "Operation '%s' was not found for item '%s'." % (op_id, item_name))
+        return vm
+
+    # item level: ProtectedItemOperationStatuses_Get / ProtectedItemOperationResults_Get
     @route("GET", VAULT, ITEM + "/operationsStatus/{op}")
     def item_operation_status(self, req, vault, container, item_name, op_id):
-        op, _vm = self._item_op(req, vault, container, item_name, op_id)
-        return Response(200, self.op_status_body(op))
+        return self._status(req, vault, op_id, self._item_vm(vault, container, item_name, op_id))
 
     @route("GET", VAULT, ITEM + "/operationResults/{op}")
     def item_operation_result(self, req, vault, container, item_name, op_id):
-        op, vm = self._item_op(req, vault, container, item_name, op_id)
+        vm = self._item_vm(vault, container, item_name, op_id)
+        op = self._find_op(req, vault, op_id, vm)
         final = None
         if op.kind == "protect" and op.status == "Succeeded":
             item = vault.items.get(vm.key)
@@ -146,45 +167,36 @@ class AsyncOperations:
         status_url = "%s/operationsStatus/%s?%s" % (req.self_url().split("/operationResults/")[0], op.id, self._async_query(op.id))
         return self._result_response(req, op, final, status_url)
 
-    # fabric level
-    def _fabric_op(self, req, vault, op_id):
-        op = self._find_op(vault, op_id, ("refresh",))
-        self._check_signature(req, op.id, True)
-        return op
+    # container level: ProtectionContainerOperationResults_Get (the container's item operations)
+    @route("GET", VAULT, "backupFabrics/*/protectionContainers/{container}/operationResults/{op}")
+    def container_operation_result(self, req, vault, container, op_id):
+        return self._result_response(req, self._find_op(req, vault, op_id, self._container_vm(vault, container, op_id)))
 
+    # fabric level: ProtectionContainerRefreshOperationResults_Get / ProtectionContainerRefreshOperationStatuses_Get
     @route("GET", VAULT, "backupFabrics/*/operationsStatus/{op}")
     def fabric_operation_status(self, req, vault, op_id):
-        return Response(200, self.op_status_body(self._fabric_op(req, vault, op_id)))
+        return self._status(req, vault, op_id)
 
     @route("GET", VAULT, "backupFabrics/*/operationResults/{op}")
     def fabric_operation_result(self, req, vault, op_id):
-        return self._result_response(req, self._fabric_op(req, vault, op_id))
+        return self._result_response(req, self._find_op(req, vault, op_id))
 
-    # vault level
+    # vault level: BackupOperationStatuses_Get / BackupOperationResults_Get
     @route("GET", VAULT, "backupOperations/{op}")
     def vault_operation_status(self, req, vault, op_id):
-        op = self._find_op(vault, op_id, ("protect", "backup", "delete", "refresh", "cancel"))
-        # PowerShell and the CLI poll this URL rebuilt, without the signature (recordings): accepted unsigned.
-        self._check_signature(req, op.id, False)
-        return Response(200, self.op_status_body(op))
+        return self._status(req, vault, op_id)
 
     @route("GET", VAULT, "backupOperationResults/{op}")
     def vault_operation_result(self, req, vault, op_id):
-        op = self._find_op(vault, op_id, ("protect", "backup", "delete"))
-        self._check_signature(req, op.id, True)
+        op = self._find_op(req, vault, op_id)
         status_url = "%s/backupOperations/%s?%s" % (self._vault_prefix(req, vault), op.id, self._async_query(op.id))
         return self._result_response(req, op, None, status_url)
 
-    # job level (the job segment is the job's id, or "Azure" as PowerShell rebuilds it)
-    def _job_op(self, req, vault, op_id):
-        op = self._find_op(vault, op_id, ("cancel",))
-        self._check_signature(req, op.id, False)
-        return op
-
+    # job level: JobOperationResults_Get; the job segment is the job's id, or "Azure" as PowerShell rebuilds it
     @route("GET", VAULT, "backupJobs/*/operationsStatus/{op}")
     def job_operation_status(self, req, vault, op_id):
-        return Response(200, self.op_status_body(self._job_op(req, vault, op_id)))
+        return self._status(req, vault, op_id)
 
     @route("GET", VAULT, "backupJobs/*/operationResults/{op}")
     def job_operation_result(self, req, vault, op_id):
-        return self._result_response(req, self._job_op(req, vault, op_id))
+        return self._result_response(req, self._find_op(req, vault, op_id))

@@ -31,7 +31,7 @@ DEFAULT_CONFIG = {
     "read_budget": 12000,
     "read_window_seconds": 3600.0,
     "token_lifetime": 3600,       # seconds
-    "require_async_signature": True,
+    "require_async_signature": False,  # True: refuse unsigned polls (a client test of "follow the URL verbatim")
 }
 
 IAAS = "AzureIaasVM"

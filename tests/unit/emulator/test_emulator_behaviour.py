@@ -6,6 +6,7 @@ faults, journal and concurrency, all over HTTPS with the emulator's CA."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import threading
 import time
 from urllib.parse import urlsplit, parse_qs
@@ -305,7 +306,31 @@ def test_hard_delete_without_soft_delete(emu, arm):
 
 
 # ---------------------------------------------------------------------- the contract wins / async URLs
-def test_async_urls_follow_the_examples_and_need_their_signature(emu, arm):
+def _served_backup_versions(emu, arm):
+    """The api-versions the emulator serves, as its NoRegisteredProviderFound message lists them."""
+    msg = _error(arm.get(emu.vault_url(), params={"api-version": "2099-01-01"}), 400, "NoRegisteredProviderFound")
+    return msg.split("The supported api-versions are '")[1].rstrip("'.").split(", ")
+
+
+def _status_and_result_urls(emu, op_id, job_id, vault="testVault", rg="testVaultRG", container=None, item=None):
+    """Every documented operation-status / operation-result form for one operation, unsigned."""
+    fabric = emu.vault_url(vault, rg) + "/backupFabrics/Azure"
+    urls = {"vault status (BackupOperationStatuses_Get)": emu.vault_url(vault, rg) + "/backupOperations/" + op_id,
+            "vault result (BackupOperationResults_Get)": emu.vault_url(vault, rg) + "/backupOperationResults/" + op_id,
+            "fabric status": fabric + "/operationsStatus/" + op_id,
+            "fabric result (ProtectionContainerRefreshOperationResults_Get)": fabric + "/operationResults/" + op_id,
+            "job result (JobOperationResults_Get)": "%s/backupJobs/%s/operationResults/%s" % (emu.vault_url(vault, rg), job_id, op_id),
+            "job result, rebuilt (backupJobs/Azure)": "%s/backupJobs/Azure/operationResults/%s" % (emu.vault_url(vault, rg), op_id),
+            "job status": "%s/backupJobs/%s/operationsStatus/%s" % (emu.vault_url(vault, rg), job_id, op_id)}
+    if item:
+        urls["item status (ProtectedItemOperationStatuses_Get)"] = item + "/operationsStatus/" + op_id
+        urls["item result (ProtectedItemOperationResults_Get)"] = item + "/operationResults/" + op_id
+        urls["container result (ProtectionContainerOperationResults_Get)"] = "%s/protectionContainers/%s/operationResults/%s" % (
+            fabric, container, op_id)
+    return urls
+
+
+def test_async_urls_follow_the_examples_signed(emu, arm):
     resp = arm.put(emu.item_url("testRG", "testVM", prefix="vm"), params=Q, json=emu.enable_body("testRG", "testVM"))
     for name in ("Location", "Azure-AsyncOperation"):
         parts = urlsplit(resp.headers[name])
@@ -313,13 +338,67 @@ def test_async_urls_follow_the_examples_and_need_their_signature(emu, arm):
         assert ";" in parts.path and "/protectedItems/vm;iaasvmcontainerv2;testRG;testVM/" in parts.path
         query = parse_qs(parts.query)
         assert query["api-version"] == ["2016-12-01"] and {"t", "c", "s", "h"} <= set(query)
-    unsigned = resp.headers["Azure-AsyncOperation"].split("&t=")[0]
-    _error(arm.get(unsigned), 403, "AuthorizationFailed")
-    tampered = resp.headers["Azure-AsyncOperation"].replace("&s=", "&s=x")
-    _error(arm.get(tampered), 403, "AuthorizationFailed")
+        assert arm.get(resp.headers[name]).status_code in (200, 202)   # followed verbatim
+
+
+def test_every_documented_status_and_result_form_answers_unsigned_at_every_api_version(emu, arm):
+    """Issue 12: the spec's operation-status / -result calls carry no signature (bms.json examples, the
+    SDK's *OperationStatuses_Get), and PowerShell polls URLs it rebuilt itself (recording): all accepted."""
+    emu.admin("POST", "config", {"lro_seconds": 30})
+    item = emu.item_url("testRG", "testVM")
+    resp = arm.put(item, params=Q, json=emu.enable_body("testRG", "testVM"))
     op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
-    vault_level = arm.get(emu.vault_url() + "/backupOperations/" + op_id, params=Q)
-    assert vault_level.status_code == 200 and vault_level.json()["id"] == op_id   # rebuilt vault-level URL, as PowerShell does
+    status = arm.get(resp.headers["Azure-AsyncOperation"]).json()
+    assert status["status"] == "InProgress"
+    job_id = [j for j in arm.get(emu.vault_url() + "/backupJobs", params=Q).json()["value"]
+              if j["properties"]["operation"] == "ConfigureBackup"][0]["name"]
+    urls = _status_and_result_urls(emu, op_id, job_id, container="IaasVMContainer%3Biaasvmcontainerv2%3BtestRG%3BtestVM", item=item)
+    versions = _served_backup_versions(emu, arm)
+    assert "2019-05-13" in versions and "2016-12-01" in versions and len(versions) > 40
+    for version in versions:
+        for form, url in urls.items():
+            got = arm.get(url, params={"api-version": version})
+            if "status" in form:
+                assert got.status_code == 200 and got.json()["id"] == op_id and got.json()["status"] == "InProgress", (form, version, got.text)
+            else:
+                assert got.status_code == 202 and got.headers["Location"].startswith(url), (form, version, got.text)
+    # a second operation, run to its end: every form gives the outcome
+    emu.admin("POST", "config", {"lro_seconds": 0.2})
+    item = emu.item_url("classicRG", "classicVM", classic=True)
+    resp = arm.put(item, params=Q, json=emu.enable_body("classicRG", "classicVM", classic=True))
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    job_id = emu.wait_op(arm, resp)["properties"]["jobId"]
+    urls = _status_and_result_urls(emu, op_id, job_id, container="IaasVMContainer%3Biaasvmcontainer%3BclassicRG%3BclassicVM", item=item)
+    done = {form: arm.get(url, params={"api-version": "2019-05-13"}) for form, url in urls.items()}
+    enabled = done.pop("item result (ProtectedItemOperationResults_Get)")
+    assert enabled.status_code == 200 and enabled.json()["properties"]["protectionState"] == "IRPending"
+    for form, got in done.items():
+        if "status" in form:
+            assert got.json()["status"] == "Succeeded" and got.json()["properties"]["jobId"] == job_id, (form, got.text)
+        else:
+            assert got.status_code == 204, (form, got.text)
+
+
+def test_a_signature_when_present_must_be_the_issued_one(emu, arm):
+    resp = arm.put(emu.item_url("testRG", "testVM", prefix="vm"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    signed = resp.headers["Azure-AsyncOperation"]
+    for tampered in (signed.replace("&s=", "&s=x"), re.sub(r"&t=\d+", "&t=1", signed), signed.split("&s=")[0]):
+        _error(arm.get(tampered), 403, "AuthorizationFailed")
+    assert arm.get(signed).status_code == 200
+    # the strict mode a client test can switch on to prove it follows the URL verbatim
+    emu.admin("POST", "config", {"require_async_signature": True})
+    _error(arm.get(signed.split("&t=")[0]), 403, "AuthorizationFailed")
+    assert arm.get(signed).status_code == 200
+
+
+def test_operation_of_another_item_or_vault_is_not_found(emu, arm):
+    resp = arm.put(emu.item_url("testRG", "testVM"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    _error(arm.get(emu.item_url("testRG", "classicVM", classic=True) + "/operationsStatus/" + op_id, params=Q),
+           404, "BMSUserErrorOperationNotFound")
+    _error(arm.get(emu.vault_url("otherVault", "otherVaultRG") + "/backupOperations/" + op_id, params=Q),
+           404, "BMSUserErrorOperationNotFound")
+    _error(arm.get(emu.vault_url() + "/backupOperations/" + "0" * 8, params=Q), 404, "BMSUserErrorOperationNotFound")
 
 
 # ---------------------------------------------------------------------- jobs
