@@ -15,13 +15,24 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import admin
 from backup_api import BackupApi
-from routing import Request
+from routing import Request, request_kind
 from common import ArmError, Response, iso, new_id
 from identity import Identity
 from state import State
 from tls import create_certificates, server_context
 
 WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")
+
+
+def journal_kind(method, path, query):
+    """The journal's ``kind``: ``read`` / ``write`` / ``poll`` for Resource Manager requests (routing.request_kind),
+    ``identity`` for the token and metadata endpoints; poll entries also say whether the URL was ``signed``."""
+    if not path.lower().startswith("/subscriptions/"):
+        return {"kind": "identity"}
+    kind = request_kind(method, path)
+    if kind == "poll":
+        return {"kind": kind, "signed": "s" in query}
+    return {"kind": kind}
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -134,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"method": self.command, "path": path, "query": parts.query, "time": iso(started),
                  "token": bool(self.headers.get("Authorization")),
                  "client_request_id": self.headers.get("x-ms-client-request-id")}
+        entry.update(journal_kind(self.command, path, query))
         fault = state.match_fault(self.command, path)
         try:
             if fault and fault.get("delay"):

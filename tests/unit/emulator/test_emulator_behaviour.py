@@ -483,6 +483,27 @@ def test_journal(emu, arm):
     assert [e["seq"] for e in later] == [entries[1]["seq"]]
 
 
+def test_journal_marks_each_entry_read_write_or_poll(emu, arm):
+    """Issue 13: the one place for "backupStatus is a POST that reads"; polls of an earlier write are marked."""
+    emu.admin("DELETE", "journal")
+    status_url = "%s/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/westus/backupStatus" % (emu.endpoint, emu.sub)
+    arm.post(status_url, params=Q, json={"resourceType": "VM", "resourceId": emu.vm_id("testRG", "testVM")})
+    resp = arm.put(emu.item_url("testRG", "testVM"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    arm.get(resp.headers["Azure-AsyncOperation"])
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    arm.get(emu.vault_url() + "/backupOperations/" + op_id, params=Q)
+    arm.get(emu.item_url("testRG", "testVM"), params=Q)
+    emu.admin("POST", "faults", {"path": "/backupStatus$", "status": 500, "count": 1})
+    arm.post(status_url, params=Q, json={"resourceType": "VM", "resourceId": emu.vm_id("testRG", "testVM")})
+    arm.delete(emu.item_url("testRG", "classicVM", classic=True), params=Q)
+    emu.get_token(fresh=True)
+    entries = emu.admin("GET", "journal")["entries"]
+    kinds = [(e["method"], e["kind"], e.get("signed")) for e in entries]
+    assert kinds == [("POST", "read", None), ("PUT", "write", None), ("GET", "poll", True), ("GET", "poll", False),
+                     ("GET", "read", None), ("POST", "read", None), ("DELETE", "write", None), ("POST", "identity", None)], kinds
+    assert entries[5]["fault"] is True
+
+
 # ---------------------------------------------------------------------- concurrency
 def test_fifty_clients_protect_fifty_vms(emu):
     vms = [{"name": "par%02d" % i, "resource_group": "parRG", "location": "westus"} for i in range(50)]
