@@ -93,8 +93,8 @@ class ProtectedItems:
             props["lastRecoveryPoint"] = iso(item.recovery_points[-1]["time"])
         if item.soft_deleted:
             props["isScheduledForDeferredDelete"] = True
-            props["deferredDeleteTimeInUTC"] = iso(item.deferred_delete_time)
-            props["deferredDeleteTimeRemaining"] = timespan(item.deferred_delete_time - time.time())
+            props["deferredDeleteTimeInUTC"] = iso(item.deleted_at)            # the moment of the delete
+            props["deferredDeleteTimeRemaining"] = timespan(item.purge_at - time.time())   # until the purge
         props["vaultId"] = req.endpoint + vault.id
         props["isArchiveEnabled"] = False
         props["softDeleteRetentionPeriod"] = vault.soft_delete_days if item.soft_deleted else 0
@@ -249,10 +249,7 @@ class ProtectedItems:
         def apply(when):
             item = vault.items.get(vm.key)
             if item is not None:
-                item.soft_deleted = False
-                item.deferred_delete_time = None
-                item.state = "ProtectionStopped"
-                item.policy = None
+                self.state.undelete(item)
             return None
         return apply
 
@@ -283,20 +280,11 @@ class ProtectedItems:
                 return None
             if soft:
                 if not current.soft_deleted:
-                    current.soft_deleted = True
-                    current.state = "ProtectionStopped"
-                    current.policy = None
-                    current.deferred_delete_time = when + vault.soft_delete_days * 86400
-                    self.state.schedule(current.deferred_delete_time, lambda t, it=current: self._purge(vault, it))
+                    self.state.soft_delete(current, when)
             else:
                 del vault.items[vm.key]
             return None
         return self._start_item_op(req, vault, vm, "DeleteBackupData", apply, kind="delete")
-
-    @staticmethod
-    def _purge(vault, item):
-        if vault.items.get(item.vm.key) is item and item.soft_deleted:
-            del vault.items[item.vm.key]
 
     @route("POST", VAULT, ITEM + "/backup")
     def trigger_backup(self, req, vault, container, item_name):

@@ -95,7 +95,8 @@ class Item:
         self.policy = policy
         self.state = "IRPending"
         self.soft_deleted = False
-        self.deferred_delete_time = None
+        self.deleted_at = None            # soft delete: when the DELETE took effect (deferredDeleteTimeInUTC)
+        self.purge_at = None              # deleted_at + the vault's soft-delete retention
         self.last_backup_status = ""
         self.last_backup_time = None
         self.disk_exclusion = None
@@ -307,10 +308,8 @@ class State:
         state = spec.get("state", "Protected")
         now = time.time()
         if state == "SoftDeleted":
-            item.state = "ProtectionStopped"
-            item.policy = None
-            item.soft_deleted = True
-            item.deferred_delete_time = now + vault.soft_delete_days * 86400
+            vault.items[vm.key] = item
+            self.soft_delete(item, parse_time(spec["deleted_time"]) if spec.get("deleted_time") else now)
         else:
             item.state = state
             if state == "ProtectionStopped":
@@ -357,6 +356,28 @@ class State:
         while self.events and self.events[0][0] <= now:
             due, _seq, callback = heapq.heappop(self.events)
             callback(due)
+
+    # ----------------------------------------------------------------- soft delete
+    def soft_delete(self, item, when):
+        """Soft-delete ``item`` at ``when``: stopped, no policy, purged at ``when`` + the vault's retention."""
+        item.soft_deleted = True
+        item.state = "ProtectionStopped"
+        item.policy = None
+        item.deleted_at = when
+        item.purge_at = when + item.vault.soft_delete_days * 86400
+        self.schedule(item.purge_at, lambda _when, it=item: self._purge(it))
+
+    @staticmethod
+    def _purge(item):
+        vault = item.vault
+        if vault.items.get(item.vm.key) is item and item.soft_deleted:
+            del vault.items[item.vm.key]
+
+    def undelete(self, item):
+        item.soft_deleted = False
+        item.deleted_at = item.purge_at = None
+        item.state = "ProtectionStopped"
+        item.policy = None
 
     # ----------------------------------------------------------------- jobs and operations
     def add_job(self, job):

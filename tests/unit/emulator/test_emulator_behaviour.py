@@ -6,6 +6,7 @@ faults, journal and concurrency, all over HTTPS with the emulator's CA."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
 import re
 import threading
 import time
@@ -282,7 +283,7 @@ def test_soft_delete_and_undelete(emu, arm):
     assert arm.get(resp.headers["Location"]).status_code == 204
     props = arm.get(url, params=Q).json()["properties"]
     assert props["isScheduledForDeferredDelete"] is True and props["protectionState"] == "ProtectionStopped"
-    assert props["deferredDeleteTimeRemaining"].startswith("13.23:") or props["deferredDeleteTimeRemaining"].startswith("14.")
+    assert props["deferredDeleteTimeRemaining"].startswith("13.23:")
     _error(arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM")), 400, "BMSUserErrorSoftDeletedItemReprotectNotAllowed")
     undelete = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
                                "sourceResourceId": emu.vm_id("testRG", "testVM"), "policyId": None, "isRehydrate": True}}
@@ -293,6 +294,58 @@ def test_soft_delete_and_undelete(emu, arm):
     assert "isScheduledForDeferredDelete" not in props and props["protectionState"] == "ProtectionStopped"
     emu.protect(arm, "testRG", "testVM")
     assert arm.get(url, params=Q).json()["properties"]["protectionState"] == "Protected"
+
+
+TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d\d):(\d\d):(\d\d)(?:\.(\d{7}))?$")
+
+
+def _timespan_seconds(text):
+    """Seconds in a .NET TimeSpan text ``[d.]hh:mm:ss[.fffffff]`` (the recorded deferredDeleteTimeRemaining)."""
+    match = TIMESPAN.match(text)
+    assert match, "not a .NET TimeSpan: %r" % text
+    days, hours, minutes, secs, fraction = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(secs) + int(fraction or 0) / 1e7
+
+
+def _utc(text):
+    return datetime.datetime.strptime(text[:26] + "Z", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize("retention_days", [14, 20])
+def test_soft_delete_shapes_follow_the_recorded_trace(emu, arm, retention_days):
+    """Issue 12 item 2, as the recorded az CLI soft delete shows it: deferredDeleteTimeInUTC is the moment of the
+    delete; deferredDeleteTimeRemaining a .NET TimeSpan (``13.23:59:43.1234567``) counting down from the vault's
+    soft-delete retention; isScheduledForDeferredDelete true."""
+    emu.admin("POST", "seed", {
+        "vaults": [{"name": "sdVault", "resource_group": "testVaultRG", "soft_delete_days": retention_days, "policies": [
+            {"name": "DefaultPolicy"}]}],
+        "protected_items": [{"vault": "sdVault", "vm": "testRG/vm02", "recovery_points": 1}]})
+    url = emu.item_url("testRG", "vm02", vault="sdVault")
+    before = time.time()
+    emu.wait_op(arm, arm.delete(url, params=Q))
+    after = time.time()
+    props = arm.get(url, params=Q).json()["properties"]
+    seen = time.time()
+    assert props["isScheduledForDeferredDelete"] is True and props["protectionState"] == "ProtectionStopped"
+    deleted = _utc(props["deferredDeleteTimeInUTC"])
+    assert before - 1 <= deleted <= after + 1, (before, props["deferredDeleteTimeInUTC"], after)   # the delete, not the purge
+    remaining = _timespan_seconds(props["deferredDeleteTimeRemaining"])
+    assert props["deferredDeleteTimeRemaining"].startswith("%d.23:59:" % (retention_days - 1)), props["deferredDeleteTimeRemaining"]
+    assert abs((deleted + retention_days * 86400 - seen) - remaining) < 5   # purge date = delete + retention
+    assert props["softDeleteRetentionPeriod"] == retention_days
+
+
+def test_soft_deleted_item_counts_down_and_is_purged_at_delete_plus_retention(emu, arm):
+    now = time.time()
+    iso_ago = lambda seconds: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))  # noqa: E731
+    emu.admin("POST", "seed", {"protected_items": [
+        {"vault": "testVault", "vm": "testRG/testVM", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 - 3600)},
+        {"vault": "testVault", "vm": "testRG/vm01", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 + 60)}]})
+    props = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]
+    assert props["deferredDeleteTimeInUTC"].startswith(iso_ago(14 * 86400 - 3600)[:19])
+    assert TIMESPAN.match(props["deferredDeleteTimeRemaining"]).group(1) is None    # under a day: no day part
+    assert 3500 < _timespan_seconds(props["deferredDeleteTimeRemaining"]) <= 3600
+    _error(arm.get(emu.item_url("testRG", "vm01"), params=Q), 404, "BMSUserErrorItemNotFound")   # past its purge
 
 
 def test_hard_delete_without_soft_delete(emu, arm):
