@@ -270,6 +270,23 @@ def test_protectable_list_of_a_second_vault(emu, arm):
     assert listed()["testVM"] == "NotProtected"
 
 
+@pytest.mark.parametrize("policy", ["absent", "", None])
+def test_stop_protection_with_policy_id_absent_empty_or_null(emu, arm, policy):
+    """Issue 12 item 3: the spec's StopProtection examples (2016-12-01 and 2026-02-01) send no policyId, the
+    recordings send ""; both are the contract, so both stop protection (not a leniency)."""
+    emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 1}]})
+    props = {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
+             "sourceResourceId": emu.vm_id("testRG", "testVM")}
+    if policy != "absent":
+        props["policyId"] = policy
+    status = emu.wait_op(arm, arm.put(emu.item_url("testRG", "testVM"), params=Q, json={"properties": props}))
+    assert status["status"] == "Succeeded"
+    item = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]
+    assert item["protectionState"] == "ProtectionStopped" and item["policyId"] == ""
+    job = arm.get(emu.vault_url() + "/backupJobs/" + status["properties"]["jobId"], params=Q).json()["properties"]
+    assert job["operation"] == "DisableBackup"
+
+
 # ---------------------------------------------------------------------- delete and soft delete
 def test_soft_delete_and_undelete(emu, arm):
     emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 2}]})
