@@ -17,7 +17,7 @@ class Discovery:
     @route("POST", VAULT, "backupFabrics/{fabric}/refreshContainers")
     def refresh(self, req, vault, fabric):
         now = time.time()
-        op = Operation("refresh", vault, now, now + float(self.state.config["refresh_seconds"]))
+        op = Operation("refresh", vault, now, now + self.state.duration("refresh_seconds"))
         if vault.refreshing is not None:
             op.due = now
             op.apply = lambda when: (409, "BMSUserErrorObjectLocked", "Another discovery operation is in progress for this vault.")

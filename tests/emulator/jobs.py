@@ -59,7 +59,7 @@ class Jobs:
                            "Job '%s' (%s, %s) cannot be cancelled." % (job_id, job.operation, job.status))
         now = time.time()
         job.status = "Cancelling"
-        self.state.schedule(now + min(2.0, float(self.state.config["job_seconds"])),
+        self.state.schedule(now + min(2.0, self.state.duration("job_seconds")),
                             lambda when, j=job: self._finish_backup(j, when))
         op = Operation("cancel", vault, now, now)
         op.job = job

@@ -257,7 +257,7 @@ class ProtectedItems:
         now = time.time()
         job = Job(vault, job_operation, vm, now, req.client_request_id)
         self.state.add_job(job)
-        op = Operation(kind, vault, now, now + float(self.state.config["lro_seconds"]), vm, job)
+        op = Operation(kind, vault, now, now + self.state.duration("lro_seconds"), vm, job)
         op.apply = apply
         vault.busy[vm.key] = op.id
         self.state.add_operation(op)
@@ -316,10 +316,10 @@ class ProtectedItems:
                                "A backup job (%s) is already in progress for this item. Wait for it to finish." % job.id)
         job = Job(vault, "Backup", item.vm, now, req.client_request_id)
         job.rp_expiry = expiry
-        job.due = now + float(self.state.config["job_seconds"])
+        job.due = now + self.state.duration("job_seconds")
         self.state.add_job(job)
         self.state.schedule(job.due, lambda when, j=job: self._finish_backup(j, when))
-        op = Operation("backup", vault, now, now + float(self.state.config["backup_op_seconds"]), item.vm, job)
+        op = Operation("backup", vault, now, now + self.state.duration("backup_op_seconds"), item.vm, job)
         vault.busy[item.vm.key] = op.id
         self.state.add_operation(op)
         return self._item_accepted(req, vault, op)

@@ -520,6 +520,57 @@ def test_write_budget_throttles(emu, arm):
     assert arm.get(emu.vault_url(), params=Q).status_code == 200          # reads have their own budget
 
 
+def test_deletes_have_their_own_bucket_and_header(emu, arm):
+    """ARM's token buckets: DELETEs spend the deletes bucket and say so in x-ms-ratelimit-remaining-subscription-deletes."""
+    emu.admin("POST", "config", {"delete_budget": 2, "delete_refill_per_second": 0.001, "write_budget": 5})
+    deletes = [arm.delete(emu.item_url("testRG", name), params=Q) for name in ("vm01", "vm02", "appVM1")]
+    assert [r.status_code for r in deletes[:2]] == [204, 204]                  # absent items: 204, still spend a token
+    assert [int(r.headers["x-ms-ratelimit-remaining-subscription-deletes"]) for r in deletes[:2]] == [1, 0]
+    assert "x-ms-ratelimit-remaining-subscription-writes" not in deletes[0].headers
+    _error(deletes[2], 429, "SubscriptionRequestsThrottled")
+    assert "Number of 'delete' requests" in deletes[2].json()["error"]["message"]
+    put = arm.post(emu.vault_url() + "/backupFabrics/Azure/refreshContainers", params=Q)
+    assert put.status_code == 202 and int(put.headers["x-ms-ratelimit-remaining-subscription-writes"]) == 4
+
+
+def test_real_pace_is_one_setting(emu, arm):
+    """Issue 12: pace real = Retry-After 60, operations of tens of seconds from a seeded range, ARM's buckets."""
+    config = emu.admin("POST", "config", {"pace": "real", "seed": 7})
+    assert config["pace"] == "real" and config["retry_after"] == 60 and config["lro_seconds"] == [15.0, 90.0]
+    assert (config["read_budget"], config["read_refill_per_second"]) == (250, 25.0)
+    assert (config["write_budget"], config["write_refill_per_second"]) == (200, 10.0)
+    assert (config["delete_budget"], config["delete_refill_per_second"]) == (200, 10.0)
+    read = arm.get(emu.vault_url(), params=Q)
+    assert int(read.headers["x-ms-ratelimit-remaining-subscription-reads"]) == 249
+    two_vms = (("testVM", "testRG", False), ("classicVM", "classicRG", True))
+    writes = [arm.put(emu.item_url(rg, name, classic=classic), params=Q, json=emu.enable_body(rg, name, classic=classic))
+              for name, rg, classic in two_vms]
+    assert [w.status_code for w in writes] == [202, 202]
+    assert [w.headers["Retry-After"] for w in writes] == ["60", "60"]
+    assert int(writes[0].headers["x-ms-ratelimit-remaining-subscription-writes"]) == 199
+    assert arm.get(writes[0].headers["Azure-AsyncOperation"]).json()["status"] == "InProgress"
+    running = emu.admin("GET", "state")["operations"]["running"]
+    drawn = sorted(op["seconds"] for op in running)
+    assert len(drawn) == 2 and all(15 <= d <= 90 for d in drawn) and drawn[0] != drawn[1]
+
+    # the same seed draws the same durations; the fast pace comes back with one setting
+    emu.admin("POST", "reset")
+    emu.admin("POST", "config", {"pace": "real", "seed": 7})
+    for name, rg, classic in two_vms:
+        arm.put(emu.item_url(rg, name, classic=classic), params=Q, json=emu.enable_body(rg, name, classic=classic))
+    assert sorted(op["seconds"] for op in emu.admin("GET", "state")["operations"]["running"]) == drawn
+    fast = emu.admin("POST", "config", {"pace": "fast"})
+    assert fast["retry_after"] == 1 and fast["lro_seconds"] == 3.0 and fast["write_budget"] == 1200
+
+
+@pytest.mark.parametrize("bad", [{"pace": "slow"}, {"lro_seconds": [90, 15]}, {"lro_seconds": [1, 2, 3]}, {"nope": 1},
+                                 {"require_async_signature": "yes"}])
+def test_bad_settings_are_refused(emu, bad):
+    resp = emu.session(token=False).post("%s/_emulator/config" % emu.endpoint, json=bad)
+    _error(resp, 400, "InvalidConfig")
+    assert emu.admin("GET", "config")["pace"] == "fast"
+
+
 def test_faults_status_drop_and_delay(emu, arm):
     emu.admin("POST", "faults", {"method": "GET", "path": "/backupPolicies$", "status": 503, "count": 1,
                                  "headers": {"Retry-After": "2"}, "body": {"error": {"code": "ServiceUnavailable", "message": "x"}}})
