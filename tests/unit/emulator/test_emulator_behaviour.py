@@ -165,6 +165,48 @@ def test_enable_backup_job_lifecycle(emu, arm):
     assert len(points) == 1
 
 
+STOP_BODY = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
+                            "policyId": ""}}
+
+
+@pytest.mark.parametrize("write", ["ConfigureBackup", "DisableBackup", "DeleteBackupData"])
+def test_what_an_item_shows_while_its_operation_runs(emu, arm, write):
+    """Issue 11 item 1: while an operation is in flight, what the contract and recordings say is observable and
+    nothing more: the job list's InProgress entry (entityFriendlyName, operation, no endTime), 409
+    BMSUserErrorObjectLocked on a second write, and the item GET still showing the state before the write."""
+    if write != "ConfigureBackup":
+        emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 1}]})
+    emu.admin("POST", "config", {"lro_seconds": 30})
+    url = emu.item_url("testRG", "testVM")
+    before = arm.get(url, params=Q)
+    stop = {"properties": dict(STOP_BODY["properties"], sourceResourceId=emu.vm_id("testRG", "testVM"))}
+    resp = {"ConfigureBackup": lambda: arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM")),
+            "DisableBackup": lambda: arm.put(url, params=Q, json=stop),
+            "DeleteBackupData": lambda: arm.delete(url, params=Q)}[write]()
+    assert resp.status_code == 202
+
+    jobs = arm.get(emu.vault_url() + "/backupJobs", params=dict(Q, **{"$filter": "status eq 'InProgress'"})).json()["value"]
+    assert [(j["properties"]["operation"], j["properties"]["entityFriendlyName"]) for j in jobs] == [(write, "testvm")]
+    entry = jobs[0]["properties"]
+    assert "endTime" not in entry and "extendedInfo" not in entry and "actionsInfo" not in entry
+
+    during = arm.get(url, params=Q)
+    assert during.status_code == before.status_code                      # the old state until the operation completes
+    if before.status_code == 200:
+        assert during.json() == before.json()                             # same body: no in-flight marker the service lacks
+    else:
+        _error(during, 404, "BMSUserErrorItemNotFound")
+
+    second_writes = [arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM", "EnhancedPolicy"))]
+    if before.status_code == 200:
+        second_writes += [arm.delete(url, params=Q),
+                          arm.post(url + "/backup", params=Q, json={"properties": {"objectType": "IaasVMBackupRequest"}})]
+    for second in second_writes:
+        _error(second, 409, "BMSUserErrorObjectLocked")
+    status = arm.get(resp.headers["Azure-AsyncOperation"]).json()
+    assert status["status"] == "InProgress" and "properties" not in status  # the job id shows once it is done
+
+
 def test_backup_request_validation(emu, arm):
     emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM"}]})
     url = emu.item_url("testRG", "testVM") + "/backup"
