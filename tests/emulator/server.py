@@ -15,11 +15,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import admin
 from backup_api import BackupApi
-from routing import Request, rate_limit_bucket, request_kind
 from common import ArmError, Response, iso, new_id
 from identity import Identity
+from routing import Request, rate_limit_bucket, request_kind
 from state import State
 from tls import create_certificates, server_context
+
 
 def journal_kind(method, path, query):
     """The journal's ``kind``: ``read`` / ``write`` / ``poll`` for Resource Manager requests (routing.request_kind),

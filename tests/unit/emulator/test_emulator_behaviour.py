@@ -396,7 +396,9 @@ def test_soft_delete_shapes_follow_the_recorded_trace(emu, arm, retention_days):
 
 def test_soft_deleted_item_counts_down_and_is_purged_at_delete_plus_retention(emu, arm):
     now = time.time()
-    iso_ago = lambda seconds: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))  # noqa: E731
+
+    def iso_ago(seconds):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))
     emu.admin("POST", "seed", {"protected_items": [
         {"vault": "testVault", "vm": "testRG/testVM", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 - 3600)},
         {"vault": "testVault", "vm": "testRG/vm01", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 + 60)}]})
