@@ -23,9 +23,9 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     parser.add_argument("--state-dir", default=None, help="directory for ca.pem and endpoint.json (default: a new temp dir)")
     parser.add_argument("--scenario", default=None, help="JSON scenario file (same shape as POST /_emulator/seed)")
-    parser.add_argument("--pace", choices=("fast", "real"), default=None,
+    parser.add_argument("--pace", choices=("fast", "real"), default=os.environ.get("EMULATOR_PACE") or None,
                         help="fast (default: quick tests) or real (Retry-After 60, operations of 15-90 s, ARM's token buckets); "
-                             "the options below override it")
+                             "the options below override it; default from $EMULATOR_PACE")
     parser.add_argument("--seed", type=int, default=None, help="seed of the RNG that draws operation durations (real pace)")
     parser.add_argument("--lro-seconds", type=float, default=None, help="seconds a protect/stop/delete operation runs")
     parser.add_argument("--retry-after", type=int, default=None, help="Retry-After seconds on 202 answers (default 1)")
