@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ARM resources around a restore: staging storage accounts, virtual networks, managed disks, and the
-seedable recovery points and restore settings (``state.resources``; see README "Restore").
+seedable recovery points (``state.resources``; restore settings: pace.py; see README "Restore").
 
 Plain data only (no handlers, no import of state.py): state.py creates a ``ResourceStore`` on reset
 and calls ``seed()`` for the scenario keys this module owns.
@@ -11,22 +11,11 @@ from __future__ import annotations
 import random
 import time
 
-from common import new_id, parse_time
-
-# Settings merged into state.DEFAULT_CONFIG (POST /_emulator/config changes them).
-CONFIG_DEFAULTS = {
-    "restore_op_seconds": 1.0,       # the restore trigger operation (ends when the job exists)
-    "restore_job_seconds": 5.0,      # a restore job, start to Completed (make it long to test cancel / waits)
-    "compute_seconds": 1.0,          # a Compute DELETE of a VM or disk, 202 to gone
-}
+from common import lkey, new_id, parse_time
 
 TIERS = ("InstantRP", "HardenedRP", "ArchivedRP")
 TIER_STATUSES = ("Valid", "Disabled", "Deleted", "Rehydrated", "Invalid")
 POINT_TYPES = ("AppConsistent", "CrashConsistent", "FileSystemConsistent", "OnlyCrashConsistent")
-
-
-def lk(*parts):
-    return tuple(str(p).lower() for p in parts)
 
 
 class StorageAccount:
@@ -128,19 +117,19 @@ class ResourceStore:
         self.rg_meta = {}               # (sub, rg) -> {name, location, tags[, deleting]} of groups made or read here
 
     def storage_account(self, sub, rg, name):
-        return self.storage_accounts.get(lk(sub, rg, name))
+        return self.storage_accounts.get(lkey(sub, rg, name))
 
     def network(self, sub, rg, name):
-        return self.networks.get(lk(sub, rg, name))
+        return self.networks.get(lkey(sub, rg, name))
 
     def disk(self, sub, rg, name):
-        return self.disks.get(lk(sub, rg, name))
+        return self.disks.get(lkey(sub, rg, name))
 
     def nic(self, sub, rg, name):
-        return self.nics.get(lk(sub, rg, name))
+        return self.nics.get(lkey(sub, rg, name))
 
     def add_disk(self, disk):
-        self.disks[lk(disk.sub, disk.resource_group, disk.name)] = disk
+        self.disks[lkey(disk.sub, disk.resource_group, disk.name)] = disk
         return disk
 
 
@@ -160,7 +149,7 @@ def dump(state):
 
 
 def new_point(when, expiry, **extra):
-    """A recovery point record (the shape ``state._new_point`` makes, plus optional restore details)."""
+    """A recovery point record (a backup job's, a seeded one's; optional restore details)."""
     point = {"name": str(random.randint(10 ** 13, 10 ** 14)), "time": when, "expiry": expiry}
     point.update({k: v for k, v in extra.items() if v is not None})
     return point
@@ -186,21 +175,21 @@ def seed(state, sub, data):
     for spec in data.get("storage_accounts", []):
         acct = StorageAccount(spec.get("subscription_id", sub), spec["resource_group"], spec["name"],
                               spec.get("location", "westus"), spec.get("kind", "StorageV2"), spec.get("sku", "Standard_LRS"))
-        store.storage_accounts[lk(acct.sub, acct.resource_group, acct.name)] = acct
-        state.resource_groups.add(lk(acct.sub, acct.resource_group))
+        store.storage_accounts[lkey(acct.sub, acct.resource_group, acct.name)] = acct
+        state.resource_groups.add(lkey(acct.sub, acct.resource_group))
     for spec in data.get("virtual_networks", []):
         net = VirtualNetwork(spec.get("subscription_id", sub), spec["resource_group"], spec["name"],
                              spec.get("location", "westus"), spec.get("subnets"), spec.get("address_prefix", "10.0.0.0/16"))
-        store.networks[lk(net.sub, net.resource_group, net.name)] = net
-        state.resource_groups.add(lk(net.sub, net.resource_group))
+        store.networks[lkey(net.sub, net.resource_group, net.name)] = net
+        state.resource_groups.add(lkey(net.sub, net.resource_group))
     for spec in data.get("disks", []):
         disk = Disk(spec.get("subscription_id", sub), spec["resource_group"], spec["name"], spec.get("location", "westus"),
                     int(spec.get("size_gb", 64)), os_type=spec.get("os_type"), zones=spec.get("zones"), tags=spec.get("tags"))
         store.add_disk(disk)
-        state.resource_groups.add(lk(disk.sub, disk.resource_group))
+        state.resource_groups.add(lkey(disk.sub, disk.resource_group))
     for spec in data.get("vms", []):
         # restore details of a seeded VM: zones, OS type, encryption (the VM itself is seeded by state.py)
-        vm = state.vms.get(lk(spec.get("subscription_id", sub), spec["resource_group"], spec["name"]))
+        vm = state.vms.get(lkey(spec.get("subscription_id", sub), spec["resource_group"], spec["name"]))
         if vm is not None:
             vm.zones = [str(z) for z in spec.get("zones", [])]
             vm.os_type = spec.get("os_type", "Linux")

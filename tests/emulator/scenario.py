@@ -47,7 +47,7 @@ _DEFAULT = {
     ],
     "protected_items": [],
     "jobs": [],
-    # RESTORE hook: restore targets (resources.py): a staging account and a network in the vaults' region, one of each
+    # restore targets (resources.py): a staging account and a network in the vaults' region, one of each
     # in eastus (for region-mismatch cases), and an empty resource group to restore into
     "storage_accounts": [
         {"name": "stagingwestus", "resource_group": "restoreRG", "location": "westus"},
