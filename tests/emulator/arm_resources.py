@@ -52,6 +52,13 @@ def tags_of(body):
     return dict(tags)
 
 
+def existing(resource, type_name, name, rg):
+    """``resource``, or 404 ResourceNotFound when it is None."""
+    if resource is None:
+        raise not_found(type_name, name, rg)
+    return resource
+
+
 def in_group(table, sub, rg):
     """The values of a ``{(sub, rg, name): resource}`` table in one resource group, by name."""
     return sorted((v for key, v in table.items() if key[:2] == lkey(sub, rg)), key=lambda v: v.name.lower())
@@ -117,7 +124,26 @@ class ArmOperations:
             raise ArmError(404, "NotFound", "The operation was not found.")
         return self._arm_op_done(req, op)
 
+    def _delete_later(self, req, table, resource, **op):
+        """DELETE of a disk or NIC: ``Deleting`` now, gone from ``table`` after ``compute_seconds``; the 202."""
+        resource.deleting = True
+        key = lkey(resource.sub, resource.resource_group, resource.name)
+
+        def apply(when):
+            if table.get(key) is resource:
+                del table[key]
+        return self._start_arm_op(req, resource.location, apply, **op)
+
     # ------------------------------------------------------------------ tags
+    def _patch_tags(self, req, resource, body):
+        """PATCH ``{tags}`` of a disk or NIC: the tags replaced, 200 with ``body(resource)``."""
+        resource.tags = tags_of(req.json())
+        return Response(200, body(resource))
+
+    def _object_tags(self, req, resource):
+        """``…/providers/Microsoft.Resources/tags/default`` of a disk or NIC."""
+        return self._tags_call(req, resource.tags, lambda tags: setattr(resource, "tags", tags), resource.id)
+
     def _tags_call(self, req, current, set_tags, resource_id):
         """GET / PUT / PATCH (operation Merge, Replace, Delete) of ``{resource}/providers/Microsoft.Resources/tags/default``."""
         if req.method == "GET":
@@ -241,10 +267,7 @@ class Network:
                                "virtualNetworkPeerings": [], "enableDdosProtection": False}}
 
     def _network(self, sub, rg, name):
-        net = self.state.resources.network(sub, rg, name)
-        if net is None:
-            raise not_found("Microsoft.Network/virtualNetworks", name, rg)
-        return net
+        return existing(self.state.resources.network(sub, rg, name), "Microsoft.Network/virtualNetworks", name, rg)
 
     @route("GET", RESOURCE_GROUP, "providers/Microsoft.Network/virtualNetworks")
     def list_networks(self, req, sub, rg):
@@ -281,10 +304,7 @@ class Network:
         return body
 
     def _nic(self, sub, rg, name):
-        nic = self.state.resources.nic(sub, rg, name)
-        if nic is None:
-            raise not_found("Microsoft.Network/networkInterfaces", name, rg)
-        return nic
+        return existing(self.state.resources.nic(sub, rg, name), "Microsoft.Network/networkInterfaces", name, rg)
 
     @route("GET", RESOURCE_GROUP, "providers/Microsoft.Network/networkInterfaces")
     def list_nics(self, req, sub, rg):
@@ -296,16 +316,13 @@ class Network:
 
     @route("PATCH", RESOURCE_GROUP, NIC)
     def patch_nic(self, req, sub, rg, name):
-        nic = self._nic(sub, rg, name)
-        nic.tags = tags_of(req.json())
-        return Response(200, self.nic_body(nic))
+        return self._patch_tags(req, self._nic(sub, rg, name), self.nic_body)
 
     @route("GET", RESOURCE_GROUP, NIC + TAGS)
     @route("PUT", RESOURCE_GROUP, NIC + TAGS)
     @route("PATCH", RESOURCE_GROUP, NIC + TAGS)
     def nic_tags(self, req, sub, rg, name):
-        nic = self._nic(sub, rg, name)
-        return self._tags_call(req, nic.tags, lambda tags: setattr(nic, "tags", tags), nic.id)
+        return self._object_tags(req, self._nic(sub, rg, name))
 
     @route("DELETE", RESOURCE_GROUP, NIC)
     def delete_nic(self, req, sub, rg, name):
@@ -316,13 +333,7 @@ class Network:
         if nic.vm_id:
             raise ArmError(400, "NicInUse", "Network Interface %s is used by existing resource %s. In order to delete the "
                            "network interface, it must be dissociated from the resource." % (nic.id, nic.vm_id))
-        nic.deleting = True
-
-        def apply(when, nic=nic):
-            key = lkey(nic.sub, nic.resource_group, nic.name)
-            if store.nics.get(key) is nic:
-                del store.nics[key]
-        return self._start_arm_op(req, nic.location, apply, provider="Microsoft.Network")
+        return self._delete_later(req, store.nics, nic, provider="Microsoft.Network")
 
 
 class Storage:
@@ -347,7 +358,5 @@ class Storage:
 
     @route("GET", RESOURCE_GROUP, STORAGE + "/{account}")
     def get_storage_account(self, req, sub, rg, name):
-        acct = self.state.resources.storage_account(sub, rg, name)
-        if acct is None:
-            raise not_found("Microsoft.Storage/storageAccounts", name, rg)
+        acct = existing(self.state.resources.storage_account(sub, rg, name), "Microsoft.Storage/storageAccounts", name, rg)
         return Response(200, self._storage_body(acct))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from arm_resources import TAGS, in_group, not_found, parse_id, tags_of
+from arm_resources import TAGS, existing, in_group, parse_id, tags_of
 from common import ArmError, Response, iso, iso_seconds, lkey, new_id
 from recovery_points import point_luns
 from resources import Disk, Nic
@@ -154,9 +154,7 @@ class Compute:
 
     def _vm(self, sub, rg, name):
         vm = self.state.vms.get(lkey(sub, rg, name))
-        if vm is None or vm.classic:
-            raise not_found("Microsoft.Compute/virtualMachines", name, rg)
-        return vm
+        return existing(None if vm is None or vm.classic else vm, "Microsoft.Compute/virtualMachines", name, rg)
 
     def vm_body(self, vm):
         disks = [{"lun": lun, "name": "%s-datadisk-%03d" % (vm.name.lower(), lun), "createOption": "Attach",
@@ -242,10 +240,7 @@ class Compute:
         return body
 
     def _disk(self, sub, rg, name):
-        disk = self.state.resources.disk(sub, rg, name)
-        if disk is None:
-            raise not_found("Microsoft.Compute/disks", name, rg)
-        return disk
+        return existing(self.state.resources.disk(sub, rg, name), "Microsoft.Compute/disks", name, rg)
 
     @route("GET", RESOURCE_GROUP, "providers/Microsoft.Compute/disks")
     def list_disks(self, req, sub, rg):
@@ -257,16 +252,13 @@ class Compute:
 
     @route("PATCH", RESOURCE_GROUP, DISK_PATH)
     def patch_disk(self, req, sub, rg, name):
-        disk = self._disk(sub, rg, name)
-        disk.tags = tags_of(req.json())
-        return Response(200, self.disk_body(disk))
+        return self._patch_tags(req, self._disk(sub, rg, name), self.disk_body)
 
     @route("GET", RESOURCE_GROUP, DISK_PATH + TAGS)
     @route("PUT", RESOURCE_GROUP, DISK_PATH + TAGS)
     @route("PATCH", RESOURCE_GROUP, DISK_PATH + TAGS)
     def disk_tags(self, req, sub, rg, name):
-        disk = self._disk(sub, rg, name)
-        return self._tags_call(req, disk.tags, lambda tags: setattr(disk, "tags", tags), disk.id)
+        return self._object_tags(req, self._disk(sub, rg, name))
 
     @route("DELETE", RESOURCE_GROUP, DISK_PATH)
     def delete_disk(self, req, sub, rg, name):
@@ -278,10 +270,4 @@ class Compute:
             raise ArmError(409, "OperationNotAllowed", "Disk %s is attached to VM %s." % (disk.name, disk.managed_by))
         if disk.deleting:
             raise ArmError(409, "OperationNotAllowed", "A delete of disk '%s' is already in progress." % disk.name)
-        disk.deleting = True
-
-        def apply(when, disk=disk):
-            key = lkey(disk.sub, disk.resource_group, disk.name)
-            if store.disks.get(key) is disk:
-                del store.disks[key]
-        return self._start_arm_op(req, disk.location, apply, kind="DiskOperations")
+        return self._delete_later(req, store.disks, disk, kind="DiskOperations")

@@ -9,7 +9,7 @@ from async_ops import REFRESH_STATUS_API_VERSION
 from common import EPOCH_ZERO, ArmError, Response, dotnet_general, iso, iso_duration, parse_filter, parse_time
 from resources import new_point
 from routing import VAULT, bad_input, route
-from state import IAAS, Operation
+from state import IAAS, Job, Operation
 
 JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
 
@@ -70,12 +70,31 @@ class Jobs:
         return self._accepted("%s/operationResults/%s?%s" % (prefix, op.id, self._async_query(op.id, req.query["api-version"])),
                               "%s/operationsStatus/%s?%s" % (prefix, op.id, self._async_query(op.id, REFRESH_STATUS_API_VERSION)))
 
-    def _finish_backup(self, job, when):
+    def _start_item_job(self, req, vault, vm, operation, seconds, finish, **details):
+        """A Backup / Restore job on ``vm``'s item (``seconds``: its job and trigger-operation settings, ``finish`` runs
+        when it is due) and its trigger, an item operation: every operation-status path answers it. The 202."""
+        now = time.time()
+        job = Job(vault, operation, vm, now, req.client_request_id)
+        for key, value in details.items():
+            setattr(job, key, value)
+        job.due = now + self.state.duration(seconds[0])
+        self.state.add_job(job)
+        self.state.schedule(job.due, lambda when, j=job: finish(j, when))
+        op = Operation("backup", vault, now, now + self.state.duration(seconds[1]), vm, job)
+        vault.busy[vm.key] = op.id
+        self.state.add_operation(op)
+        return self._item_accepted(req, vault, op)
+
+    @staticmethod
+    def _job_runs_out(job, when):
+        """Whether a job due at ``when`` still ends by itself (a cancelling one becomes Cancelled instead)."""
         if job.status == "Cancelling":
             job.status = "Cancelled"
             job.end = when
-            return
-        if job.status != "InProgress":
+        return job.status == "InProgress"
+
+    def _finish_backup(self, job, when):
+        if not self._job_runs_out(job, when):
             return
         job.status = "Completed"
         job.end = when

@@ -17,7 +17,7 @@ from common import EPOCH_ZERO, ArmError, Response, dotnet_general, iso, iso_dura
 from compute import materialise_restore
 from recovery_points import needs_rehydration, point_luns, point_tiers
 from routing import VAULT, bad_input, route
-from state import Job, Operation
+from state import Operation
 
 RESTORE_OBJECT_TYPES = ("IaasVMRestoreRequest", "IaasVMRestoreWithRehydrationRequest")
 RECOVERY_TYPES = ("RestoreDisks", "AlternateLocation", "OriginalLocation")
@@ -167,24 +167,12 @@ class Restore:
         if problems:
             raise problems[0]
         self._check_unlocked(vault, item.vm)
-        now = time.time()
-        job = Job(vault, "Restore", item.vm, now, req.client_request_id)
-        job.restore = {"type": props["recoveryType"], "point": point, "props": props, "created": {}}
-        job.due = now + self.state.duration("restore_job_seconds")
-        self.state.add_job(job)
-        self.state.schedule(job.due, lambda when, j=job: self._finish_restore(j, when))
-        # item-scoped action with a job: the backup operation family (§1), so every existing poll URL serves it
-        op = Operation("backup", vault, now, now + self.state.duration("restore_op_seconds"), item.vm, job)
-        vault.busy[item.vm.key] = op.id
-        self.state.add_operation(op)
-        return self._item_accepted(req, vault, op)
+        restore = {"type": props["recoveryType"], "point": point, "props": props, "created": {}}
+        return self._start_item_job(req, vault, item.vm, "Restore", ("restore_job_seconds", "restore_op_seconds"),
+                                    self._finish_restore, restore=restore)
 
     def _finish_restore(self, job, when):
-        if job.status == "Cancelling":
-            job.status = "Cancelled"
-            job.end = when
-            return
-        if job.status != "InProgress":
+        if not self._job_runs_out(job, when):
             return
         error = materialise_restore(self.state, job, when)
         job.end = when

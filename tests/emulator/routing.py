@@ -84,7 +84,7 @@ def api_versions_for(namespace, segments):
 # The last-but-one segment of a GET that reads the status or result of an earlier write.
 _POLL_SEGMENTS = frozenset(("operationresults", "operationsstatus", "operationstatus", "backupoperations",
                             "backupoperationresults", "backupvalidateoperationresults", "backupvalidateoperationsstatuses",
-                            "getrpextendedinfooperationresult"))
+                            "getrpextendedinfooperationresult", "diskoperations"))
 # POSTs that only read state (they still spend a write token: ARM counts by HTTP method).
 _READING_POSTS = re.compile(r"(?i)/providers/Microsoft\.RecoveryServices/locations/[^/]+/backupStatus/?$")
 
@@ -100,7 +100,7 @@ def request_kind(method, path):
     if method in ("GET", "HEAD"):
         segments = [s.lower() for s in path.split("/") if s]
         if len(segments) >= 2 and (segments[-2] in _POLL_SEGMENTS
-                                   or (segments[-2] == "operations" and "backuppolicies" in segments)):
+                                   or (segments[-2] == "operations" and ("backuppolicies" in segments or "locations" in segments))):
             return "poll"
         return "read"
     if method == "POST" and _READING_POSTS.search(path):

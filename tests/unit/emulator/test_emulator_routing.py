@@ -96,6 +96,14 @@ def test_a_new_family_joins_by_its_route_lines():
     ("GET", VAULT_PATH + "/backupJobs/Azure/operationResults/op", "poll", "reads"),
     ("GET", VAULT_PATH + "/backupPolicies/p/operations/op", "poll", "reads"),
     ("GET", VAULT_PATH + "/backupJobs/op", "read", "reads"),
+    ("POST", VAULT_PATH + "/backupFabrics/Azure/protectionContainers/c/protectedItems/i/recoveryPoints/1/restore", "write", "writes"),
+    ("GET", VAULT_PATH + "/backupValidateOperationsStatuses/op", "poll", "reads"),
+    ("DELETE", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm", "write", "deletes"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/operations/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/DiskOperations/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Network/locations/westus/operationResults/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/operationresults/token", "poll", "reads"),
+    ("GET", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d", "read", "reads"),
 ])
 def test_request_kind_and_bucket(method, path, kind, bucket):
     assert request_kind(method, path) == kind
