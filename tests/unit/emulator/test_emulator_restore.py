@@ -289,7 +289,7 @@ def test_restore_to_new_vm_then_tag_and_delete(emu, arm):
     gone = arm.delete(vm_url, params=COMPUTE)
     assert gone.status_code == 202 and "Azure-AsyncOperation" in gone.headers and "Location" in gone.headers
     assert arm.get(vm_url, params=COMPUTE).json()["properties"]["provisioningState"] == "Deleting"
-    status = _wait_compute(arm, gone.headers["Azure-AsyncOperation"])
+    status = emu.wait_op(arm, gone)
     assert status["status"] == "Succeeded" and status["endTime"]
     _error(arm.get(vm_url, params=COMPUTE), 404, "ResourceNotFound")
     assert arm.get(gone.headers["Location"]).status_code == 200
@@ -301,25 +301,15 @@ def test_restore_to_new_vm_then_tag_and_delete(emu, arm):
     nic_gone = arm.delete(nic_url, params=NETWORK)
     assert nic_gone.status_code == 202 and "/providers/Microsoft.Network/locations/westus/operations/" in \
         nic_gone.headers["Azure-AsyncOperation"]
-    assert _wait_compute(arm, nic_gone.headers["Azure-AsyncOperation"])["status"] == "Succeeded"
+    assert emu.wait_op(arm, nic_gone)["status"] == "Succeeded"
     assert arm.get(nic_gone.headers["Location"]).status_code == 200
     _error(arm.get(nic_url, params=NETWORK), 404, "ResourceNotFound")
     assert arm.patch(disk_url, params=DISKS, json={"tags": {"drill": "d1"}}).json()["tags"] == {"drill": "d1"}
     deleting = arm.delete(disk_url, params=DISKS)
     assert deleting.status_code == 202
     assert "/DiskOperations/" in deleting.headers["Azure-AsyncOperation"]
-    assert _wait_compute(arm, deleting.headers["Azure-AsyncOperation"])["status"] == "Succeeded"
+    assert emu.wait_op(arm, deleting)["status"] == "Succeeded"
     _error(arm.get(disk_url, params=DISKS), 404, "ResourceNotFound")
-
-
-def _wait_compute(arm, url, timeout=10.0):
-    deadline = time.time() + timeout
-    while True:
-        body = arm.get(url).json()
-        if body["status"] != "InProgress":
-            return body
-        assert time.time() < deadline, body
-        time.sleep(0.1)
 
 
 def test_new_vm_name_taken_and_replace_disks(emu, arm):
