@@ -765,6 +765,9 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
     result["changed"] = True
     if check_mode:
         result["validation"] = validate_restore(client, vpath, vm, point, body)
+        result["restore_request"] = body["properties"]
+        if result["validation"]:
+            warn("the service's validation of the restore of %s found %d problem(s); see 'validation'" % (vm.label, len(result["validation"])))
         result["msg"] = "would restore %s from recovery point %s (%s) as %s; the service's validation %s" % (
             vm.label, rp["name"], rp["time"], plan.restore_type,
             "found no problem" if not result["validation"] else "said: " + "; ".join(

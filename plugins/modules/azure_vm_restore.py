@@ -143,6 +143,10 @@ validation:
   returned: in check mode when a restore would be sent
   type: list
   elements: dict
+restore_request:
+  description: In check mode, the restore request (C(IaasVMRestoreRequest) properties) a real run would send.
+  returned: in check mode when a restore would be sent
+  type: dict
 msg:
   description: A one-line summary.
   returned: always

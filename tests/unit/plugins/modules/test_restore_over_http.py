@@ -187,7 +187,8 @@ def test_restore_check_mode_validates_and_sends_no_restore(fake, capsys):
     assert fake.writes() == [("POST", VAULT + "/backupValidateOperation")]
     body = [r for r in fake.arm if r.method == "POST"][0].body
     assert body["id"] == ITEM + "/recoveryPoints/222" and body["properties"]["objectType"] == "ValidateIaasVMRestoreOperationRequest"
-    assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks"
+    assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks" and result["restore_request"] == body["properties"]["restoreRequest"]
+    assert any("found 1 problem" in text for text in warnings(result))
 
 
 def restored_disk(tags=None):
