@@ -904,7 +904,7 @@ def cleanup(client, params, check_mode=False):
     tag = check_tags(params["tag"], "tag")
     if len(tag) != 1:
         raise ValueError("tag must be exactly one tag name and value, the drill's tag")
-    (tag_name, tag_value), = tag.items()
+    tag_name, tag_value = next(iter(tag.items()))
     targets = []
     for resource_id in params["resource_ids"]:
         kind, sub, rg, name = _resource_kind(resource_id)
