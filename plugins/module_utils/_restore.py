@@ -54,6 +54,8 @@ RUNNING = tuple(status.lower() for status in api.JOB_RUNNING)
 RERUN_LOOKBACK = datetime.timedelta(days=30)
 # How long after a lost restore request its job may take to show in the job list.
 LOST_REQUEST_CHECKS = (0, 2, 5, 10)
+# Threads that wait for the deletions of a cleanup.
+CLEANUP_WAITERS = 20
 # Restore jobs of the VM read (newest first) to recognise a re-run.
 MAX_EARLIER_JOBS = 20
 
@@ -938,8 +940,17 @@ def cleanup(client, params, check_mode=False):
                 response = client.send("DELETE", resource_path(kind, sub, rg, name), action, api_version=_api_version(kind), ok=(200, 202, 204, 404))
                 if response.status_code == 202:
                     pending.append((action, response))
-            for action, response in pending:
-                wait_for(client, deadline, action, response=response)
+            # the waits side by side (each poll sleeps): N deletions take about as long as one
+            errors = []
+
+            def wait_one(index):
+                try:
+                    wait_for(client, deadline, pending[index][0], response=pending[index][1])
+                except Exception as exc:  # pylint: disable=broad-except  # raised below, in this thread
+                    errors.append(exc)
+            batch._on_threads(wait_one, len(pending), min(CLEANUP_WAITERS, len(pending)) or 1)  # pylint: disable=protected-access
+            if errors:
+                raise errors[0]
     return {"changed": bool(deleted), "deleted": deleted,
             "msg": "%s %d resource(s) tagged %s=%s" % ("would delete" if check_mode else "deleted", len(deleted), tag_name, tag_value)}
 

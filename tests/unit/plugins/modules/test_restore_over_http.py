@@ -490,3 +490,12 @@ def test_one_wait_function_carries_the_deadline(monkeypatch):
     _restore.wait_for(object(), deadline, "x", vpath="/v", job_id="j")
     assert seen == [240]
     assert re.fullmatch(r"\d+", str(seen[0]))
+
+
+def test_cleanup_reports_a_failed_deletion(fake, capsys):
+    fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": TAG}))
+    status = ENDPOINT + "/subscriptions/%s/providers/Microsoft.Compute/locations/westus/operations/op-d" % SUB
+    fake.route("DELETE", r"/disks/testvm-os$", (202, "", {"Azure-AsyncOperation": status}))
+    fake.route("GET", r"/operations/op-d$", (200, {"status": "Failed", "error": {"code": "OperationNotAllowed", "message": "disk is attached"}}))
+    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID], tag=TAG), capsys)
+    assert result["failed"] and "OperationNotAllowed" in result["msg"] and "disk is attached" in result["msg"]
