@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import datetime
 import re
+import threading
 import time
 
 try:
@@ -593,10 +594,32 @@ def job_matches(job, plan, point):
     return True
 
 
-def earlier_restore(client, vpath, plan, point, now):
-    """The newest Restore job of this VM for the same point and target (see job_matches), or None."""
-    jobs = [job for job in api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK)
-            if job_is_for(job, plan.vm.name, plan.vm.container_name)]
+class SharedReads(object):
+    """Reads that are the same for every VM of a batch (the vault, the staging account, the network, the
+    vault's Restore job list before any restore of the batch), made once; thread-safe."""
+
+    def __init__(self):
+        self._values = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, load):
+        with self._lock:
+            lock = self._values.setdefault(("lock",) + key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = load()
+            return self._values[key]
+
+
+def _shared(shared, key, load):
+    return shared.get(key, load) if shared is not None else load()
+
+
+def earlier_restore(client, vpath, plan, point, now, shared=None):
+    """The newest Restore job of this VM for the same point and target (see job_matches), or None.
+    With ``shared``, the vault's job list is read once for the batch (before any of its restores)."""
+    listed = _shared(shared, ("jobs", vpath.lower()), lambda: api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK))
+    jobs = [job for job in listed if job_is_for(job, plan.vm.name, plan.vm.container_name)]
     jobs.sort(key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
     for listed in jobs[:MAX_EARLIER_JOBS]:
         job = api.get_job(client, vpath, listed.get("name"))
@@ -717,7 +740,7 @@ def created_resources(client, plan, job):
     return created, found
 
 
-def restore(client, params, check_mode=False, warn=None, now=None, deadline=None):
+def restore(client, params, check_mode=False, warn=None, now=None, deadline=None, shared=None):
     """azure_vm_restore for one VM: the result; ValueError for what cannot be done (before any write),
     JobFailed when a waited-for restore job fails."""
     warn = warn or (lambda message: None)
@@ -744,17 +767,17 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
         raise ValueError("recovery point %s of VM %s is only in the archive tier: set rehydration_priority (Standard or High) to rehydrate "
                          "it as part of the restore" % (rp["name"], vm.label))
 
-    vault = api.get_vault(client, vpath, plan.vault_label)
+    vault = _shared(shared, ("vault", vpath.lower()), lambda: api.get_vault(client, vpath, plan.vault_label))
     region = vault.get("location")
-    check_in_region(client, "storage", plan.storage_id, region)
+    _shared(shared, ("storage", plan.storage_id.lower()), lambda: check_in_region(client, "storage", plan.storage_id, region))
     if plan.restore_type == "new_vm":
-        vnet = check_in_region(client, "vnet", plan.vnet_id, region)
+        vnet = _shared(shared, ("vnet", plan.vnet_id.lower()), lambda: check_in_region(client, "vnet", plan.vnet_id, region))
         subnets = [(s.get("name") or "").lower() for s in ((vnet.get("properties") or {}).get("subnets") or [])]
         if plan.subnet.lower() not in subnets:
             raise ValueError("virtual network %s has no subnet %s (it has: %s)" % (plan.vnet_id, plan.subnet, ", ".join(sorted(subnets)) or "none"))
     body = plan.body(client.subscription_id, point, region)
 
-    earlier = earlier_restore(client, vpath, plan, point, now)
+    earlier = earlier_restore(client, vpath, plan, point, now, shared)
     if earlier is not None and still_there(client, plan, earlier):
         status = ((earlier.get("properties") or {}).get("status") or "").lower()
         if status in RUNNING or status in SUCCESSFUL:
@@ -831,9 +854,10 @@ def run_batch(client, params, check_mode=False, warn=None, clock=time.monotonic)
     batch.check_entries(client, entries, check=lambda one: RestorePlan(client, one))
     deadline = Deadline(params["wait_timeout"], clock)
     started = clock()
+    shared = SharedReads()
 
     def work(one, warn_vm):
-        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, deadline=deadline)
+        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, deadline=deadline, shared=shared)
         # time from the drill's start until this VM's restore was read back through the Compute API
         result["rto_seconds"] = round(clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
         return result

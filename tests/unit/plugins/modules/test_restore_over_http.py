@@ -499,3 +499,18 @@ def test_cleanup_reports_a_failed_deletion(fake, capsys):
     fake.route("GET", r"/operations/op-d$", (200, {"status": "Failed", "error": {"code": "OperationNotAllowed", "message": "disk is attached"}}))
     result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID], tag=TAG), capsys)
     assert result["failed"] and "OperationNotAllowed" in result["msg"] and "disk is attached" in result["msg"]
+
+
+def test_restore_batch_reads_the_vault_staging_account_and_job_list_once(fake, capsys):
+    reads(fake)
+    fake.route("GET", r"/protectedItems/[^/]+$", lambda r: (200, item()))
+    fake.route("POST", r"/restore$", accepted(fake, job="job-x"))
+    result = run(azure_vm_restore_batch, dict(ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG", wait=False, concurrency=2,
+                                              vms=[{"name": "testVM", "resource_group": "testRG"}, {"name": "vm2", "resource_group": "testRG"}]),
+                 capsys)
+    assert result["counts"] == {"total": 2, "changed": 2, "unchanged": 0, "failed": 0}
+    paths = [r.path for r in fake.arm if r.method == "GET"]
+    assert len([p for p in paths if p.endswith("/vaults/testVault")]) == 1
+    assert len([p for p in paths if p.endswith("/storageAccounts/staging01")]) == 1
+    assert len([p for p in paths if p.endswith("/backupJobs")]) == 1
+    assert len(restore_posts(fake)) == 2
