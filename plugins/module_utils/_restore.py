@@ -71,9 +71,10 @@ _NAMES = {
     "disk_access": (r"Microsoft\.Compute/diskAccesses", r"[A-Za-z0-9_-]{1,80}"),
     "vm": (r"Microsoft\.Compute/virtualMachines", r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]|[A-Za-z0-9_]"),
     "disk": (r"Microsoft\.Compute/disks", r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]"),
+    "nic": (r"Microsoft\.Network/networkInterfaces", r"[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9]"),
 }
 _WHAT = {"storage": "storage account", "vnet": "virtual network", "des": "disk encryption set", "identity": "user-assigned identity",
-         "disk_access": "disk access", "vm": "VM", "disk": "managed disk"}
+         "disk_access": "disk access", "vm": "VM", "disk": "managed disk", "nic": "network interface"}
 _SUBNET_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]")
 _RG_RE = re.compile(_RG)
 _RG_ID_RE = re.compile(r"/subscriptions/(?P<sub>%s)/resourceGroups/(?P<rg>%s)" % (_GUID, _RG), re.IGNORECASE)
@@ -351,7 +352,8 @@ def resource_path(kind, sub, rg, name):
 
 
 def _api_version(kind):
-    return {"storage": STORAGE_API_VERSION, "vnet": NETWORK_API_VERSION, "vm": VM_API_VERSION, "disk": DISK_API_VERSION}[kind]
+    return {"storage": STORAGE_API_VERSION, "vnet": NETWORK_API_VERSION, "nic": NETWORK_API_VERSION, "vm": VM_API_VERSION,
+            "disk": DISK_API_VERSION}[kind]
 
 
 def read_resource(client, kind, sub, rg, name):
@@ -373,6 +375,11 @@ def check_in_region(client, kind, resource_id, vault_region):
 def list_disks(client, sub, rg):
     path = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/disks" % (quote_segment(sub), quote_segment(rg))
     return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+
+
+def vm_nic_ids(vm_body):
+    network = ((vm_body or {}).get("properties") or {}).get("networkProfile") or {}
+    return [nic["id"] for nic in network.get("networkInterfaces") or [] if nic.get("id")]
 
 
 def vm_disk_ids(vm_body):
@@ -701,7 +708,7 @@ def created_resources(client, plan, job):
     """What the restore created (new VM and its disks, or restored disks), read through the Compute API:
     (result dict, [(kind, id, tags)])."""
     sub = client.subscription_id
-    created = {"vm_id": None, "disk_ids": [], "config_blob_uri": None, "template_blob_uri": None, "verified": False}
+    created = {"vm_id": None, "disk_ids": [], "nic_ids": [], "config_blob_uri": None, "template_blob_uri": None, "verified": False}
     bag = _bag(job)
     created["config_blob_uri"] = bag.get("configbloburi")
     created["template_blob_uri"] = bag.get("templatebloburi")
@@ -717,11 +724,12 @@ def created_resources(client, plan, job):
             state = (vm_body.get("properties") or {}).get("provisioningState") or "Succeeded"
             created["verified"] = state.lower() == "succeeded"
         if plan.restore_type == "new_vm":
-            for disk_id in created["disk_ids"]:
-                dsub, drg, dname = parse_arm_id(disk_id, "disk")
-                disk = read_resource(client, "disk", dsub, drg, dname)
-                if disk is not None:
-                    found.append(("disk", disk.get("id"), disk.get("tags")))
+            created["nic_ids"] = vm_nic_ids(vm_body)
+            for kind, resource_id in [("disk", d) for d in created["disk_ids"]] + [("nic", n) for n in created["nic_ids"]]:
+                rsub, rrg, rname = parse_arm_id(resource_id, kind)
+                body = read_resource(client, kind, rsub, rrg, rname)
+                if body is not None:
+                    found.append((kind, body.get("id"), body.get("tags")))
         return created, found
     # restore as disks: managed disks of the target resource group made by this job's run
     if plan.target_rg:
@@ -915,13 +923,13 @@ def cancel_job(client, params, check_mode=False):
 # ---------------------------------------------------------------------------------------
 
 def _resource_kind(resource_id):
-    for kind in ("vm", "disk"):
+    for kind in ("vm", "disk", "nic"):
         try:
             return (kind,) + parse_arm_id(resource_id, kind)
         except ValueError:
             continue
     check_text(resource_id, "resource ID")
-    raise ValueError("resource %s is neither a VM nor a managed disk: cleanup deletes only those" % (resource_id,))
+    raise ValueError("resource %s is neither a VM, a managed disk nor a network interface: cleanup deletes only those" % (resource_id,))
 
 
 def cleanup(client, params, check_mode=False):
@@ -950,12 +958,13 @@ def cleanup(client, params, check_mode=False):
     if refused:
         raise ValueError("refusing to delete %d resource(s) without the tag %s=%s, nothing was deleted: %s"
                          % (len(refused), tag_name, tag_value, "; ".join(refused)))
-    # VMs first: a disk cannot be deleted while a VM uses it
-    present.sort(key=lambda target: 0 if target[0] == "vm" else 1)
+    # VMs first: a disk or network interface cannot be deleted while a VM uses it
+    order = ("vm", "nic", "disk")
+    present.sort(key=lambda target: order.index(target[0]))
     deleted = [target[4] for target in present]
     if not check_mode:
-        # every VM's DELETE, then their waits; then the same for the disks (freed by the VMs' deletion)
-        for group in ("vm", "disk"):
+        # every VM's DELETE, then their waits; then the same for the network interfaces and disks (freed by then)
+        for group in order:
             pending = []
             for kind, sub, rg, name, resource_id in present:
                 if kind != group:
