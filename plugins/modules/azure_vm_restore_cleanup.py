@@ -24,7 +24,9 @@ author:
   - azure_recovery.backup developers (@azure-recovery)
 options:
   resource_ids:
-    description: Resource IDs of VMs (C(Microsoft.Compute/virtualMachines)), network interfaces (C(Microsoft.Network/networkInterfaces)) and managed disks (C(Microsoft.Compute/disks)).
+    description:
+      - Resource IDs of VMs (C(Microsoft.Compute/virtualMachines)), network interfaces
+        (C(Microsoft.Network/networkInterfaces)) and managed disks (C(Microsoft.Compute/disks)).
     type: list
     elements: str
     required: true
