@@ -186,6 +186,13 @@ def check_tags(tags, what="tags"):
     return dict(tags)
 
 
+def vault_path(client, params):
+    """The vault's path; its name and group are also refused with control characters (a trailing newline)."""
+    check_text(params["vault_name"], "vault_name")
+    check_text(params["vault_resource_group"], "vault_resource_group")
+    return api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+
+
 def vm_and_vault(client, params):
     vm = vm_ref(client.subscription_id, params.get("vm_name"), params.get("vm_resource_group"), params.get("vm_id"))
     for key in ("vm_name", "vm_resource_group", "vm_id"):
@@ -193,7 +200,7 @@ def vm_and_vault(client, params):
             check_text(params[key], key)
             if re.search(r"\s", params[key]):
                 raise ValueError("%s %r contains a space" % (key, params[key]))
-    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+    vpath = vault_path(client, params)
     return vm, vpath
 
 
@@ -883,7 +890,7 @@ def cancellable(job):
 
 def cancel_job(client, params, check_mode=False):
     """azure_backup_job state=cancelled."""
-    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+    vpath = vault_path(client, params)
     job_id = check_text(params["job_id"], "job_id")
     if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", job_id):
         raise ValueError("invalid job ID %r: expected the job's GUID" % (job_id,))

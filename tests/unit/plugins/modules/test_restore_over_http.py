@@ -298,6 +298,8 @@ OTHER_VAULT_RP = ITEM.replace("vaults/testVault", "vaults/otherVault") + "/recov
     ({"tags": {"restore_drill": "d1"}, "wait": False}, "need wait=true"),
     ({"tags": {"bad tag": "x"}}, "invalid tag name"),
     ({"virtual_network": VNET}, "only for restore_type=new_vm"),
+    ({"vault_name": "testVault\n"}, "control character"),
+    ({"vm_name": "testVM\n"}, "control character"),
 ])
 def test_restore_bad_input_is_refused_before_any_call(fake, capsys, extra, message):
     result = run(azure_vm_restore, dict(DISKS_ARGS, **extra), capsys)
