@@ -108,7 +108,7 @@ options:
     description:
       - Tags added to what the restore created (the new VM and its disks, or the restored managed disks) once the
         restore job has completed (a restore request cannot carry tags; they are added with one PATCH per
-        resource). Needs O(wait=true). M(azure_recovery.backup.azure_vm_restore_cleanup) deletes only resources
+        resource, the new VM's network interfaces included). Needs O(wait=true). M(azure_recovery.backup.azure_vm_restore_cleanup) deletes only resources
         that carry a given tag.
     type: dict
 '''

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import datetime
 import re
+import threading
 import time
 
 try:
@@ -54,6 +55,8 @@ RUNNING = tuple(status.lower() for status in api.JOB_RUNNING)
 RERUN_LOOKBACK = datetime.timedelta(days=30)
 # How long after a lost restore request its job may take to show in the job list.
 LOST_REQUEST_CHECKS = (0, 2, 5, 10)
+# Threads that wait for the deletions of a cleanup.
+CLEANUP_WAITERS = 20
 # Restore jobs of the VM read (newest first) to recognise a re-run.
 MAX_EARLIER_JOBS = 20
 
@@ -68,9 +71,10 @@ _NAMES = {
     "disk_access": (r"Microsoft\.Compute/diskAccesses", r"[A-Za-z0-9_-]{1,80}"),
     "vm": (r"Microsoft\.Compute/virtualMachines", r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]|[A-Za-z0-9_]"),
     "disk": (r"Microsoft\.Compute/disks", r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]"),
+    "nic": (r"Microsoft\.Network/networkInterfaces", r"[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9]"),
 }
 _WHAT = {"storage": "storage account", "vnet": "virtual network", "des": "disk encryption set", "identity": "user-assigned identity",
-         "disk_access": "disk access", "vm": "VM", "disk": "managed disk"}
+         "disk_access": "disk access", "vm": "VM", "disk": "managed disk", "nic": "network interface"}
 _SUBNET_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]")
 _RG_RE = re.compile(_RG)
 _RG_ID_RE = re.compile(r"/subscriptions/(?P<sub>%s)/resourceGroups/(?P<rg>%s)" % (_GUID, _RG), re.IGNORECASE)
@@ -182,6 +186,13 @@ def check_tags(tags, what="tags"):
     return dict(tags)
 
 
+def vault_path(client, params):
+    """The vault's path; its name and group are also refused with control characters (a trailing newline)."""
+    check_text(params["vault_name"], "vault_name")
+    check_text(params["vault_resource_group"], "vault_resource_group")
+    return api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+
+
 def vm_and_vault(client, params):
     vm = vm_ref(client.subscription_id, params.get("vm_name"), params.get("vm_resource_group"), params.get("vm_id"))
     for key in ("vm_name", "vm_resource_group", "vm_id"):
@@ -189,7 +200,7 @@ def vm_and_vault(client, params):
             check_text(params[key], key)
             if re.search(r"\s", params[key]):
                 raise ValueError("%s %r contains a space" % (key, params[key]))
-    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+    vpath = vault_path(client, params)
     return vm, vpath
 
 
@@ -348,7 +359,8 @@ def resource_path(kind, sub, rg, name):
 
 
 def _api_version(kind):
-    return {"storage": STORAGE_API_VERSION, "vnet": NETWORK_API_VERSION, "vm": VM_API_VERSION, "disk": DISK_API_VERSION}[kind]
+    return {"storage": STORAGE_API_VERSION, "vnet": NETWORK_API_VERSION, "nic": NETWORK_API_VERSION, "vm": VM_API_VERSION,
+            "disk": DISK_API_VERSION}[kind]
 
 
 def read_resource(client, kind, sub, rg, name):
@@ -370,6 +382,11 @@ def check_in_region(client, kind, resource_id, vault_region):
 def list_disks(client, sub, rg):
     path = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/disks" % (quote_segment(sub), quote_segment(rg))
     return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+
+
+def vm_nic_ids(vm_body):
+    network = ((vm_body or {}).get("properties") or {}).get("networkProfile") or {}
+    return [nic["id"] for nic in network.get("networkInterfaces") or [] if nic.get("id")]
 
 
 def vm_disk_ids(vm_body):
@@ -591,10 +608,32 @@ def job_matches(job, plan, point):
     return True
 
 
-def earlier_restore(client, vpath, plan, point, now):
-    """The newest Restore job of this VM for the same point and target (see job_matches), or None."""
-    jobs = [job for job in api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK)
-            if job_is_for(job, plan.vm.name, plan.vm.container_name)]
+class SharedReads(object):
+    """Reads that are the same for every VM of a batch (the vault, the staging account, the network, the
+    vault's Restore job list before any restore of the batch), made once; thread-safe."""
+
+    def __init__(self):
+        self._values = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, load):
+        with self._lock:
+            lock = self._values.setdefault(("lock",) + key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = load()
+            return self._values[key]
+
+
+def _shared(shared, key, load):
+    return shared.get(key, load) if shared is not None else load()
+
+
+def earlier_restore(client, vpath, plan, point, now, shared=None):
+    """The newest Restore job of this VM for the same point and target (see job_matches), or None.
+    With ``shared``, the vault's job list is read once for the batch (before any of its restores)."""
+    listed = _shared(shared, ("jobs", vpath.lower()), lambda: api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK))
+    jobs = [job for job in listed if job_is_for(job, plan.vm.name, plan.vm.container_name)]
     jobs.sort(key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
     for listed in jobs[:MAX_EARLIER_JOBS]:
         job = api.get_job(client, vpath, listed.get("name"))
@@ -676,7 +715,7 @@ def created_resources(client, plan, job):
     """What the restore created (new VM and its disks, or restored disks), read through the Compute API:
     (result dict, [(kind, id, tags)])."""
     sub = client.subscription_id
-    created = {"vm_id": None, "disk_ids": [], "config_blob_uri": None, "template_blob_uri": None, "verified": False}
+    created = {"vm_id": None, "disk_ids": [], "nic_ids": [], "config_blob_uri": None, "template_blob_uri": None, "verified": False}
     bag = _bag(job)
     created["config_blob_uri"] = bag.get("configbloburi")
     created["template_blob_uri"] = bag.get("templatebloburi")
@@ -692,11 +731,12 @@ def created_resources(client, plan, job):
             state = (vm_body.get("properties") or {}).get("provisioningState") or "Succeeded"
             created["verified"] = state.lower() == "succeeded"
         if plan.restore_type == "new_vm":
-            for disk_id in created["disk_ids"]:
-                dsub, drg, dname = parse_arm_id(disk_id, "disk")
-                disk = read_resource(client, "disk", dsub, drg, dname)
-                if disk is not None:
-                    found.append(("disk", disk.get("id"), disk.get("tags")))
+            created["nic_ids"] = vm_nic_ids(vm_body)
+            for kind, resource_id in [("disk", d) for d in created["disk_ids"]] + [("nic", n) for n in created["nic_ids"]]:
+                rsub, rrg, rname = parse_arm_id(resource_id, kind)
+                body = read_resource(client, kind, rsub, rrg, rname)
+                if body is not None:
+                    found.append((kind, body.get("id"), body.get("tags")))
         return created, found
     # restore as disks: managed disks of the target resource group made by this job's run
     if plan.target_rg:
@@ -715,7 +755,7 @@ def created_resources(client, plan, job):
     return created, found
 
 
-def restore(client, params, check_mode=False, warn=None, now=None, deadline=None):
+def restore(client, params, check_mode=False, warn=None, now=None, deadline=None, shared=None):
     """azure_vm_restore for one VM: the result; ValueError for what cannot be done (before any write),
     JobFailed when a waited-for restore job fails."""
     warn = warn or (lambda message: None)
@@ -742,17 +782,17 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
         raise ValueError("recovery point %s of VM %s is only in the archive tier: set rehydration_priority (Standard or High) to rehydrate "
                          "it as part of the restore" % (rp["name"], vm.label))
 
-    vault = api.get_vault(client, vpath, plan.vault_label)
+    vault = _shared(shared, ("vault", vpath.lower()), lambda: api.get_vault(client, vpath, plan.vault_label))
     region = vault.get("location")
-    check_in_region(client, "storage", plan.storage_id, region)
+    _shared(shared, ("storage", plan.storage_id.lower()), lambda: check_in_region(client, "storage", plan.storage_id, region))
     if plan.restore_type == "new_vm":
-        vnet = check_in_region(client, "vnet", plan.vnet_id, region)
+        vnet = _shared(shared, ("vnet", plan.vnet_id.lower()), lambda: check_in_region(client, "vnet", plan.vnet_id, region))
         subnets = [(s.get("name") or "").lower() for s in ((vnet.get("properties") or {}).get("subnets") or [])]
         if plan.subnet.lower() not in subnets:
             raise ValueError("virtual network %s has no subnet %s (it has: %s)" % (plan.vnet_id, plan.subnet, ", ".join(sorted(subnets)) or "none"))
     body = plan.body(client.subscription_id, point, region)
 
-    earlier = earlier_restore(client, vpath, plan, point, now)
+    earlier = earlier_restore(client, vpath, plan, point, now, shared)
     if earlier is not None and still_there(client, plan, earlier):
         status = ((earlier.get("properties") or {}).get("status") or "").lower()
         if status in RUNNING or status in SUCCESSFUL:
@@ -765,6 +805,9 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
     result["changed"] = True
     if check_mode:
         result["validation"] = validate_restore(client, vpath, vm, point, body)
+        result["restore_request"] = body["properties"]
+        if result["validation"]:
+            warn("the service's validation of the restore of %s found %d problem(s); see 'validation'" % (vm.label, len(result["validation"])))
         result["msg"] = "would restore %s from recovery point %s (%s) as %s; the service's validation %s" % (
             vm.label, rp["name"], rp["time"], plan.restore_type,
             "found no problem" if not result["validation"] else "said: " + "; ".join(
@@ -826,9 +869,10 @@ def run_batch(client, params, check_mode=False, warn=None, clock=time.monotonic)
     batch.check_entries(client, entries, check=lambda one: RestorePlan(client, one))
     deadline = Deadline(params["wait_timeout"], clock)
     started = clock()
+    shared = SharedReads()
 
     def work(one, warn_vm):
-        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, deadline=deadline)
+        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, deadline=deadline, shared=shared)
         # time from the drill's start until this VM's restore was read back through the Compute API
         result["rto_seconds"] = round(clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
         return result
@@ -846,7 +890,7 @@ def cancellable(job):
 
 def cancel_job(client, params, check_mode=False):
     """azure_backup_job state=cancelled."""
-    vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
+    vpath = vault_path(client, params)
     job_id = check_text(params["job_id"], "job_id")
     if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", job_id):
         raise ValueError("invalid job ID %r: expected the job's GUID" % (job_id,))
@@ -886,13 +930,13 @@ def cancel_job(client, params, check_mode=False):
 # ---------------------------------------------------------------------------------------
 
 def _resource_kind(resource_id):
-    for kind in ("vm", "disk"):
+    for kind in ("vm", "disk", "nic"):
         try:
             return (kind,) + parse_arm_id(resource_id, kind)
         except ValueError:
             continue
     check_text(resource_id, "resource ID")
-    raise ValueError("resource %s is neither a VM nor a managed disk: cleanup deletes only those" % (resource_id,))
+    raise ValueError("resource %s is neither a VM, a managed disk nor a network interface: cleanup deletes only those" % (resource_id,))
 
 
 def cleanup(client, params, check_mode=False):
@@ -901,7 +945,7 @@ def cleanup(client, params, check_mode=False):
     tag = check_tags(params["tag"], "tag")
     if len(tag) != 1:
         raise ValueError("tag must be exactly one tag name and value, the drill's tag")
-    (tag_name, tag_value), = tag.items()
+    tag_name, tag_value = next(iter(tag.items()))
     targets = []
     for resource_id in params["resource_ids"]:
         kind, sub, rg, name = _resource_kind(resource_id)
@@ -921,12 +965,13 @@ def cleanup(client, params, check_mode=False):
     if refused:
         raise ValueError("refusing to delete %d resource(s) without the tag %s=%s, nothing was deleted: %s"
                          % (len(refused), tag_name, tag_value, "; ".join(refused)))
-    # VMs first: a disk cannot be deleted while a VM uses it
-    present.sort(key=lambda target: 0 if target[0] == "vm" else 1)
+    # VMs first: a disk or network interface cannot be deleted while a VM uses it
+    order = ("vm", "nic", "disk")
+    present.sort(key=lambda target: order.index(target[0]))
     deleted = [target[4] for target in present]
     if not check_mode:
-        # every VM's DELETE, then their waits; then the same for the disks (freed by the VMs' deletion)
-        for group in ("vm", "disk"):
+        # every VM's DELETE, then their waits; then the same for the network interfaces and disks (freed by then)
+        for group in order:
             pending = []
             for kind, sub, rg, name, resource_id in present:
                 if kind != group:
@@ -935,8 +980,17 @@ def cleanup(client, params, check_mode=False):
                 response = client.send("DELETE", resource_path(kind, sub, rg, name), action, api_version=_api_version(kind), ok=(200, 202, 204, 404))
                 if response.status_code == 202:
                     pending.append((action, response))
-            for action, response in pending:
-                wait_for(client, deadline, action, response=response)
+            # the waits side by side (each poll sleeps): N deletions take about as long as one
+            errors = []
+
+            def wait_one(index):
+                try:
+                    wait_for(client, deadline, pending[index][0], response=pending[index][1])
+                except Exception as exc:  # pylint: disable=broad-except  # raised below, in this thread
+                    errors.append(exc)
+            batch._on_threads(wait_one, len(pending), min(CLEANUP_WAITERS, len(pending)) or 1)  # pylint: disable=protected-access
+            if errors:
+                raise errors[0]
     return {"changed": bool(deleted), "deleted": deleted,
             "msg": "%s %d resource(s) tagged %s=%s" % ("would delete" if check_mode else "deleted", len(deleted), tag_name, tag_value)}
 

@@ -133,7 +133,7 @@ restore_type:
 created:
   description: >-
     What the restore created, read through the Compute API once the job succeeded: C(vm_id) (new VM; for
-    V(replace_disks) the source VM), C(disk_ids) (the new VM's disks; for V(disks), the managed disks of
+    V(replace_disks) the source VM), C(nic_ids) (the new VM's network interfaces), C(disk_ids) (the new VM's disks; for V(disks), the managed disks of
     O(target_resource_group) created during the job whose name contains the source VM's), C(config_blob_uri) and
     C(template_blob_uri) (as the job shows them), C(verified) (the VM exists and is provisioned, or the disks exist).
   returned: with O(wait=true) after a successful job
@@ -143,6 +143,10 @@ validation:
   returned: in check mode when a restore would be sent
   type: list
   elements: dict
+restore_request:
+  description: In check mode, the restore request (C(IaasVMRestoreRequest) properties) a real run would send.
+  returned: in check mode when a restore would be sent
+  type: dict
 msg:
   description: A one-line summary.
   returned: always

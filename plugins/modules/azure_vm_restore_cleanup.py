@@ -10,21 +10,23 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: azure_vm_restore_cleanup
-short_description: Delete VMs and managed disks a restore created, only when they carry a given tag
+short_description: Delete VMs, network interfaces and disks a restore created, only when they carry a given tag
 version_added: 1.1.0
 description:
-  - Deletes the VMs and managed disks listed in O(resource_ids) (as RV(azure_recovery.backup.azure_vm_restore#module:created)
-    returns them), VMs first.
+  - Deletes the VMs, network interfaces and managed disks listed in O(resource_ids) (as
+    RV(azure_recovery.backup.azure_vm_restore#module:created) returns them), VMs first, then network interfaces, then disks.
   - B(Only tagged resources are deleted.) Every listed resource is read first; when any of them lacks the tag
     O(tag) (or carries another value) the task fails naming them and nothing at all is deleted. Anything other
-    than a VM or a managed disk, or in another subscription, is refused before any call.
+    than a VM, a network interface or a managed disk, or in another subscription, is refused before any call.
   - A resource that no longer exists counts as deleted already (C(changed=false) when none is left).
   - The role C(azure_recovery.backup.restore_drill) cleans up with this module.
 author:
   - azure_recovery.backup developers (@azure-recovery)
 options:
   resource_ids:
-    description: Resource IDs of VMs (C(Microsoft.Compute/virtualMachines)) and managed disks (C(Microsoft.Compute/disks)).
+    description:
+      - Resource IDs of VMs (C(Microsoft.Compute/virtualMachines)), network interfaces
+        (C(Microsoft.Network/networkInterfaces)) and managed disks (C(Microsoft.Compute/disks)).
     type: list
     elements: str
     required: true
@@ -60,7 +62,7 @@ seealso:
 EXAMPLES = r"""
 - name: Delete what a drill restored
   azure_recovery.backup.azure_vm_restore_cleanup:
-    resource_ids: "{{ restored.created.disk_ids + ([restored.created.vm_id] if restored.created.vm_id else []) }}"
+    resource_ids: "{{ restored.created.disk_ids + restored.created.nic_ids + ([restored.created.vm_id] if restored.created.vm_id else []) }}"
     tag:
       restore_drill: drill-2026-03
 """

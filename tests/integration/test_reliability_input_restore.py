@@ -51,7 +51,7 @@ def cases():
         (Case("cleanup-untagged-disk", "azure_vm_restore_cleanup", dict(resource_ids=[UNTAGGED], tag={"restore_drill": "d1"}), seed=SEED), False,
          ["refusing to delete", "untagged"]),
         (Case("cleanup-not-a-vm-or-disk", "azure_vm_restore_cleanup", dict(resource_ids=[STAGING], tag={"restore_drill": "d1"}), seed=SEED), True,
-         ["neither a VM nor a managed disk"]),
+         ["neither a VM, a managed disk nor a network interface"]),
         (Case("cleanup-vm-other-subscription", "azure_vm_restore_cleanup",
               dict(resource_ids=[vm_id("testVM", subscription=OTHER_SUB)], tag={"restore_drill": "d1"}), seed=SEED), True, [OTHER_SUB]),
     ]

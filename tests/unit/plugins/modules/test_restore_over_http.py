@@ -28,6 +28,7 @@ from test_modules_over_http import (  # noqa: F401 pylint: disable=unused-import
 )
 
 OTHER_SUB = "11111111-1111-1111-1111-111111111111"
+TAG = {"restore_drill": "d1"}
 STORAGE = "/subscriptions/%s/resourceGroups/stagingRG/providers/Microsoft.Storage/storageAccounts/staging01" % SUB
 VNET = "/subscriptions/%s/resourceGroups/netRG/providers/Microsoft.Network/virtualNetworks/isolated" % SUB
 DISKS_ARGS = dict(VM_ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG")
@@ -147,7 +148,7 @@ def test_restore_disks_sends_one_request_waits_reads_and_tags(fake, capsys):
     assert result["changed"] and result["job_id"] == "job-r" and result["job"]["status"] == "Completed"
     assert result["recovery_point"]["name"] == "222" and 7000 <= result["recovery_point_age_seconds"] <= 7400
     assert result["job"]["duration_seconds"] == 71.5 and result["job"]["restore_location_type"] == "RestoreDisks"
-    assert result["created"] == {"vm_id": None, "disk_ids": [disk["id"]], "config_blob_uri": "https://staging01/config.json",
+    assert result["created"] == {"vm_id": None, "disk_ids": [disk["id"]], "nic_ids": [], "config_blob_uri": "https://staging01/config.json",
                                  "template_blob_uri": "https://staging01/template.json", "verified": True}
     [post] = restore_posts(fake)
     assert post.body == {"properties": {
@@ -165,11 +166,18 @@ def test_restore_new_vm_body_and_created_vm(fake, capsys):
     fake.route("GET", r"/backupJobs/job-n$", (200, restore_job("job-n", rtype="AlternateLocation")))
     new_id = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/virtualMachines/testVM-drill" % SUB
     os_disk = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testVM-drill-os" % SUB
+    nic = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Network/networkInterfaces/testvm-drill-nic-1" % SUB
     fake.route("GET", r"/virtualMachines/testVM-drill$", (200, {"id": new_id, "tags": {}, "properties": {
-        "provisioningState": "Succeeded", "storageProfile": {"osDisk": {"managedDisk": {"id": os_disk}}, "dataDisks": []}}}))
+        "provisioningState": "Succeeded", "storageProfile": {"osDisk": {"managedDisk": {"id": os_disk}}, "dataDisks": []},
+        "networkProfile": {"networkInterfaces": [{"id": nic}]}}}))
     fake.route("GET", r"/disks/testVM-drill-os$", (200, {"id": os_disk, "tags": None}))
-    result = run(azure_vm_restore, dict(NEW_VM_ARGS, zone="1", managed_identity="system", disk_luns=[1]), capsys)
+    fake.route("GET", r"/networkInterfaces/testvm-drill-nic-1$", (200, {"id": nic, "tags": {}}))
+    fake.route("PATCH", r"/", (200, {}))
+    result = run(azure_vm_restore, dict(NEW_VM_ARGS, zone="1", managed_identity="system", disk_luns=[1], tags=TAG), capsys)
     assert result["created"]["vm_id"] == new_id and result["created"]["disk_ids"] == [os_disk] and result["created"]["verified"]
+    assert result["created"]["nic_ids"] == [nic]
+    assert sorted((r.path, r.query["api-version"][0]) for r in fake.arm if r.method == "PATCH") == sorted(
+        [(new_id, "2024-07-01"), (os_disk, "2024-03-02"), (nic, "2024-05-01")])
     props = restore_posts(fake)[0].body["properties"]
     assert props["recoveryType"] == "AlternateLocation" and props["targetVirtualMachineId"] == new_id
     assert props["virtualNetworkId"] == VNET and props["subnetId"] == VNET + "/subnets/default"
@@ -187,7 +195,8 @@ def test_restore_check_mode_validates_and_sends_no_restore(fake, capsys):
     assert fake.writes() == [("POST", VAULT + "/backupValidateOperation")]
     body = [r for r in fake.arm if r.method == "POST"][0].body
     assert body["id"] == ITEM + "/recoveryPoints/222" and body["properties"]["objectType"] == "ValidateIaasVMRestoreOperationRequest"
-    assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks"
+    assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks" and result["restore_request"] == body["properties"]["restoreRequest"]
+    assert any("found 1 problem" in text for text in warnings(result))
 
 
 def restored_disk(tags=None):
@@ -289,6 +298,8 @@ OTHER_VAULT_RP = ITEM.replace("vaults/testVault", "vaults/otherVault") + "/recov
     ({"tags": {"restore_drill": "d1"}, "wait": False}, "need wait=true"),
     ({"tags": {"bad tag": "x"}}, "invalid tag name"),
     ({"virtual_network": VNET}, "only for restore_type=new_vm"),
+    ({"vault_name": "testVault\n"}, "control character"),
+    ({"vm_name": "testVM\n"}, "control character"),
 ])
 def test_restore_bad_input_is_refused_before_any_call(fake, capsys, extra, message):
     result = run(azure_vm_restore, dict(DISKS_ARGS, **extra), capsys)
@@ -433,17 +444,18 @@ def test_cancel_refuses_malformed_ids_before_any_call(fake, capsys, job_id):
 
 DISK_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testvm-os" % SUB
 NEW_VM_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/virtualMachines/testVM-drill" % SUB
-TAG = {"restore_drill": "d1"}
+NIC_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Network/networkInterfaces/nic1" % SUB
 AUTH_ARGS = dict((key, value) for key, value in ARGS.items() if not key.startswith("vault_"))
 
 
-def test_cleanup_deletes_tagged_vms_first_then_disks(fake, capsys):
+def test_cleanup_deletes_tagged_vms_first_then_nics_then_disks(fake, capsys):
     fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": {"restore_drill": "d1"}}))
     fake.route("GET", r"/virtualMachines/testVM-drill$", (200, {"id": NEW_VM_ID, "tags": {"Restore_Drill": "d1"}}))
-    fake.route("DELETE", r"/Microsoft.Compute/", (200, ""))
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID, NEW_VM_ID], tag=TAG), capsys)
-    assert result["changed"] and result["deleted"] == [NEW_VM_ID, DISK_ID]
-    assert [path for method, path in fake.writes()] == [NEW_VM_ID, DISK_ID]
+    fake.route("GET", r"/networkInterfaces/nic1$", (200, {"id": NIC_ID, "tags": TAG}))
+    fake.route("DELETE", r"/providers/", (200, ""))
+    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID, NIC_ID, NEW_VM_ID], tag=TAG), capsys)
+    assert result["changed"] and result["deleted"] == [NEW_VM_ID, NIC_ID, DISK_ID]
+    assert [path for method, path in fake.writes()] == [NEW_VM_ID, NIC_ID, DISK_ID]
 
 
 def test_cleanup_refuses_untagged_resources_and_deletes_nothing(fake, capsys):
@@ -462,7 +474,7 @@ def test_cleanup_check_mode_and_gone_resources(fake, capsys):
 
 
 @pytest.mark.parametrize("ids,tag,message", [
-    ([STORAGE], TAG, "neither a VM nor a managed disk"),
+    ([STORAGE], TAG, "neither a VM, a managed disk nor a network interface"),
     ([DISK_ID.replace(SUB, OTHER_SUB)], TAG, "not in the vault's subscription"),
     ([DISK_ID], {"a": "1", "b": "2"}, "exactly one tag"),
     ([DISK_ID], {"restore_drill": ""}, "invalid value"),
@@ -489,3 +501,27 @@ def test_one_wait_function_carries_the_deadline(monkeypatch):
     _restore.wait_for(object(), deadline, "x", vpath="/v", job_id="j")
     assert seen == [240]
     assert re.fullmatch(r"\d+", str(seen[0]))
+
+
+def test_cleanup_reports_a_failed_deletion(fake, capsys):
+    fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": TAG}))
+    status = ENDPOINT + "/subscriptions/%s/providers/Microsoft.Compute/locations/westus/operations/op-d" % SUB
+    fake.route("DELETE", r"/disks/testvm-os$", (202, "", {"Azure-AsyncOperation": status}))
+    fake.route("GET", r"/operations/op-d$", (200, {"status": "Failed", "error": {"code": "OperationNotAllowed", "message": "disk is attached"}}))
+    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID], tag=TAG), capsys)
+    assert result["failed"] and "OperationNotAllowed" in result["msg"] and "disk is attached" in result["msg"]
+
+
+def test_restore_batch_reads_the_vault_staging_account_and_job_list_once(fake, capsys):
+    reads(fake)
+    fake.route("GET", r"/protectedItems/[^/]+$", lambda r: (200, item()))
+    fake.route("POST", r"/restore$", accepted(fake, job="job-x"))
+    result = run(azure_vm_restore_batch, dict(ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG", wait=False, concurrency=2,
+                                              vms=[{"name": "testVM", "resource_group": "testRG"}, {"name": "vm2", "resource_group": "testRG"}]),
+                 capsys)
+    assert result["counts"] == {"total": 2, "changed": 2, "unchanged": 0, "failed": 0}
+    paths = [r.path for r in fake.arm if r.method == "GET"]
+    assert len([p for p in paths if p.endswith("/vaults/testVault")]) == 1
+    assert len([p for p in paths if p.endswith("/storageAccounts/staging01")]) == 1
+    assert len([p for p in paths if p.endswith("/backupJobs")]) == 1
+    assert len(restore_posts(fake)) == 2
