@@ -78,12 +78,12 @@ def handle(state, method, name, query, raw_body):
         return Response(200, dict(state.config))
     if route == ("POST", "config"):
         body = _json_body(raw_body)
-        if not isinstance(body, dict) or set(body) - set(DEFAULT_CONFIG):
-            raise ArmError(400, "InvalidConfig", "Known settings: %s" % sorted(DEFAULT_CONFIG))
-        with state.lock:
-            for key, value in body.items():
-                state.config[key] = type(DEFAULT_CONFIG[key])(value)
-        return Response(200, dict(state.config))
+        if not isinstance(body, dict):
+            raise ArmError(400, "InvalidConfig", "Post an object of settings; known: %s" % sorted(DEFAULT_CONFIG))
+        try:
+            return Response(200, state.configure(body))
+        except (ValueError, TypeError) as exc:
+            raise ArmError(400, "InvalidConfig", "%s (known settings: %s)" % (exc, sorted(DEFAULT_CONFIG))) from exc
     if route == ("GET", "state"):
         return Response(200, state.dump())
     if route == ("POST", "seed_estate"):   # fleets: a large generated estate (compute_api.py)

@@ -1,16 +1,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleets: several subscriptions, the Compute VM lists, vault lists and a large seeded estate.
 
-Hooks (one line each): ``server.py`` sends every Resource Manager request through
-``handle(state, api, req)`` (these lists, else the backup API), ``admin.py`` sends
-``/_emulator/seed_estate`` to ``seed_estate_admin()`` and ``State.seed()`` ends with
-``seed_extra(state, data)`` (``subscriptions``, VM ``tags`` / ``zones``).
+Hooks (one line each): the family ``Fleet`` is in ``backup_api.FAMILIES`` (its routes), ``admin.py`` sends
+``/_emulator/seed_estate`` to ``seed_estate_admin()`` and ``State.seed()`` ends with ``seed_extra(state, data)``
+(``subscriptions``, VM ``tags``, an item's ``last_backup_status``). ``compute.Compute.list_vms`` (one resource group)
+pages with ``page()`` too.
 
 Real-service facts kept: the subscription-wide VM list (``VirtualMachines_ListAll``) and the
 resource group list (``VirtualMachines_List``) are paged with ``nextLink`` carrying a
 ``$skiptoken``; the subscription-wide pages hold about 50 VMs (public reports: "only the first
-50"), the emulator uses 50 for both. VM bodies carry ``tags`` (absent when the VM has none, as
-ARM omits it), ``zones`` (when zonal) and ``properties.vmId``. A vault protects only VMs of its
+50"), the emulator uses 50 for both. VM bodies are the Compute family's (``tags``, ``zones`` when
+zonal, ``properties.vmId``). A vault protects only VMs of its
 own subscription and region (backupStatus in the backup API already keys on that).
 """
 
@@ -21,40 +21,23 @@ import random
 import time
 from urllib.parse import quote
 
-from backup_api import BACKUP_API_VERSIONS, COMPUTE_API_VERSIONS, _api_version_error
+import resources
 from common import ArmError, Response
-from state import COMPUTE_TYPE, VM, Item, Policy, Vault, lkey
+from routing import RESOURCE_GROUP, SUBSCRIPTION, route
+from state import VM, Item, Policy, Vault, lkey
 
 VM_PAGE_SIZE = 50
 VAULT_PAGE_SIZE = 50
 
 
-# ---------------------------------------------------------------------- per-VM extras
-def vm_tags(vm):
-    return dict(getattr(vm, "tags", None) or {})
-
-
-def vm_body(vm):
-    """A VM as the Compute list shows it (no instance view)."""
-    body = {"name": vm.name, "id": vm.id, "type": COMPUTE_TYPE, "location": vm.location}
-    tags = vm_tags(vm)
-    if tags:
-        body["tags"] = tags
-    zones = getattr(vm, "zones", None)
-    if zones:
-        body["zones"] = list(zones)
-    body["properties"] = {
-        "vmId": vm.vm_guid,
-        "hardwareProfile": {"vmSize": getattr(vm, "size", None) or "Standard_DS1_v2"},
-        "storageProfile": {"osDisk": {"osType": "Linux", "name": "%s-osdisk" % vm.name.lower(), "createOption": "FromImage"},
-                           "dataDisks": [{"lun": lun, "name": "%s-datadisk-%03d" % (vm.name.lower(), lun)} for lun in vm.luns]},
-        "provisioningState": "Succeeded",
-    }
-    return body
+# ---------------------------------------------------------------------- seeding hook
+def set_vm_tags(state, vm, tags):
+    """A VM's tags live where the Compute family keeps them (``state.resources.vm_tags``)."""
+    state.resources.vm_tags[lkey(vm.sub, vm.resource_group, vm.name)] = {str(k): str(v) for k, v in dict(tags).items()}
 
 
 def seed_extra(state, data):
-    """``State.seed`` hook: extra subscriptions, the subscriptions of VMs and vaults, VM tags and zones."""
+    """``State.seed`` hook: extra subscriptions, the subscriptions of VMs and vaults, VM tags, items' last backup status."""
     default_sub = data.get("subscription_id") or state.subscription_id
     for sub in data.get("subscriptions", []) or []:
         state.subscriptions.add(str(sub).lower())
@@ -62,11 +45,8 @@ def seed_extra(state, data):
         sub = spec.get("subscription_id", default_sub)
         state.subscriptions.add(sub.lower())
         vm = state.vms.get(lkey(sub, spec["resource_group"], spec["name"]))
-        if vm is not None:
-            if spec.get("tags") is not None:
-                vm.tags = {str(k): str(v) for k, v in dict(spec["tags"]).items()}
-            if spec.get("zones") is not None:
-                vm.zones = [str(z) for z in spec["zones"]]
+        if vm is not None and spec.get("tags") is not None:
+            set_vm_tags(state, vm, spec["tags"])
     for spec in data.get("vaults", []) or []:
         if spec.get("subscription_id"):
             state.subscriptions.add(spec["subscription_id"].lower())
@@ -77,14 +57,8 @@ def seed_extra(state, data):
             vault.items[vm.key].last_backup_status = str(spec["last_backup_status"])
 
 
-# ---------------------------------------------------------------------- routing
-def _check_version(req, versions, type_name):
-    version = req.query.get("api-version")
-    if version not in versions:
-        raise _api_version_error(version, versions, type_name)
-
-
-def _page(req, entries, size, render=None):
+# ---------------------------------------------------------------------- routes
+def page(req, entries, size, render=None):
     """One page of ``entries`` (``render`` turns the page's entries into bodies, so only they are built)."""
     start = 0
     token = req.query.get("$skiptoken")
@@ -93,8 +67,8 @@ def _page(req, entries, size, render=None):
             start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
         except (ValueError, UnicodeDecodeError) as exc:
             raise ArmError(400, "InvalidSkipToken", "The skip token '%s' is not valid." % token) from exc
-    page = entries[start:start + size]
-    body = {"value": [render(e) for e in page] if render else page}
+    entries_page = entries[start:start + size]
+    body = {"value": [render(e) for e in entries_page] if render else entries_page}
     if start + size < len(entries):
         next_token = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
         body["nextLink"] = "%s%s?api-version=%s&%%24skiptoken=%s" % (
@@ -102,55 +76,32 @@ def _page(req, entries, size, render=None):
     return Response(200, body)
 
 
-def handle(state, api, req):
-    """Answer the fleet-wide lists; everything else goes to ``api.handle(req)`` (the VM GET gains tags)."""
-    segs = [s.lower() for s in req.segments]
-    if len(segs) >= 2 and segs[0] == "subscriptions" and segs[1] in state.subscriptions and req.method == "GET":
-        sub = req.segments[1]
-        rest = segs[2:]
-        # /subscriptions/{s}/providers/{ns}/{type}  or  /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}
-        rg = None
-        if len(rest) == 3 and rest[0] == "providers":
-            namespace, kind = rest[1], rest[2]
-        elif len(rest) == 5 and rest[0] == "resourcegroups" and rest[2] == "providers":
-            rg = req.segments[3]
-            namespace, kind = rest[3], rest[4]
-        else:
-            namespace = kind = None
-        if (namespace, kind) == ("microsoft.compute", "virtualmachines"):
-            _check_version(req, COMPUTE_API_VERSIONS, "virtualMachines")
-            _check_rg(state, sub, rg)
-            return _page(req, _vms(state, sub, rg), VM_PAGE_SIZE, vm_body)
-        if (namespace, kind) == ("microsoft.recoveryservices", "vaults"):
-            _check_version(req, BACKUP_API_VERSIONS, "vaults")
-            _check_rg(state, sub, rg)
-            vaults = sorted((v for v in state.vaults.values() if v.sub.lower() == sub.lower()
-                             and (rg is None or v.resource_group.lower() == rg.lower())), key=lambda v: v.key)
-            return _page(req, [api.get_vault(req, v).body for v in vaults], VAULT_PAGE_SIZE)
-    response = api.handle(req)
-    if (req.method == "GET" and response.status == 200 and isinstance(response.body, dict)
-            and len(segs) == 8 and segs[6] == "virtualmachines" and segs[5] == "microsoft.compute"):
-        vm = state.vms.get(lkey(req.segments[1], req.segments[3], req.segments[7]))
-        if vm is not None:
-            if vm_tags(vm):
-                response.body["tags"] = vm_tags(vm)
-            else:
-                response.body.pop("tags", None)
-            if getattr(vm, "zones", None):
-                response.body["zones"] = list(vm.zones)
-    return response
-
-
-def _check_rg(state, sub, rg):
-    if rg is not None and lkey(sub, rg) not in state.resource_groups:
-        raise ArmError(404, "ResourceGroupNotFound", "Resource group '%s' could not be found." % rg,
-                       headers={"x-ms-failure-cause": "gateway"})
-
-
-def _vms(state, sub, rg):
+def vms_of(state, sub, rg=None):
+    """The ARM VMs of a subscription (or resource group), sorted by resource group and name."""
     vms = [vm for vm in state.vms.values() if vm.sub.lower() == sub.lower() and not vm.classic
            and (rg is None or vm.resource_group.lower() == rg.lower())]
     return sorted(vms, key=lambda vm: (vm.resource_group.lower(), vm.name.lower()))
+
+
+class Fleet:
+    """Mixin of BackupApi: the subscription-wide VM list and the vault lists."""
+
+    @route("GET", SUBSCRIPTION, "providers/Microsoft.Compute/virtualMachines")
+    def list_all_vms(self, req, sub):
+        return page(req, vms_of(self.state, sub), VM_PAGE_SIZE, self.vm_body)
+
+    @route("GET", SUBSCRIPTION, "providers/Microsoft.RecoveryServices/vaults")
+    def list_vaults(self, req, sub):
+        return self._vault_list(req, sub, None)
+
+    @route("GET", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults")
+    def list_vaults_in_group(self, req, sub, rg):
+        return self._vault_list(req, sub, rg)
+
+    def _vault_list(self, req, sub, rg):
+        vaults = sorted((v for v in self.state.vaults.values() if v.sub.lower() == sub.lower()
+                         and (rg is None or v.resource_group.lower() == rg.lower())), key=lambda v: v.key)
+        return page(req, vaults, VAULT_PAGE_SIZE, lambda v: self.get_vault(req, v).body)
 
 
 # ---------------------------------------------------------------------- a large estate in one call
@@ -206,7 +157,7 @@ def seed_estate(state, spec):
             region = regions[(index // len(subs)) % len(regions)]
             rg = "rg-%s-%02d" % (region, (index // (len(subs) * len(regions))) % rgs_per_region + 1)
             vm = VM(sub, rg, "vm-%05d" % (index + 1), region)
-            vm.tags = {key: rnd.choice(values) for key, values in sorted(tag_values.items()) if values}
+            set_vm_tags(state, vm, {key: rnd.choice(values) for key, values in sorted(tag_values.items()) if values})
             if zones and index % 3 == 0:
                 vm.zones = [str(index % 3 + 1)]
             state.vms[lkey(sub, rg, vm.name)] = vm
@@ -238,19 +189,17 @@ def _estate_item(state, vault, vm, kind, now):
     item = Item(vault, vm, vault.policies["enhancedpolicy" if int(vm.name[-1]) % 2 else "defaultpolicy"])
     item.state = "Protected"
     last = now - 6 * 3600 if kind != "stale" else now - 10 * 86400
-    item.recovery_points.append({"name": str(random.randint(10 ** 13, 10 ** 14)), "time": last, "expiry": now + 30 * 86400})
+    item.recovery_points.append(resources.new_point(last, now + 30 * 86400))
     item.last_backup_status = "Completed"
     item.last_backup_time = last
+    vault.items[vm.key] = item
     if kind == "failed":
         item.last_backup_status = "Failed"
         item.last_backup_time = now - 2 * 3600
     elif kind == "stopped":
         item.state, item.policy = "ProtectionStopped", None
     elif kind == "soft_deleted":
-        item.state, item.policy, item.soft_deleted = "ProtectionStopped", None, True
-        item.deferred_delete_time = now - 3 * 86400 + vault.soft_delete_days * 86400
-        state.schedule(item.deferred_delete_time, lambda t, v=vault, it=item: v.items.pop(it.vm.key, None) if v.items.get(it.vm.key) is it else None)
-    vault.items[vm.key] = item
+        state.soft_delete(item, now - 3 * 86400)      # deleted three days ago, purged after the vault's retention
 
 
 def seed_estate_admin(state, raw_body):

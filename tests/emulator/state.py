@@ -17,30 +17,16 @@ import re
 import threading
 import time
 
-from common import new_id, parse_time
+import pace
+import resources
+from common import lkey, new_id, parse_time  # noqa: F401  (lkey: imported from here by the families)
 from scenario import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID, default_scenario
 
-DEFAULT_CONFIG = {
-    "lro_seconds": 3.0,           # protect / stop / delete / undelete operations
-    "backup_op_seconds": 1.0,     # the backup trigger operation (the job runs longer)
-    "refresh_seconds": 3.0,       # refreshContainers
-    "job_seconds": 5.0,           # duration of a backup job
-    "retry_after": 1,             # Retry-After on 202s
-    "write_budget": 1200,         # ARM subscription writes per window (token bucket)
-    "write_window_seconds": 3600.0,
-    "read_budget": 12000,
-    "read_window_seconds": 3600.0,
-    "token_lifetime": 3600,       # seconds
-    "require_async_signature": True,
-}
+DEFAULT_CONFIG = pace.FAST
 
 IAAS = "AzureIaasVM"
 COMPUTE_TYPE = "Microsoft.Compute/virtualMachines"
 CLASSIC_TYPE = "Microsoft.ClassicCompute/virtualMachines"
-
-
-def lkey(*parts):
-    return tuple(str(p).lower() for p in parts)
 
 
 class Policy:
@@ -95,7 +81,8 @@ class Item:
         self.policy = policy
         self.state = "IRPending"
         self.soft_deleted = False
-        self.deferred_delete_time = None
+        self.deleted_at = None            # soft delete: when the DELETE took effect (deferredDeleteTimeInUTC)
+        self.purge_at = None              # deleted_at + the vault's soft-delete retention
         self.last_backup_status = ""
         self.last_backup_time = None
         self.disk_exclusion = None
@@ -164,30 +151,6 @@ class Operation:
         self.apply = None                 # callable(now) -> None or (status, code, message)
 
 
-class TokenBucket:
-    def __init__(self, capacity, window):
-        self.capacity = float(capacity)
-        self.rate = float(capacity) / max(float(window), 0.001)
-        self.tokens = float(capacity)
-        self.stamp = time.monotonic()
-
-    def reconfigure(self, capacity, window):
-        self.capacity = float(capacity)
-        self.rate = float(capacity) / max(float(window), 0.001)
-        self.tokens = min(self.tokens, self.capacity)
-
-    def take(self):
-        """Consume one token; returns (ok, remaining, seconds until a token is back)."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True, int(self.tokens), 0
-        wait = (1.0 - self.tokens) / self.rate if self.rate > 0 else 3600
-        return False, 0, max(1, int(wait + 0.999))
-
-
 class State:
     """All mutable emulator state. Use ``with state.lock:`` around every access."""
 
@@ -216,16 +179,34 @@ class State:
             self.jobs = {}
             self.events = []
             self.event_seq = itertools.count()
-            self.write_buckets = {}
-            self.read_buckets = {}
+            self.buckets = {}            # (bucket name, subscription) -> pace.TokenBucket
             self.config = dict(self.base_config)
+            self.rng = random.Random(self.config["seed"])
             self.faults = []
+            self.resources = resources.ResourceStore()   # restore targets, disks, NICs (resources.py)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
     def set_base_config(self, **values):
-        self.base_config.update(values)
-        self.config.update(values)
+        """Settings a reset returns to (the CLI's); same rules as POST /_emulator/config."""
+        pace.apply(self.base_config, values)
+        self.configure(values)
+
+    def configure(self, values):
+        """Apply settings (``pace`` presets, window shorthands); ValueError / TypeError on a bad one."""
+        with self.lock:
+            seed_before = self.config["seed"]
+            pace.apply(self.config, values)
+            if "seed" in values or "pace" in values or self.config["seed"] != seed_before:
+                self.rng = random.Random(self.config["seed"])
+            return dict(self.config)
+
+    def duration(self, key):
+        """Seconds for a ``*_seconds`` setting: the number, or a draw from its [low, high] range."""
+        value = self.config[key]
+        if isinstance(value, list):
+            return self.rng.uniform(value[0], value[1])
+        return float(value)
 
     # ----------------------------------------------------------------- seeding
     def seed(self, data):
@@ -248,6 +229,7 @@ class State:
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
                 self._seed_job(sub, spec)
+            resources.seed(self, sub, data)   # storage_accounts, virtual_networks, disks, recovery_points
             import compute_api  # pylint: disable=import-outside-toplevel
             compute_api.seed_extra(self, data)   # fleets: extra subscriptions, VM tags and zones
 
@@ -309,17 +291,15 @@ class State:
         state = spec.get("state", "Protected")
         now = time.time()
         if state == "SoftDeleted":
-            item.state = "ProtectionStopped"
-            item.policy = None
-            item.soft_deleted = True
-            item.deferred_delete_time = now + vault.soft_delete_days * 86400
+            vault.items[vm.key] = item
+            self.soft_delete(item, parse_time(spec["deleted_time"]) if spec.get("deleted_time") else now)
         else:
             item.state = state
             if state == "ProtectionStopped":
                 item.policy = None
         points = int(spec.get("recovery_points", 1 if state != "IRPending" else 0))
         for index in range(points):
-            item.recovery_points.append(self._new_point(now - (points - index) * 86400, now + 30 * 86400))
+            item.recovery_points.append(resources.new_point(now - (points - index) * 86400, now + 30 * 86400))
         if points:
             item.last_backup_status = "Completed"
             item.last_backup_time = item.recovery_points[-1]["time"]
@@ -345,10 +325,6 @@ class State:
         job.error_details = spec.get("error_details", [])
         self.add_job(job)
 
-    @staticmethod
-    def _new_point(when, expiry):
-        return {"name": str(random.randint(10 ** 13, 10 ** 14)), "time": when, "expiry": expiry}
-
     # ----------------------------------------------------------------- time
     def schedule(self, due, callback):
         heapq.heappush(self.events, (due, next(self.event_seq), callback))
@@ -359,6 +335,28 @@ class State:
         while self.events and self.events[0][0] <= now:
             due, _seq, callback = heapq.heappop(self.events)
             callback(due)
+
+    # ----------------------------------------------------------------- soft delete
+    def soft_delete(self, item, when):
+        """Soft-delete ``item`` at ``when``: stopped, no policy, purged at ``when`` + the vault's retention."""
+        item.soft_deleted = True
+        item.state = "ProtectionStopped"
+        item.policy = None
+        item.deleted_at = when
+        item.purge_at = when + item.vault.soft_delete_days * 86400
+        self.schedule(item.purge_at, lambda _when, it=item: self._purge(it))
+
+    @staticmethod
+    def _purge(item):
+        vault = item.vault
+        if vault.items.get(item.vm.key) is item and item.soft_deleted:
+            del vault.items[item.vm.key]
+
+    def undelete(self, item):
+        item.soft_deleted = False
+        item.deleted_at = item.purge_at = None
+        item.state = "ProtectionStopped"
+        item.policy = None
 
     # ----------------------------------------------------------------- jobs and operations
     def add_job(self, job):
@@ -386,7 +384,7 @@ class State:
                     "recommendations": ["Correct the request and retry the operation."]}]
         else:
             op.status = "Succeeded"
-            if op.job is not None and op.job.status == "InProgress" and op.job.operation != "Backup":
+            if op.job is not None and op.job.status == "InProgress" and op.job.operation not in ("Backup", "Restore"):
                 op.job.status = "Completed"
                 op.job.end = when
         if op.vm is not None and op.vault.busy.get(op.vm.key) == op.id:
@@ -395,22 +393,16 @@ class State:
             op.vault.refreshing = None
 
     # ----------------------------------------------------------------- throttling
-    def take_budget(self, sub, write):
-        buckets = self.write_buckets if write else self.read_buckets
-        capacity = self.config["write_budget"] if write else self.config["read_budget"]
-        window = self.config["write_window_seconds"] if write else self.config["read_window_seconds"]
-        bucket = buckets.get(sub.lower())
+    def take_budget(self, sub, bucket_name):
+        """Spend one token of the subscription's ``reads`` / ``writes`` / ``deletes`` bucket: (ok, remaining, wait)."""
+        capacity, rate = pace.bucket_settings(self.config, bucket_name)
+        key = (bucket_name, sub.lower())
+        bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = buckets[sub.lower()] = TokenBucket(capacity, window)
-        elif bucket.capacity != capacity or abs(bucket.rate - capacity / max(window, 0.001)) > 1e-9:
-            bucket.reconfigure(capacity, window)
+            bucket = self.buckets[key] = pace.TokenBucket(capacity, rate)
+        elif bucket.capacity != capacity or abs(bucket.rate - rate) > 1e-9:
+            bucket.reconfigure(capacity, rate)
         return bucket.take()
-
-    def remaining(self, sub, write):
-        bucket = (self.write_buckets if write else self.read_buckets).get(sub.lower())
-        if bucket is None:
-            return int(self.config["write_budget"] if write else self.config["read_budget"]) - 1
-        return int(bucket.tokens)
 
     # ----------------------------------------------------------------- journal
     def log(self, entry):
@@ -473,6 +465,9 @@ class State:
                 "vms": [{"name": vm.name, "resource_group": vm.resource_group, "location": vm.location,
                          "classic": vm.classic, "data_disk_luns": vm.luns} for vm in self.vms.values()],
                 "operations": {"total": len(self.operations),
-                               "in_progress": sum(1 for o in self.operations.values() if o.status == "InProgress")},
+                               "in_progress": sum(1 for o in self.operations.values() if o.status == "InProgress"),
+                               "running": [{"id": o.id, "kind": o.kind, "seconds": round(o.due - o.start, 3)}
+                                           for o in self.operations.values() if o.status == "InProgress"]},
                 "faults": [{k: v for k, v in f.items() if not k.startswith("_")} for f in self.faults],
+                "resources": resources.dump(self),
             }

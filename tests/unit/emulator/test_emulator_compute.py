@@ -47,7 +47,7 @@ def test_vm_list_per_subscription_and_resource_group(emu, arm):
     assert names == sorted(["testVM", "testSQL", "vm01", "vm02", "appVM1", "appVM2", "eastVM"])
     east = [vm for vm in vms if vm["name"] == "eastVM"][0]
     assert east["location"] == "eastus" and east["properties"]["vmId"]
-    assert "tags" not in east
+    assert east.get("tags", {}) == {}
     # the token works in the second subscription too
     vms2, _pages = _all_pages(arm, emu.endpoint + "/subscriptions/%s/resourceGroups/FLEETRG/providers/Microsoft.Compute/virtualMachines" % SUB2,
                               COMPUTE)
