@@ -18,19 +18,17 @@ import time
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import OperationResult, wait_for_operation
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     BACKUP_MANAGEMENT_TYPE,
     CLASSIC_VM_PROVIDER,
     FABRIC_NAME,
-    UTC,
     VM_PROVIDER,
-    format_filter_time,
-    format_utc,
-    job_is_for,
     quote_segment,
     validate_resource_group,
     validate_vault_name,
 )
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_filter_time, format_utc
 
 IAAS_VM_FILTER = "backupManagementType eq '%s'" % BACKUP_MANAGEMENT_TYPE
 JOB_RUNNING = ("InProgress", "Cancelling")
@@ -303,3 +301,13 @@ def trigger_backup(client, vpath, vm, expiry, timeout, sleep=None, now=None):
                                "progress is found and not started twice" % exc.message)
     result = wait_for_operation(client, response, action, timeout)
     return result.job_id, False
+
+
+# ---------------------------------------------------------------------------------------
+# Operations still running on items
+# ---------------------------------------------------------------------------------------
+
+def running_jobs(client, vpath):
+    """Every job of the vault that is still InProgress (all VMs, all operations): one read answers,
+    for every VM of the vault, whether a write on its item is still running in the service."""
+    return list_jobs(client, vpath, status="InProgress")

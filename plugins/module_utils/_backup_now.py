@@ -12,14 +12,14 @@ import datetime
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_utc,
-    job_result,
     parse_duration,
     parse_service_time,
     retention_expiry,
-    vm_ref,
 )
 
 NOT_BACKUP_READY = ("protectionstopped", "protectionpaused", "backupssuspended")

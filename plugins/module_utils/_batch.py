@@ -15,7 +15,7 @@ __metaclass__ = type
 import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import vm_ref
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
 
 MAX_LISTED = 20
 

@@ -15,14 +15,13 @@ import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     BACKUP_MANAGEMENT_TYPE,
     parse_policy,
-    protectable_item_result,
-    protected_item_result,
     same_id,
     vm_ref,
 )
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import protectable_item_result, protected_item_result
 
 # Protection stopped, recovery points kept: what state=stopped asks for.
 STOPPED_STATES = ("protectionstopped", "protectionpaused")

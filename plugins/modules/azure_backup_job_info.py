@@ -130,13 +130,9 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     backup_argument_spec,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    UTC,
-    job_result,
-    parse_utc,
-    validate_job_id,
-    validate_vm_name,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import validate_job_id, validate_vm_name
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, parse_utc
 
 
 def run(glue):

@@ -141,11 +141,8 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     backup_argument_spec,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    parse_vm_spec,
-    protectable_item_result,
-    protected_item_result,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import parse_vm_spec
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import protectable_item_result, protected_item_result
 
 
 def _key(entry):

@@ -145,14 +145,13 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_argument_spec,
     vm_selection_kwargs,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     parse_policy,
     parse_vm_id,
-    protectable_item_result,
-    protected_item_result,
     validate_resource_group,
     validate_vm_name,
 )
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import protectable_item_result, protected_item_result
 
 
 def _lower_set(values):

@@ -15,7 +15,8 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, VmRef
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import VmRef
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC
 
 DROP = "DROP"
 VAULT = "/subscriptions/sub-1/resourceGroups/vrg/providers/Microsoft.RecoveryServices/vaults/v1"

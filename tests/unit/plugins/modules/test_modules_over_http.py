@@ -24,7 +24,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils import _back
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common, _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job_info,
     azure_backup_refresh,
