@@ -13,7 +13,12 @@ import datetime
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
-from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import (
+    job_is_for,
+    job_result,
+    pending_operation_result,
+    protection_change_of,
+)
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_utc,
@@ -65,9 +70,10 @@ def _limits(params, now):
     return expiry, min_age
 
 
-def backup_now(client, params, check_mode=False, warn=None, now=None):
+def backup_now(client, params, check_mode=False, warn=None, now=None, reads=None):
     """azure_vm_backup_now for one VM (its options in ``params``): the result; raises ValueError for a VM
-    that cannot be backed up and JobFailed (with the result) when a waited-for job fails."""
+    that cannot be backed up and JobFailed (with the result) when a waited-for job fails. ``reads``: a
+    VaultReads shared by the VMs of a batch (one read of a vault's running jobs for all its VMs)."""
     warn = warn or (lambda message: None)
     now = now or datetime.datetime.now(UTC)
     expiry, min_age = _limits(params, now)
@@ -75,6 +81,8 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
     item = api.get_protected_item(client, vpath, vm)
+    jobs = reads.running_jobs(vpath) if reads is not None else api.running_jobs(client, vpath)
+    item, jobs = _settled(client, params, check_mode, warn, vpath, vm, item, jobs)
     blocker = backup_blocker(item, vm.label)
     if blocker:
         raise ValueError(blocker)
@@ -87,7 +95,7 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
         result["msg"] = result["skipped_reason"]
         return result
 
-    running = api.running_backup_jobs(client, vpath, vm)
+    running = _running_backups(jobs, vm)
     if running:
         job = running[0]
         result.update(job_id=job.get("name"), job=job_result(job),
@@ -99,7 +107,7 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     if check_mode:
         result["msg"] = "would start a backup of %s, kept until %s" % (vm.label, result["recovery_point_expiry_time"])
         return result
-    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, params["wait_timeout"], now=now)
+    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, now=now)
     if response_lost:
         warn("the response to the backup request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
     if not job_id:
@@ -114,11 +122,39 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     return result
 
 
+def _running_backups(jobs, vm):
+    """The running backup jobs of one VM among the vault's running jobs, newest first."""
+    mine = [job for job in jobs if ((job.get("properties") or {}).get("operation") or "").lower() == "backup"
+            and job_is_for(job, vm.name, vm.container_name)]
+    return sorted(mine, key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
+
+
+def _settled(client, params, check_mode, warn, vpath, vm, item, jobs):
+    """(item, running jobs) once no protection change of the VM runs in the service: the item GET shows the
+    state before a running ConfigureBackup / DisableBackup / DeleteBackupData, so a backup is never started
+    (or refused) on it. With wait=true: wait for that job (within wait_timeout), then read both again.
+    Check mode never waits (a warning says what runs); wait=false fails naming the job."""
+    change = protection_change_of(jobs, vm.name, vm.container_name)
+    if change is None:
+        return item, jobs
+    seen = pending_operation_result(change)
+    what = "%s job %s of VM %s" % (seen["operation"], seen["job_id"], vm.label)
+    if check_mode:
+        warn("a %s is still running in the service; a real run waits for it before deciding" % what)
+        return item, jobs
+    if not params["wait"]:
+        raise ValueError("a %s is still running in the service; nothing was sent: re-run when it has ended, "
+                         "or with wait=true to wait for it" % what)
+    api.wait_for_job(client, vpath, seen["job_id"])
+    warn("waited for the running %s before deciding" % what)
+    return api.get_protected_item(client, vpath, vm), api.running_jobs(client, vpath)
+
+
 def _waited(client, params, check_mode, vpath, result):
     """With wait=true, wait for the job and fail when it fails."""
     if not params["wait"] or check_mode:
         return result
-    job = api.wait_for_job(client, vpath, result["job_id"], params["wait_timeout"])
+    job = api.wait_for_job(client, vpath, result["job_id"])
     result["job"] = job_result(job)
     status = result["job"]["status"] or ""
     if status.lower() not in SUCCESSFUL:
@@ -143,6 +179,9 @@ def run_batch(client, params, check_mode=False, warn=None):
     _limits(params, now)  # the same for every VM: refused here, before any call
     batch.check_entries(client, entries)
 
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads
+    reads = VaultReads(client)
+
     def work(one, warn_vm):
-        return backup_now(client, one, check_mode=check_mode, warn=warn_vm, now=now)
+        return backup_now(client, one, check_mode=check_mode, warn=warn_vm, now=now, reads=reads)
     return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)

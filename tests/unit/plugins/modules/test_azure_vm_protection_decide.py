@@ -20,7 +20,9 @@ EXCLUDE_1 = {"lun_list": [1], "is_inclusion_list": False}
 
 def item(state="Protected", policy="DefaultPolicy", soft_deleted=False, disks=None):
     return {"friendly_name": "testVM", "protection_state": state, "policy_name": policy, "soft_deleted": soft_deleted,
-            "deferred_delete_time": "2026-03-15T00:00:00Z" if soft_deleted else None, "disk_exclusion": disks}
+            "deferred_delete_time": "2026-03-15T00:00:00Z" if soft_deleted else None,
+            "deleted_time": "2026-03-01T00:00:00Z" if soft_deleted else None, "purge_time": "2026-03-15T00:00:00Z" if soft_deleted else None,
+            "purge_in_days": 14 if soft_deleted else None, "disk_exclusion": disks}
 
 
 CURRENT = {
@@ -94,7 +96,7 @@ def test_the_table_is_exhaustive():
 def test_decide(current, state, undelete):
     expected = UNDELETE_OVERRIDES.get((current, state), EXPECTED[(current, state)]) if undelete else EXPECTED[(current, state)]
     if expected == "error":
-        with pytest.raises(DecisionError, match="soft-deleted .* until 2026-03-15T00:00:00Z.*undelete=true"):
+        with pytest.raises(DecisionError, match="soft-deleted .deleted at 2026-03-01T00:00:00Z, purged for good at 2026-03-15T00:00:00Z, in 14 day.*undelete=true"):
             decide(CURRENT[current], desired(state, undelete=undelete))
         return
     action, before, after = decide(CURRENT[current], desired(state, undelete=undelete))
