@@ -25,10 +25,9 @@ import tempfile
 import time
 import traceback
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 
 
 # Option name -> environment variables, first non-empty wins. The same table feeds the
@@ -340,11 +339,6 @@ def cli_account(run=None, environ=None):
         return account["id"], account.get("tenantId")
     except (ValueError, KeyError, TypeError):
         raise AuthError("az account show returned no subscription id", code="CredentialUnavailable")
-
-
-def one_line(text, limit=400):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------- azure-identity

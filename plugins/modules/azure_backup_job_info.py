@@ -141,7 +141,7 @@ def run(glue):
     if params["job_id"]:
         job_id = validate_job_id(params["job_id"])
         if params["wait"]:
-            job = api.wait_for_job(client, vpath, job_id, params["wait_timeout"])
+            job = api.wait_for_job(client, vpath, job_id)
         else:
             job = api.get_job(client, vpath, job_id)
         return {"changed": False, "jobs": [job_result(job)]}

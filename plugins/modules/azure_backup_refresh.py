@@ -201,7 +201,7 @@ def run(glue):
             result["protectable_items"] = [found[vm] for vm in vms if vm in found]
             result["msg"] = "would refresh the vault's VM list to discover %s" % ", ".join(result["missing"])
             return result
-        api.refresh_containers(client, vpath, params["wait_timeout"], wait=params["wait"])
+        api.refresh_containers(client, vpath, wait=params["wait"])
         result["refreshed"] = True
         if not params["wait"]:
             result["protectable_items"] = [found[vm] for vm in vms if vm in found]
@@ -223,7 +223,7 @@ def run(glue):
         result["protectable_items"] = before
         result["msg"] = "would refresh the vault's VM list (%d VMs known now)" % len(before)
         return result
-    api.refresh_containers(client, vpath, params["wait_timeout"], wait=params["wait"])
+    api.refresh_containers(client, vpath, wait=params["wait"])
     result["refreshed"] = True
     if not params["wait"]:
         result["protectable_items"] = before

@@ -176,7 +176,7 @@ msg:
   type: str
 """
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import JobFailed, backup_now
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import backup_now
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -184,17 +184,6 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-
-
-def run_reporting_job_failure(glue):
-    """A backup job that failed fails the task with the job's error and what is known of the job."""
-    module = glue.module
-    try:
-        return backup_now(glue.client, glue.params, check_mode=module.check_mode, warn=module.warn)
-    except JobFailed as exc:
-        result = dict(exc.result)
-        result.pop("msg", None)
-        return glue.fail(str(exc), **result)
 
 
 def main():
@@ -207,7 +196,8 @@ def main():
     selection = vm_selection_kwargs()
     selection["mutually_exclusive"].append(("retain_until", "retain_days"))
     glue = AzureBackupModule(argument_spec, supports_check_mode=True, **selection)
-    glue.run(lambda: run_reporting_job_failure(glue))
+    # a failed job fails the task with what is known of the job (JobFailed.result)
+    glue.run(lambda: backup_now(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn))
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ def make_client(arm, fake_clock):
     from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 
     def factory(environ=None, credential=None, real_time=False, **params):
-        base = dict(cloud_environment=arm.url, subscription_id="sub-1", client_id="app-1", secret="s3cret-value",
+        base = dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="s3cret-value",
                     tenant="tenant-1", ca_bundle=arm.ca_file, token_cache=False)
         base.update(params)
         warnings = []

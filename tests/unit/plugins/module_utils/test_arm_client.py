@@ -24,8 +24,8 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
 
 DROP = "DROP"  # the fake server closes the connection without answering (see conftest.py)
 
-ITEM = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
-PUT_PATH = ("/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
+PUT_PATH = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
             "protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1")
 BACKUP_PATH = PUT_PATH + "/backup"
 ARM_ERROR = {"error": {"code": "BMSUserErrorInvalidPolicyInput", "message": "Input for create or update\n   policy is not in proper format"}}
@@ -40,7 +40,7 @@ def _free_port():
 
 
 def _client_for_closed_port(fake_clock, FakeCredential, **params):
-    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id="sub-1", client_id="app", secret="s3cret-value",
+    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id="00000000-0000-0000-0000-000000000001", client_id="app", secret="s3cret-value",
                 tenant="t", token_cache=False)
     base.update(params)
     client = ArmClient(base, environ={})
@@ -274,7 +274,7 @@ def test_no_resend_put_after_dropped_connection(make_client, arm):
 
 def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
     client = make_client()
-    path = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers"
+    path = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers"
     arm.route("POST", path, DROP, (202, "", {}))
     assert client.send("POST", path, "refreshing", idempotent=True).status_code == 202
     assert len(arm.api_requests()) == 2
@@ -363,11 +363,11 @@ def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
 
 def test_paging_follows_next_link_across_three_pages(make_client, arm):
     client = make_client()
-    page2 = arm.url + "/Subscriptions/sub-1/page?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&t=1&s=sig_-%7E"
-    page3 = arm.url + "/subscriptions/sub-1/page3?api-version=2026-02-01&$skiptoken=c;d"
+    page2 = arm.url + "/Subscriptions/00000000-0000-0000-0000-000000000001/page?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&t=1&s=sig_-%7E"
+    page3 = arm.url + "/subscriptions/00000000-0000-0000-0000-000000000001/page3?api-version=2026-02-01&$skiptoken=c;d"
     arm.route("GET", ITEM, (200, {"value": [{"id": 1}, {"id": 2}], "nextLink": page2}, {}))
-    arm.route("GET", "/Subscriptions/sub-1/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
-    arm.route("GET", "/subscriptions/sub-1/page3", (200, {"value": [{"id": 4}]}, {}))
+    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
+    arm.route("GET", "/subscriptions/00000000-0000-0000-0000-000000000001/page3", (200, {"value": [{"id": 4}]}, {}))
     items = client.list(ITEM, "listing protected items", query={"$filter": "backupManagementType eq 'AzureIaasVM'"})
     assert [item["id"] for item in items] == [1, 2, 3, 4]
     targets = [r.target for r in arm.api_requests()]
@@ -383,7 +383,7 @@ def test_paging_empty_list(make_client, arm):
 
 def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (200, {"value": [1], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
+    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
     with pytest.raises(ArmError, match="same nextLink twice"):
         client.list(ITEM, "listing")
 
@@ -391,16 +391,16 @@ def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
 # --------------------------------------------------------------------------- host pinning
 
 @pytest.mark.parametrize("foreign", [
-    "https://evil.example.com/subscriptions/sub-1/page2",
-    "http://127.0.0.1:{port}/subscriptions/sub-1/page2",
-    "https://127.0.0.1:1/subscriptions/sub-1/page2",
-    "https://localhost:{port}/subscriptions/sub-1/page2",
-    "https://127.0.0.1:{port}@evil.example.com/subscriptions/sub-1/page2",
+    "https://evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "http://127.0.0.1:{port}/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://127.0.0.1:1/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://localhost:{port}/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://127.0.0.1:{port}@evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/page2",
 ])
 def test_foreign_host_next_link_refused(make_client, arm, foreign):
     client = make_client()
     foreign = foreign.format(port=arm.url.rsplit(":", 1)[1])
-    arm.route("GET", ITEM, (200, {"value": [1], "nextLink": foreign}, {}))
+    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": foreign}, {}))
     with pytest.raises(ArmError) as caught:
         client.list(ITEM, "listing protected items")
     assert caught.value.code == "UntrustedUrl"
@@ -412,7 +412,7 @@ def test_foreign_host_absolute_url_refused_before_any_token(make_client, arm, Fa
     credential = FakeCredential()
     client = make_client(credential=credential)
     with pytest.raises(ArmError, match="refusing to send the token to https://evil.example.com"):
-        client.get("https://evil.example.com/subscriptions/sub-1/x?api-version=1", "reading")
+        client.get("https://evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/x?api-version=1", "reading")
     assert credential.scopes == [] and arm.requests == []
 
 
@@ -556,7 +556,7 @@ def test_query_values_encoded_by_client(make_client, arm):
     assert arm.api_requests()[0].target == ITEM + "?api-version=2019-05-13&$filter=friendlyName%20eq%20'a%26b%20c'"
 
 
-SIGNED = ("/Subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+SIGNED = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
           "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm%3Biaasvmcontainerv2%3brg%3Bvm1/operationsStatus/0f2e-11"
           "?api-version=2019-05-13-preview&t=638712345678901234&c=MIIHpTCCBo2gAwIBAgITOgM6dTLGpzYZpvPtgQAEAzp1MjANBg%2fq"
           "&s=Ab_c-D%7Ee%2B%3d&h=hC9b-x%3D")

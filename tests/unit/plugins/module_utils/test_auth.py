@@ -19,7 +19,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError, resolve_auth, resolve_cloud
 
 SP_ENV = {"AZURE_CLIENT_ID": "env-app", "AZURE_SECRET": "env-secret", "AZURE_TENANT": "env-tenant", "AZURE_SUBSCRIPTION_ID": "env-sub"}
-ITEM = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupJobs"
+ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupJobs"
 
 
 def _write_profile(home, text):
@@ -154,12 +154,16 @@ def test_cli_subscription_from_az_account_show_only_when_not_given(monkeypatch):
 
     def fake_account(environ=None, run=None):
         calls.append(1)
-        return "cli-sub", "cli-tenant"
+        return CLI_SUB, "cli-tenant"
     monkeypatch.setattr(_auth, "cli_account", fake_account)
-    assert ArmClient({"auth_source": "cli", "subscription_id": "given"}, environ={}).subscription_id == "given"
+    assert ArmClient({"auth_source": "cli", "subscription_id": GIVEN_SUB}, environ={}).subscription_id == GIVEN_SUB
     assert calls == []
     client = ArmClient({"auth_source": "cli"}, environ={})
-    assert client.subscription_id == "cli-sub" and client.auth.tenant == "cli-tenant" and calls == [1]
+    assert client.subscription_id == CLI_SUB and client.auth.tenant == "cli-tenant" and calls == [1]
+
+
+GIVEN_SUB = "00000000-0000-0000-0000-0000000000a1"
+CLI_SUB = "00000000-0000-0000-0000-0000000000c1"
 
 
 def test_cli_account_show_failure_is_one_line():
@@ -313,7 +317,7 @@ def _aad_routes(arm, tenant, token_response):
 def test_real_azure_identity_secret_against_local_https(arm):
     _aad_routes(arm, "tenant-1", (200, {"access_token": "aad-token", "token_type": "Bearer", "expires_in": 3600}, {}))
     arm.route("GET", ITEM, (200, {"value": []}, {}))
-    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="sub-1", client_id="app-1", secret="s3cret", tenant="tenant-1",
+    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="s3cret", tenant="tenant-1",
                             ca_bundle=arm.ca_file, token_cache=False), environ={})
     assert client.get(ITEM, "listing jobs") == {"value": []}
     token_request = [r for r in arm.requests if r.method == "POST"][0]
@@ -326,7 +330,7 @@ def test_real_azure_identity_error_is_one_line_without_secret(arm):
     description = ("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "
                    "not the client secret ID.\r\nTrace ID: 1f0c\r\nCorrelation ID: 2a1b\r\nTimestamp: 2025-01-01 10:00:00Z")
     _aad_routes(arm, "tenant-1", (401, {"error": "invalid_client", "error_description": description, "error_codes": [7000215]}, {}))
-    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="sub-1", client_id="app-1", secret="wrong-s3cret", tenant="tenant-1",
+    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="wrong-s3cret", tenant="tenant-1",
                             ca_bundle=arm.ca_file, token_cache=False), environ={})
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing jobs")

@@ -21,6 +21,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
 )
 
 VAULT = {"vault_name": "v1", "vault_resource_group": "rg"}
+SUB = "00000000-0000-0000-0000-000000000001"
 AZURE_ENV = ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID",
              "AZURE_PROFILE", "AZURE_CLOUD_ENVIRONMENT", "REQUESTS_CA_BUNDLE", "AZURE_RECOVERY_TOKEN_CACHE", "ANSIBLE_AZURE_AUTH_SOURCE")
 
@@ -138,8 +139,8 @@ def test_client_is_lazy_and_built_from_params(capsys):
         seen["before"] = module._client
         seen["client"] = module.client
         module.exit()
-    _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t"), action)
-    assert seen["before"] is None and isinstance(seen["client"], ArmClient) and seen["client"].subscription_id == "s"
+    _run(capsys, dict(VAULT, subscription_id=SUB, client_id="a", secret="b", tenant="t"), action)
+    assert seen["before"] is None and isinstance(seen["client"], ArmClient) and seen["client"].subscription_id == SUB
 
 
 def test_exit_reports_retries_and_warns_once(capsys):

@@ -11,10 +11,10 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 
 DROP = "DROP"
-VAULT = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
+VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 # As the service writes them: capital S, raw ';', another api-version, signed parameters.
-STATUS_PATH = ("/Subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+STATUS_PATH = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
                "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm;iaasvmcontainerv2;rg;vm1/operationsStatus/op-1")
 STATUS_QUERY = "?api-version=2019-05-13-preview&t=638712&c=MIIH%2fzCC&s=Ab_c%7E&h=x%3D"
 RESULT_PATH = STATUS_PATH.replace("operationsStatus", "operationResults")
@@ -32,7 +32,9 @@ def _start(client, arm, headers, status=202, body=""):
 
 
 def _wait(client, response, fake_clock, timeout=600, **kwargs):
-    return wait_for_operation(client, response, "enabling protection of VM vm1", timeout, sleep=fake_clock.sleep, clock=fake_clock.clock, **kwargs)
+    """The operation's wait within a task deadline of ``timeout`` (the fake clock: no real waiting)."""
+    client.set_deadline(timeout)
+    return wait_for_operation(client, response, "enabling protection of VM vm1", **kwargs)
 
 
 # --------------------------------------------------------------------------- Azure-AsyncOperation
@@ -101,7 +103,7 @@ def test_lro_async_operation_deadline(make_client, arm, fake_clock):
         _wait(client, response, fake_clock, timeout=10)
     error = caught.value
     assert error.code == "OperationTimeout"
-    assert "did not finish within 10s" in error.message and "last status InProgress" in error.message
+    assert "did not finish within the wait_timeout (10s); last saw status InProgress at https://" in error.message
     assert STATUS_PATH in error.message and "api-version=2019-05-13-preview" in error.message
     assert "s=Ab_c" not in error.message  # signed parameters are left out of messages
     assert sum(fake_clock.slept) == 10
@@ -172,7 +174,7 @@ def test_lro_location_deadline(make_client, arm, fake_clock):
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock, timeout=100)
     assert caught.value.code == "OperationTimeout" and caught.value.status == 202
-    assert "last status 202 Accepted" in caught.value.message and RESULT_PATH in caught.value.message
+    assert "last saw HTTP 202 Accepted at https://" in caught.value.message and RESULT_PATH in caught.value.message
     assert fake_clock.slept == [1.0, 60.0, 39.0]  # never sleeps past the deadline
 
 

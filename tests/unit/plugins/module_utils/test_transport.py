@@ -22,7 +22,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._transport i
     proxy_for,
 )
 
-ITEM = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
+ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
 
 
 # --------------------------------------------------------------------------- proxy settings
@@ -142,10 +142,10 @@ def test_requests_go_through_the_proxy_tunnel(make_client, arm):
 # --------------------------------------------------------------------------- CA bundle
 
 def test_ca_bundle_like_requests():
-    assert ca_bundle_from_env({"REQUESTS_CA_BUNDLE": "/a.pem", "CURL_CA_BUNDLE": "/b.pem"}) == "/a.pem"
-    assert ca_bundle_from_env({"CURL_CA_BUNDLE": "/b.pem"}) == "/b.pem"
+    assert ca_bundle_from_env({"REQUESTS_CA_BUNDLE": "/a.pem", "CURL_CA_BUNDLE": "/b.pem"}) == ("/a.pem", "REQUESTS_CA_BUNDLE")
+    assert ca_bundle_from_env({"CURL_CA_BUNDLE": "/b.pem"}) == ("/b.pem", "CURL_CA_BUNDLE")
     certifi = pytest.importorskip("certifi")
-    assert ca_bundle_from_env({}) == certifi.where()
+    assert ca_bundle_from_env({}) == (certifi.where(), "certifi")
 
 
 def test_untrusted_certificate_is_a_tls_failure_not_sent(arm):
@@ -189,7 +189,7 @@ def test_refused_connection_was_not_sent():
 
 def test_target_is_sent_as_given(arm):
     transport = Transport(verify=arm.ca_file, environ={})
-    target = "/Subscriptions/sub-1/op?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&s=sig_-%7E"
-    arm.route("GET", "/Subscriptions/sub-1/op", (200, {}, {}))
+    target = "/Subscriptions/00000000-0000-0000-0000-000000000001/op?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&s=sig_-%7E"
+    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/op", (200, {}, {}))
     assert transport.send("GET", arm.url + target, {}).status_code == 200
     assert arm.requests[-1].target == target

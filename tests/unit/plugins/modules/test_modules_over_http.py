@@ -9,7 +9,6 @@ __metaclass__ = type
 
 import collections
 import datetime
-import functools
 import json
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,7 +20,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common, _lro
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
