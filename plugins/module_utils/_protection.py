@@ -11,6 +11,7 @@ one task, on threads, sharing one client and one VaultReads).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
@@ -38,6 +39,18 @@ class DecisionError(ValueError):
     """What was asked cannot be done from the current state (e.g. protect a soft-deleted item)."""
 
 
+_LUN_RE = re.compile(r"[0-9]{1,2}")
+
+
+def _lun(value, luns):
+    """One LUN: an int (never a bool: YAML's yes) or a string of digits only (fully matched: no '1\\n'), 0-63."""
+    if isinstance(value, str) and _LUN_RE.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 63:
+        raise ValueError("disk LUNs must be whole numbers from 0 to 63 (got %r)" % (luns,))
+    return value
+
+
 def desired_disks(include_disk_luns=None, exclude_disk_luns=None):
     """Disk options -> the disk_exclusion shape; None means all disks."""
     if include_disk_luns is not None and exclude_disk_luns is not None:
@@ -45,8 +58,7 @@ def desired_disks(include_disk_luns=None, exclude_disk_luns=None):
     luns = include_disk_luns if include_disk_luns is not None else exclude_disk_luns
     if luns is None:
         return None
-    if any(not isinstance(lun, int) or lun < 0 or lun > 63 for lun in luns):
-        raise ValueError("disk LUNs must be whole numbers from 0 to 63 (got %r)" % (luns,))
+    luns = [_lun(lun, luns) for lun in luns]
     if include_disk_luns is not None and not luns:
         raise ValueError("include_disk_luns is empty: list the data disks to back up, or omit it to back up all disks")
     if not luns:

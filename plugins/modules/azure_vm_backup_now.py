@@ -64,8 +64,10 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - When O(if_last_backup_older_than) skips the backup, a run makes one call, a GET of the protected item;
-    when a backup job of the VM is already running, two, the item and the job list.
+  - A run reads the protected item and the vault's running jobs (two GETs) before it decides anything.
+  - When a protection change of the VM (enable, policy change, stop, delete) still runs in the service, the item shows
+    the state before it; with O(wait=true) the module waits for that job (within O(wait_timeout)) and decides on the
+    item as it is then; in check mode it warns; with O(wait=false) it fails, naming the job.
 seealso:
   - module: azure_recovery.backup.azure_vm_protection
   - module: azure_recovery.backup.azure_backup_job_info

@@ -175,7 +175,14 @@ def test_desired_disks(include, exclude, expected):
 
 @pytest.mark.parametrize("include,exclude,message", [
     ([0], [1], "not both"), ([], None, "include_disk_luns is empty"), ([64], None, "0 to 63"), (None, [-1], "0 to 63"),
+    # whole values only (issue 11, items 2 and 7): a YAML boolean, a string with a control character or a space
+    ([True], None, "0 to 63"), (None, [False], "0 to 63"), (["1\n"], None, "0 to 63"), (["\t2"], None, "0 to 63"),
+    (["3\r"], None, "0 to 63"), (["4\x00"], None, "0 to 63"), ([" 5"], None, "0 to 63"), (["1.0"], None, "0 to 63"), ([1.0], None, "0 to 63"),
 ])
 def test_desired_disks_errors(include, exclude, message):
     with pytest.raises(ValueError, match=message):
         desired_disks(include, exclude)
+
+
+def test_desired_disks_takes_digit_strings():
+    assert desired_disks(["2", "0", 2], None) == {"lun_list": [0, 2], "is_inclusion_list": True}

@@ -680,14 +680,17 @@ def test_info_filters_and_unprotected(fake, capsys):
     assert [i["friendly_name"] for i in result["protected_items"]] == ["vm01"]
     # testVM is protected (with another policy), so it is not "unprotected"
     assert [i["friendly_name"] for i in result["unprotected_vms"]] == ["vm02"]
-    assert len(fake.arm) == 2 and fake.writes() == []
+    # the protected list, the protectable list and the vault's running jobs (pending_operation of every entry)
+    assert len(fake.arm) == 3 and fake.writes() == []
+    assert all(i["pending_operation"] is None for i in result["protected_items"] + result["unprotected_vms"])
 
 
 def test_info_by_name_uses_the_service_filter(fake, capsys):
     fake.route("GET", r"/backupProtectedItems$", (200, {"value": [item()]}))
     result = run(azure_vm_protection_info, dict(ARGS, vm_name="testVM", protection_state=["protected"], health_status=["Passed"]), capsys)
     assert len(result["protected_items"]) == 1
-    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and itemType eq 'VM' and friendlyName eq 'testVM'"]
+    listed = [r for r in fake.arm if r.path.endswith("/backupProtectedItems")]
+    assert listed[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and itemType eq 'VM' and friendlyName eq 'testVM'"]
 
 
 # --------------------------------------------------------------------------- azure_backup_job_info
@@ -802,3 +805,13 @@ def test_backup_now_check_mode_warns_about_a_running_protection_change(fake, cap
     result = run(azure_vm_backup_now, dict(VM_ARGS, wait=True), capsys, check_mode=True)
     assert any("DisableBackup job job-run" in warning for warning in warnings(result))
     assert not [r for r in fake.arm if r.path.endswith("/job-run") or r.method == "POST"]
+
+
+def test_info_says_which_items_have_a_write_running(fake, capsys):
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [dict(item(), id=ITEM, name=ITEM_NAME)]}))
+    fake.route("GET", r"/backupJobs$", (200, {"value": [running_job("job-stop", "DisableBackup"), running_job("job-b", "Backup")]}))
+    result = run(azure_vm_protection_info, dict(ARGS), capsys)
+    assert result["protected_items"][0]["protection_state"] == "Protected"
+    assert result["protected_items"][0]["pending_operation"] == {"job_id": "job-stop", "operation": "DisableBackup", "status": "InProgress",
+                                                                 "start_time": "2026-03-01T10:00:00Z"}
+    assert fake.writes() == []
