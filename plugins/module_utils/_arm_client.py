@@ -24,9 +24,11 @@ from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
-from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _cli_login, _clouds, _credentials, _token_cache
+from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError, MissingLibrary, option_or_env
 from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites, WritePacer, remaining_writes
+from ansible_collections.azure_recovery.backup.plugins.module_utils._state_dir import private_directory
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Transport, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -256,7 +258,7 @@ class ArmClient:
         self._stats_lock = threading.Lock()
 
         def option(name):
-            return _auth.option_or_env(self.params, environ, name)
+            return option_or_env(self.params, environ, name)
         try:
             self.timeout = float(option("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
         except (TypeError, ValueError):
@@ -279,14 +281,14 @@ class ArmClient:
         token_cache = True if token_cache in (None, "") else boolean(token_cache, strict=False)
 
         try:
-            self.auth = _auth.resolve_auth(self.params, environ)
-            self.cloud = _auth.resolve_cloud(option("cloud_environment") or self.auth.cloud_environment)
-        except _auth.AuthError as exc:
+            self.auth = _credentials.resolve_auth(self.params, environ)
+            self.cloud = _clouds.resolve_cloud(option("cloud_environment") or self.auth.cloud_environment)
+        except AuthError as exc:
             raise ArmError("configuring Azure credentials", exc.message, code=exc.code)
         self.endpoint = self.cloud.endpoint
         endpoint = urlsplit(self.endpoint)
         self._pin = (endpoint.hostname.lower(), endpoint.port or 443)
-        self.tokens = _auth.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
+        self.tokens = _token_cache.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
                                           cache_enabled=token_cache)
         self._token_cache_enabled = token_cache
         self._subscription_id = self.auth.subscription_id
@@ -304,8 +306,8 @@ class ArmClient:
         if not self._subscription_id:
             if self.auth.kind == "cli":
                 try:
-                    self._subscription_id, tenant = _auth.cli_account(environ=self.environ)
-                except _auth.AuthError as exc:
+                    self._subscription_id, tenant = _cli_login.cli_account(environ=self.environ)
+                except AuthError as exc:
                     raise ArmError("finding the subscription of the Azure CLI login", exc.message, code=exc.code)
                 self.auth.tenant = self.auth.tenant or tenant
             else:
@@ -318,12 +320,12 @@ class ArmClient:
         return self._subscription_id
 
     def _discover_cloud(self, cloud):
-        url = "%s/metadata/endpoints?api-version=%s" % (cloud.endpoint, _auth.METADATA_API_VERSION)
+        url = "%s/metadata/endpoints?api-version=%s" % (cloud.endpoint, _clouds.METADATA_API_VERSION)
         response = self._request("GET", url, "reading the cloud metadata of %s" % cloud.endpoint, authenticated=False, ok=(200,))
         document = self.read_object(response, "reading the cloud metadata of %s" % cloud.endpoint, "metadata document")
         try:
-            _auth.apply_metadata(cloud, document)
-        except _auth.AuthError as exc:
+            _clouds.apply_metadata(cloud, document)
+        except AuthError as exc:
             raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, exc.message, code=exc.code)
 
     def _token(self, action, force=False):
@@ -334,9 +336,9 @@ class ArmClient:
         before = self.tokens.token_requests
         try:
             token = self.tokens.get(force=force)
-        except _auth.MissingLibrary as exc:
+        except MissingLibrary as exc:
             raise ArmMissingLibrary(action, exc.library, exc.import_traceback)
-        except _auth.AuthError as exc:
+        except AuthError as exc:
             raise ArmError("%s: getting an Azure AD token for %s" % (action, self.auth.describe()), exc.message, code=exc.code)
         finally:
             self._count("token_requests", self.tokens.token_requests - before)
@@ -576,7 +578,7 @@ class ArmClient:
         if self._shared_writes is False:
             shared = None
             if self._token_cache_enabled:
-                directory = (self.tokens.cache or _auth.TokenCache(self.environ)).directory()
+                directory = private_directory(self.environ)
                 if directory:
                     key = hashlib.sha256(("%s|%s" % (self.endpoint, self.auth.subscription_id or "")).lower().encode("utf-8")).hexdigest()
                     shared = SharedWrites(os.path.join(directory, "writes-%s.json" % key[:32]), sleep=self._pace)

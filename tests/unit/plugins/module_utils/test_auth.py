@@ -14,9 +14,11 @@ import types
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _cli_login, _clouds, _credentials, _state_dir, _token_cache
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient, ArmError, ArmMissingLibrary
-from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError, resolve_auth, resolve_cloud
+from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError
+from ansible_collections.azure_recovery.backup.plugins.module_utils._clouds import resolve_cloud
+from ansible_collections.azure_recovery.backup.plugins.module_utils._credentials import resolve_auth
 
 SP_ENV = {"AZURE_CLIENT_ID": "env-app", "AZURE_SECRET": "env-secret", "AZURE_TENANT": "env-tenant", "AZURE_SUBSCRIPTION_ID": "env-sub"}
 ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupJobs"
@@ -81,7 +83,7 @@ def test_env_workload_identity_federated_token_file():
 
 def test_env_awx_user_password_defaults_to_cli_client_id():
     config = resolve_auth({}, {"AZURE_AD_USER": "me@example.com", "AZURE_PASSWORD": "pw", "AZURE_SUBSCRIPTION_ID": "s"})
-    assert config.kind == "user_password" and config.client_id == _auth.CLI_CLIENT_ID and config.ad_user == "me@example.com"
+    assert config.kind == "user_password" and config.client_id == _credentials.CLI_CLIENT_ID and config.ad_user == "me@example.com"
     assert "pw" not in config.describe()
 
 
@@ -155,7 +157,7 @@ def test_cli_subscription_from_az_account_show_only_when_not_given(monkeypatch):
     def fake_account(environ=None, run=None):
         calls.append(1)
         return CLI_SUB, "cli-tenant"
-    monkeypatch.setattr(_auth, "cli_account", fake_account)
+    monkeypatch.setattr(_cli_login, "cli_account", fake_account)
     assert ArmClient({"auth_source": "cli", "subscription_id": GIVEN_SUB}, environ={}).subscription_id == GIVEN_SUB
     assert calls == []
     client = ArmClient({"auth_source": "cli"}, environ={})
@@ -170,7 +172,7 @@ def test_cli_account_show_failure_is_one_line():
     def run(*args, **kwargs):
         return subprocess.CompletedProcess(args, 1, b"", b"ERROR: Please run 'az login' to setup account.\n")
     with pytest.raises(AuthError) as caught:
-        _auth.cli_account(run=run)
+        _cli_login.cli_account(run=run)
     assert "az login" in caught.value.message and "\n" not in caught.value.message
 
 
@@ -263,25 +265,25 @@ def fake_identity(monkeypatch):
 
 
 def _cloud(login):
-    return _auth.CloudInfo("x", "https://arm.example.test", login, "https://management.example.test/")
+    return _clouds.CloudInfo("x", "https://arm.example.test", login, "https://management.example.test/")
 
 
 def test_build_secret_credential_for_private_authority(fake_identity):
     config = resolve_auth({"client_id": "app", "secret": "pw", "tenant": "t1"}, {})
-    _auth.build_credential(config, _cloud("https://127.0.0.1:8443/"), "/ca.pem")
+    _credentials.build_credential(config, _cloud("https://127.0.0.1:8443/"), "/ca.pem")
     assert fake_identity.calls == [("ClientSecretCredential", ("t1", "app", "pw"),
                                     {"authority": "https://127.0.0.1:8443", "disable_instance_discovery": True, "connection_verify": "/ca.pem"})]
 
 
 def test_build_secret_credential_for_public_cloud_keeps_instance_discovery(fake_identity):
     config = resolve_auth({"client_id": "app", "secret": "pw", "tenant": "t1"}, {})
-    _auth.build_credential(config, resolve_cloud("AzureUSGovernment"), True)
+    _credentials.build_credential(config, resolve_cloud("AzureUSGovernment"), True)
     assert fake_identity.calls[0][2] == {"authority": "https://login.microsoftonline.us", "connection_verify": True}
 
 
 def test_build_credential_adfs_uses_tenant_adfs(fake_identity):
     config = resolve_auth({"client_id": "app", "secret": "pw", "tenant": "t1"}, {})
-    _auth.build_credential(config, _cloud("https://adfs.local.azurestack.external/adfs/"), True)
+    _credentials.build_credential(config, _cloud("https://adfs.local.azurestack.external/adfs/"), True)
     name, args, kwargs = fake_identity.calls[0]
     assert args[0] == "adfs" and kwargs["authority"] == "https://adfs.local.azurestack.external"
 
@@ -294,14 +296,14 @@ def test_build_credential_adfs_uses_tenant_adfs(fake_identity):
     ({}, {"AZURE_AD_USER": "u", "AZURE_PASSWORD": "p"}, "UsernamePasswordCredential"),
 ])
 def test_build_credential_kinds(fake_identity, params, env, expected):
-    _auth.build_credential(resolve_auth(params, env), resolve_cloud("AzureCloud"), True)
+    _credentials.build_credential(resolve_auth(params, env), resolve_cloud("AzureCloud"), True)
     assert fake_identity.calls[0][0] == expected
 
 
 def test_missing_azure_identity_reported_as_missing_library(make_client, arm, monkeypatch):
     monkeypatch.setitem(sys.modules, "azure.identity", None)  # import raises ImportError
     client = make_client()
-    client.tokens.credential_factory = _auth.build_credential
+    client.tokens.credential_factory = _credentials.build_credential
     with pytest.raises(ArmMissingLibrary) as caught:
         client.get(ITEM, "listing jobs")
     assert caught.value.library == "azure-identity"
@@ -341,7 +343,7 @@ def test_real_azure_identity_error_is_one_line_without_secret(arm):
 
 
 def test_auth_exception_text_has_secret_blanked():
-    error = _auth.describe_auth_exception(Exception("Authentication failed: AADSTS50126: bad password hunter2\nTrace ID: x"), ["hunter2"])
+    error = _credentials.describe_auth_exception(Exception("Authentication failed: AADSTS50126: bad password hunter2\nTrace ID: x"), ["hunter2"])
     assert error.code == "AADSTS50126" and "hunter2" not in error.message and "\n" not in error.message
 
 
@@ -385,7 +387,7 @@ def test_token_cache_shares_token_between_tasks(make_client, arm, cache_home, Fa
 def test_token_cache_file_permissions_and_content(make_client, arm, cache_home):
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task")
-    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     names = sorted(os.listdir(directory))
     tokens = [name for name in names if not name.startswith("cloud-")]
@@ -407,7 +409,7 @@ def test_token_cache_prefers_private_xdg_runtime_dir(make_client, arm, tmp_path)
     runtime.mkdir(mode=0o700)
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, {"HOME": str(tmp_path / "home"), "XDG_RUNTIME_DIR": str(runtime)}).get(ITEM, "task")
-    assert len([n for n in os.listdir(str(runtime / _auth.TokenCache.DIR_NAME)) if not n.startswith("cloud-")]) == 1
+    assert len([n for n in os.listdir(str(runtime / _state_dir.DIR_NAME)) if not n.startswith("cloud-")]) == 1
     assert not (tmp_path / "home").exists()
 
 
@@ -423,7 +425,7 @@ def test_later_tasks_skip_the_cloud_metadata_request(make_client, arm, cache_hom
 def test_a_failed_token_request_forgets_the_cached_cloud_metadata(make_client, arm, cache_home, FakeCredential):
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
-    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     for name in os.listdir(directory):
         if not name.startswith("cloud-"):
             os.unlink(os.path.join(directory, name))  # the token is gone: the next task asks AAD
@@ -466,13 +468,13 @@ def test_token_cache_disabled(make_client, arm, cache_home, how):
     second = make_client(environ=environ, **params)
     second.get(ITEM, "task 2")
     assert second.stats["token_requests"] == 1
-    assert not os.path.exists(os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME))
+    assert not os.path.exists(os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME))
 
 
 def test_token_cache_ignores_file_readable_by_others(make_client, arm, cache_home):
     arm.route("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
-    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     for name in os.listdir(directory):
         os.chmod(os.path.join(directory, name), 0o644)
     second = _cached_client(make_client, cache_home)
@@ -481,7 +483,7 @@ def test_token_cache_ignores_file_readable_by_others(make_client, arm, cache_hom
 
 
 def test_token_cache_off_when_directory_not_private(make_client, arm, cache_home):
-    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _auth.TokenCache.DIR_NAME)
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     os.makedirs(directory)
     os.chmod(directory, 0o755)
     arm.route("GET", ITEM, (200, {}, {}))
