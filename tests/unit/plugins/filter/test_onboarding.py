@@ -29,7 +29,7 @@ def test_entries_in_every_form_and_duplicates_once():
 @pytest.mark.parametrize("spec,error", [
     ("not-a-vm", "not a VM ID"), ({"name": "x", "resource_group": "y", "bogus": 1}, "unknown keys bogus"),
     ("testRG/testVM\n", "give a VM ID"), ({"name": "testVM\n", "resource_group": "testRG"}, "invalid VM name"),
-    ({"name": "testVM", "resource_group": "rg."}, "invalid resource group"), (VM_ID + "\n", "give a VM ID"), ({"id": VM_ID + "\n"}, "invalid VM ID"),
+    ({"name": "testVM", "resource_group": "rg."}, "invalid resource group"), (VM_ID + "\n", "give a VM ID"), ({"id": VM_ID + "\n"}, "invalid VM name"),
     ({"name": "testVM"}, "needs a name and a resource group"), ({"id": VM_ID, "name": "testVM"}, "not both"),
     ({"name": "a", "resource_group": "b", "include_disk_luns": [1], "exclude_disk_luns": [2]}, "not both"), (3, "give a VM ID"),
 ])
