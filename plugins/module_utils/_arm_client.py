@@ -228,7 +228,7 @@ class ArmClient:
     retries here, the pacer, the waiters of ``_waiter``; a test replaces these two attributes);
     ``deadline`` (``set_deadline()``, one per task) bounds all the waiting of a task.
     Tunables (attributes, tests set them): ``random``, ``retry_deadline`` (seconds for all
-    retries of one call), ``backoff_base``, ``backoff_cap``. ``pacer`` (WritePacer) spaces
+    retries of one call), ``backoff_base``, ``backoff_cap``, ``max_pages`` (of one list). ``pacer`` (WritePacer) spaces
     writes by the subscription's write budget.
 
     Thread-safe: the threads of one module (azure_vm_protection_batch) share one client, its
@@ -246,6 +246,7 @@ class ArmClient:
         self.retry_deadline = 600.0
         self.backoff_base = 1.0
         self.backoff_cap = 30.0
+        self.max_pages = MAX_PAGES
         self.stats = {"requests": 0, "retries": 0, "token_requests": 0}
         self.retries = []
         # A set (AnsibleModule.no_log_values) that every token is added to, so that nothing
@@ -259,8 +260,9 @@ class ArmClient:
 
         def option(name):
             return option_or_env(self.params, environ, name)
+        timeout = option("request_timeout")
         try:
-            self.timeout = float(option("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
+            self.timeout = DEFAULT_REQUEST_TIMEOUT if timeout in (None, "") else float(timeout)
         except (TypeError, ValueError):
             self.timeout = float("nan")
         if not 0 < self.timeout <= 3600:  # also nan, inf
@@ -396,8 +398,8 @@ class ArmClient:
         url = self.url(path, query, api_version)
         items, seen = [], set()
         while url:
-            if len(seen) >= MAX_PAGES:
-                raise ArmError(action, "the service kept returning new nextLinks: gave up after %d pages" % MAX_PAGES, code="TooManyPages",
+            if len(seen) >= self.max_pages:
+                raise ArmError(action, "the service kept returning new nextLinks: gave up after %d pages" % self.max_pages, code="TooManyPages",
                                url=display_url(url))
             seen.add(url)
             response = self._request("GET", url, action, ok=(200,), what="nextLink")

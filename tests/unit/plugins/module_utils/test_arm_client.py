@@ -691,3 +691,166 @@ def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monke
     second.send("PUT", PUT_PATH, "enabling protection", body={})
     assert len(fake_clock.slept) == 1 and 1.0 < fake_clock.slept[0] <= 2.0  # the pause, on the wall clock
     assert len(arm.api_requests()) == 2  # no second 429
+
+
+# --------------------------------------------------------------------------- the task's deadline (issue 11 item 3)
+
+def test_a_retry_that_does_not_fit_in_the_task_deadline_is_not_waited_for(make_client, arm, fake_clock):
+    client = make_client()
+    client.set_deadline(5)
+    arm.route("GET", ITEM, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "reading the operation status")
+    assert fake_clock.slept == [] and len(arm.api_requests()) == 1
+    error = caught.value
+    assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
+    assert "did not finish within the wait_timeout (5s); last saw HTTP 503 (Retry-After 20) at https://" in str(error)
+    assert "the service asked to wait 20s, more than the 5s left" in str(error)
+
+
+def test_retries_that_fit_spend_the_task_deadline_then_stop(make_client, arm, fake_clock):
+    client = make_client()
+    client.set_deadline(5)
+    arm.route("GET", ITEM, (503, "", {"Retry-After": "2"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing items")
+    assert fake_clock.slept == [2.0, 2.0] and caught.value.code == "OperationTimeout"  # a third 2 s wait would pass the 5 s
+
+
+def test_huge_retry_after_says_what_the_service_asked(make_client, arm, fake_clock):
+    client = make_client()
+    arm.route("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "100000"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing items")
+    assert fake_clock.slept == []
+    assert "gave up: the service asked to wait 100000s, more than the 600s retry deadline" in str(caught.value)
+
+
+def test_write_pacing_draws_from_the_task_deadline(make_client, arm, fake_clock):
+    client = make_client(max_retries=0)
+    client.set_deadline(10)
+    arm.route("PUT", PUT_PATH, (429, ARM_ERROR, {"Retry-After": "30"}))
+    with pytest.raises(ArmError):
+        client.send("PUT", PUT_PATH, "protecting VM vm1", body={})
+    # the next write of the task would wait 30 s for the budget: more than the 10 s left
+    with pytest.raises(ArmError) as caught:
+        client.send("PUT", PUT_PATH, "protecting VM vm2", body={})
+    assert caught.value.code == "OperationTimeout" and "write budget" in str(caught.value)
+    assert fake_clock.slept == [] and len([r for r in arm.api_requests() if r.method == "PUT"]) == 1
+
+
+# --------------------------------------------------------------------------- body shapes (issue 11 item 5)
+
+@pytest.mark.parametrize("body, shape", [("null", "empty or null"), ("[]", "a list"), ('"text"', "a string"), ("42", "a number"),
+                                         ("", "empty or null"), ("true", "a boolean")])
+def test_get_returns_an_object_or_fails_with_one_line(make_client, arm, body, shape):
+    client = make_client()
+    arm.route("GET", PUT_PATH, (200, body, {"Content-Type": "application/json", "x-ms-request-id": "req-1"}))
+    with pytest.raises(ArmError) as caught:
+        client.get_or_none(PUT_PATH, "reading the protection of VM vm1")
+    line = str(caught.value)
+    assert caught.value.code == "UnexpectedResponse" and "\n" not in line
+    assert line.startswith("reading the protection of VM vm1 failed: UnexpectedResponse: the response is %s, not a JSON object" % shape)
+    assert "x-ms-request-id req-1" in line
+
+
+@pytest.mark.parametrize("page, what", [
+    ([{"id": "1"}], "the list page is a list"),
+    ({"value": [1, 2]}, "value is a list with other items"),
+    ({"value": [{"id": "1"}, "two"]}, "value is a list with other items"),
+    ({"value": "x"}, "value is a string"),
+    ({}, "value is empty or null"),
+    ({"value": [], "nextLink": 5}, "nextLink is a number"),
+])
+def test_list_pages_must_be_objects_with_a_value_list_of_objects(make_client, arm, page, what):
+    client = make_client()
+    arm.route("GET", ITEM, (200, page, {}))
+    with pytest.raises(ArmError) as caught:
+        client.list(ITEM, "listing protected items")
+    assert caught.value.code == "UnexpectedResponse" and what in str(caught.value)
+
+
+def test_list_follows_at_most_max_pages(make_client, arm):
+    client = make_client()
+    client.max_pages = 5
+    pages = []
+
+    def endless(recorded):
+        pages.append(recorded.target)
+        return (200, {"value": [{"id": str(len(pages))}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01&page=%d" % len(pages)}, {})
+    arm.route("GET", ITEM, endless)
+    with pytest.raises(ArmError) as caught:
+        client.list(ITEM, "listing protected items")
+    assert len(pages) == 5 and caught.value.code == "TooManyPages"
+    assert "gave up after 5 pages" in str(caught.value)
+    assert _arm_client.MAX_PAGES >= 1000
+
+
+# --------------------------------------------------------------------------- options (issue 11 items 6, 9)
+
+@pytest.mark.parametrize("subscription", ["../../providers", "sub-1", "00000000-0000-0000-0000-00000000000", "00000000-0000-0000-0000-000000000001\n"])
+def test_subscription_id_must_be_a_guid_before_any_request(make_client, arm, subscription):
+    client = make_client(subscription_id=subscription)
+    with pytest.raises(ArmError) as caught:
+        client.subscription_id
+    assert caught.value.code == "InvalidSubscriptionId" and "must be a GUID" in str(caught.value) and "\n" not in str(caught.value)
+    assert arm.api_requests() == []
+
+
+@pytest.mark.parametrize("timeout", ["inf", "nan", "1e300", "-1", "0"])
+def test_request_timeout_must_be_a_finite_positive_number(make_client, timeout):
+    with pytest.raises(ArmError) as caught:
+        make_client(request_timeout=float(timeout))
+    assert caught.value.code == "InvalidOption" and "request_timeout" in str(caught.value)
+
+
+class _FailingTransport:
+    """Sends the cloud metadata request for real; every other request fails with ``failure``."""
+
+    def __init__(self, real, failure):
+        self.real = real
+        self.failure = failure
+        self.sent = 0
+
+    def send(self, method, url, headers, body=None):
+        if "/metadata/endpoints" in url:
+            return self.real.send(method, url, headers, body)
+        self.sent += 1
+        raise self.failure
+
+
+@pytest.mark.parametrize("unknown_issuer, hint", [(True, True), (False, False)])
+def test_tls_hint_set_ca_bundle_only_for_an_unknown_issuer(make_client, arm, fake_clock, unknown_issuer, hint):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", sent=False, tls=True,
+                             unknown_issuer=unknown_issuer)
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert ("set ca_bundle" in str(caught.value)) is hint
+    assert caught.value.code == "TlsFailure" and client.transport.sent == 1 and fake_clock.slept == []
+
+
+def test_unreachable_proxy_is_named_and_retried_briefly(make_client, arm, fake_clock):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("cannot reach the proxy proxy.corp:3128 (from the *_PROXY environment): gaierror: Name or service not known",
+                             sent=False, proxy="proxy.corp:3128")
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert client.transport.sent == 1 + _arm_client.PROXY_MAX_RETRIES == 3
+    assert "proxy.corp:3128" in str(caught.value) and "gave up after 2 retries" in str(caught.value)
+
+
+def test_proxy_407_is_not_retried(make_client, arm, fake_clock):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("the proxy proxy.corp:3128 (from the *_PROXY environment) refused the tunnel: 407 Proxy Authentication Required",
+                             sent=False, config=True, proxy="proxy.corp:3128")
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert client.transport.sent == 1 and fake_clock.slept == []
+    assert "407" in str(caught.value) and caught.value.code == "ConnectionFailed"

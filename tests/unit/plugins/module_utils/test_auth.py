@@ -504,3 +504,28 @@ def test_token_cache_bypassed_and_replaced_after_401(make_client, arm, cache_hom
     arm.route("GET", ITEM, (200, {}, {}))
     third.get(ITEM, "task 3")
     assert arm.api_requests()[-1].headers["authorization"] == "Bearer tok-2" and third.stats["token_requests"] == 0
+
+
+@pytest.mark.parametrize("entry", [
+    {"access_token": 12345, "expires_on": 4102444800},
+    {"access_token": ["tok"], "expires_on": 4102444800},
+    {"access_token": "tok\r\nX-Injected: 1", "expires_on": 4102444800},
+    {"access_token": "tok\n", "expires_on": 4102444800},
+    {"access_token": "", "expires_on": 4102444800},
+    {"access_token": "tok", "expires_on": "NaN"},
+    {"access_token": "tok", "expires_on": True},
+    {"access_token": "tok", "expires_on": [1]},
+    ["tok"],
+    "tok",
+])
+def test_damaged_token_cache_entries_are_ignored(make_client, arm, cache_home, FakeCredential, entry):
+    arm.route("GET", ITEM, (200, {}, {}))
+    _cached_client(make_client, cache_home).get(ITEM, "task 1")
+    directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
+    name = [n for n in os.listdir(directory) if not n.startswith("cloud-")][0]
+    with open(os.path.join(directory, name), "w") as handle:
+        json.dump(entry, handle)
+    second = _cached_client(make_client, cache_home, credential=FakeCredential())
+    second.get(ITEM, "task 2")
+    assert second.stats["token_requests"] == 1  # a fresh token from AAD, as for any damaged entry
+    assert arm.api_requests()[-1].headers.get("authorization") == "Bearer tok-1"

@@ -213,3 +213,47 @@ def test_lro_foreign_host_in_later_location_refused(make_client, arm, fake_clock
     arm.route("GET", RESULT_PATH, (202, "", {"Location": "https://evil.example.com/next"}))
     with pytest.raises(ArmError, match="refusing to send the token to https://evil.example.com"):
         _wait(client, response, fake_clock)
+
+
+# --------------------------------------------------------------------------- a status that is not a status (issue 11 item 4)
+
+@pytest.mark.parametrize("body, headers, what", [
+    ("<html><title>Service Unavailable</title></html>", {"Content-Type": "text/html"}, "is not JSON"),
+    ('{"status": "InPro', {"Content-Type": "application/json"}, "is not JSON"),
+    ({}, {}, "a JSON object without a status"),
+    ({"status": 3}, {}, "a JSON object without a status"),
+    ([], {}, "not a JSON object"),
+])
+def test_lro_status_body_without_a_status_is_an_error_at_once(make_client, arm, fake_clock, body, headers, what):
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (200, body, dict(headers, **{"x-ms-request-id": "req-s"})))
+    with pytest.raises(ArmError) as caught:
+        _wait(client, response, fake_clock)
+    line = str(caught.value)
+    assert caught.value.code == "UnexpectedResponse" and what in line and "\n" not in line
+    assert "x-ms-request-id req-s" in line and STATUS_PATH in line and "s=Ab_c" not in line
+    assert len([r for r in arm.api_requests() if r.method == "GET"]) == 1  # not polled until the deadline
+
+
+def test_lro_202_without_a_body_is_still_running(make_client, arm, fake_clock):
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (202, "", {}), (200, SUCCEEDED, {}))
+    assert _wait(client, response, fake_clock).job_id == "job-42"
+
+
+# --------------------------------------------------------------------------- the task's deadline (issue 11 item 3)
+
+def test_lro_status_url_answering_503_retry_after_20_ends_at_wait_timeout(make_client, arm, fake_clock):
+    """wait_timeout 5 and a status URL that answers 503 Retry-After 20: the wait ends within the
+    5 s (not after the client's retries of 20 s each), saying what it last saw."""
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    with pytest.raises(ArmError) as caught:
+        _wait(client, response, fake_clock, timeout=5)
+    assert sum(fake_clock.slept) <= 5
+    error = caught.value
+    assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
+    assert "wait_timeout (5s)" in str(error) and "HTTP 503 (Retry-After 20)" in str(error) and STATUS_PATH in str(error)

@@ -193,3 +193,93 @@ def test_target_is_sent_as_given(arm):
     arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/op", (200, {}, {}))
     assert transport.send("GET", arm.url + target, {}).status_code == 200
     assert arm.requests[-1].target == target
+
+
+# --------------------------------------------------------------------------- failures that name their cause (issue 11 items 6, 8, 9)
+
+def test_the_unknown_issuer_of_a_certificate_is_marked(arm):
+    transport = Transport(verify=True, environ={"REQUESTS_CA_BUNDLE": _system_or_certifi()})
+    with pytest.raises(TransportError) as caught:
+        transport.send("GET", arm.url + ITEM, {})
+    assert caught.value.tls and caught.value.unknown_issuer  # the case a private CA's ca_bundle fixes
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_a_ca_bundle_that_cannot_be_loaded_is_named_with_its_source(arm, tmp_path, content):
+    path = str(tmp_path / "ca.pem")
+    if content is not None:
+        (tmp_path / "ca.pem").write_bytes(content)
+    for transport, source in ((Transport(verify=path, environ={}, ca_source="ca_bundle or REQUESTS_CA_BUNDLE"), "ca_bundle or REQUESTS_CA_BUNDLE"),
+                              (Transport(verify=True, environ={"CURL_CA_BUNDLE": path}), "CURL_CA_BUNDLE")):
+        with pytest.raises(TransportError) as caught:
+            transport.send("GET", arm.url + ITEM, {})
+        assert caught.value.config and not caught.value.sent
+        assert caught.value.summary.startswith("cannot load the CA bundle %s (from %s): " % (path, source))
+    assert arm.api_requests() == []
+
+
+def test_a_missing_ca_bundle_fails_the_task_with_one_line_and_no_retry(make_client, arm, fake_clock, tmp_path):
+    client = make_client(ca_bundle=str(tmp_path / "missing.pem"))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert "cannot load the CA bundle %s (from ca_bundle or REQUESTS_CA_BUNDLE): No such file or directory" % (tmp_path / "missing.pem") in str(caught.value)
+    assert fake_clock.slept == []
+
+
+class RefusingProxy:
+    """A proxy that answers every CONNECT with 407."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connects = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _addr = self.sock.accept()
+            except OSError:
+                return
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            self.connects += 1
+            client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+            client.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_proxy_407_names_the_proxy_not_its_credentials_and_is_not_retried(make_client, arm, fake_clock):
+    proxy = RefusingProxy()
+    try:
+        client = make_client(environ={"HTTPS_PROXY": "http://user:pr0xy-pw@127.0.0.1:%d" % proxy.port})
+        with pytest.raises(ArmError) as caught:
+            client.get(ITEM, "listing")
+    finally:
+        proxy.close()
+    line = str(caught.value)
+    assert "the proxy 127.0.0.1:%d" % proxy.port in line and "407" in line
+    assert "pr0xy-pw" not in line and "user:" not in line
+    assert proxy.connects == 1 and fake_clock.slept == []  # the metadata request is the one that met the proxy
+    assert arm.requests == []
+
+
+def test_unreachable_proxy_is_named_and_retried_briefly(make_client, arm, fake_clock):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there
+    client = make_client(environ={"HTTPS_PROXY": "http://user:pr0xy-pw@127.0.0.1:%d" % port})
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    line = str(caught.value)
+    assert "cannot reach the proxy 127.0.0.1:%d (from the *_PROXY environment)" % port in line and "pr0xy-pw" not in line
+    assert len(fake_clock.slept) == 2 and "gave up after 2 retries" in line
