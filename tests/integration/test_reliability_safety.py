@@ -8,8 +8,11 @@ The emulator's journal (writes) and its state after each case (items, recovery p
 """
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -212,3 +215,114 @@ def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp
     enables = [e for e in journal if e["method"] == "PUT" and e["status"] == 202]
     # a refresh that finds the other run's refresh of the vault still going is repeated once that one is over
     assert len(refreshes) <= 3 and len(enables) <= 2, description
+
+
+# ------------------------------------------------------------------ a write still running in the service (issue 11, item 1)
+# The emulator shows what the service shows while an item's write runs: the item GET keeps the old state,
+# the job list has the InProgress ConfigureBackup / DisableBackup job of the VM, a second write is 409.
+# long enough for a second ansible-playbook to start (2-4 s, more on a loaded machine) while the write runs
+SLOW_WRITE = dict(FAST, lro_seconds=12, retry_after=1)
+ITEM_PUT = re.compile(r"/protectedItems/VM(;|%3B)iaasvmcontainerv2(;|%3B)testrg(;|%3B)testvm$", re.I)
+
+
+def _start(tmp_path, ansible_env, name, args):
+    """ansible-playbook with one azure_vm_protection task, in its own process group; returns (process, results file)."""
+    results = tmp_path / ("%s.jsonl" % name)
+    env = dict(ansible_env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(PLAYBOOKS, "callback_plugins"),
+               ANSIBLE_CALLBACKS_ENABLED="reliability_record", RELIABILITY_RESULTS=str(results))
+    task = {"name": name, FQCN + "azure_vm_protection": dict(VAULT, **args), "ignore_errors": True}
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+           _playbook(tmp_path / ("%s.yml" % name), task)]
+    process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                               universal_newlines=True, start_new_session=True)
+    return process, results
+
+
+def _outcome(process, results):
+    output = process.communicate(timeout=300)[0]
+    entries = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    assert entries, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    return entries[-1]
+
+
+def _puts(emulator, since):
+    return [(e["status"], e.get("seq")) for e in emulator.journal(since) if e["method"] == "PUT" and ITEM_PUT.search(e["path"])]
+
+
+def _wait_for_accepted_put(emulator, since, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(status == 202 for status, _seq in _puts(emulator, since)):
+            return
+        time.sleep(0.2)
+    raise AssertionError("no accepted PUT: %s" % emulator.journal(since))
+
+
+def _interrupted_stop(emulator, ansible_env, tmp_path):
+    """A state=stopped run, interrupted (SIGINT, as Ctrl-C) once its PUT was accepted: the stop runs on in the service."""
+    trust_emulator(emulator)
+    emulator.reset()
+    emulator.config(**SLOW_WRITE)
+    emulator.seed(PROTECTED)
+    since = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
+    process, _results = _start(tmp_path, ansible_env, "interrupted-stop", dict(VM, state="stopped"))
+    _wait_for_accepted_put(emulator, since)
+    os.killpg(process.pid, signal.SIGINT)
+    process.communicate(timeout=60)
+    return since
+
+
+def _state(emulator):
+    return [item for item in emulator.session.get(emulator.admin + "/state", timeout=30).json()["vaults"][0]["items"]
+            if item["vm"].lower() == "testrg/testvm"]
+
+
+def test_rerun_of_an_interrupted_stop_follows_its_job_and_sends_nothing(emulator, ansible_env, tmp_path):
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    outcome = _outcome(*_start(tmp_path, ansible_env, "rerun-stop", dict(VM, state="stopped")))
+    result = outcome["result"]
+    description = json.dumps([result.get("msg"), emulator.journal(since)])[-6000:]
+    assert outcome["status"] == "ok" and result["changed"] is False, description
+    assert result["pending_operation"]["operation"] == "DisableBackup" and result["pending_operation"]["status"] == "Completed", description
+    assert result["protected_item"]["protection_state"] == "ProtectionStopped", description
+    # the journal: the interrupted run's one PUT, and no second one (it was PUT 202, PUT 409 x5, PUT 202)
+    assert [status for status, _seq in _puts(emulator, since)] == [202], description
+    assert _state(emulator)[0]["state"] == "ProtectionStopped", description
+
+
+def test_present_after_an_interrupted_stop_waits_for_it_and_resumes(emulator, ansible_env, tmp_path):
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    outcome = _outcome(*_start(tmp_path, ansible_env, "present-after", ENABLE))
+    result = outcome["result"]
+    description = json.dumps([result.get("msg"), emulator.journal(since)])[-6000:]
+    # it was "already as asked (Protected)", and 25 s later the VM was ProtectionStopped
+    assert outcome["status"] == "ok" and result["changed"] is True and result["action"] == "resume", description
+    assert result["pending_operation"]["operation"] == "DisableBackup", description
+    assert [status for status, _seq in _puts(emulator, since)] == [202, 202], description
+    assert _state(emulator)[0]["state"] in ("Protected", "IRPending") and _state(emulator)[0]["policy"] == "DefaultPolicy", description
+
+
+@pytest.mark.parametrize("first,second,final", [
+    (dict(VM, state="stopped"), ENABLE, "DefaultPolicy"),
+    (dict(ENABLE, policy="EnhancedPolicy"), ENABLE, "DefaultPolicy"),
+], ids=["stop-then-present", "policy-then-other-policy"])
+def test_two_overlapping_runs_end_as_the_later_one_asked(first, second, final, emulator, ansible_env, tmp_path):
+    """The second run starts while the first one's write runs: it must not say "already as asked" on the item's
+    old state; it waits for the first write and then makes its own."""
+    trust_emulator(emulator)
+    emulator.reset()
+    emulator.config(**SLOW_WRITE)
+    emulator.seed(PROTECTED)
+    since = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
+    one = _start(tmp_path, ansible_env, "first", first)
+    _wait_for_accepted_put(emulator, since)
+    two = _start(tmp_path, ansible_env, "second", second)
+    outcomes = [_outcome(*one), _outcome(*two)]
+    description = json.dumps([[o["status"], o["result"].get("msg")] for o in outcomes] + [
+        (e["method"], e["path"][-70:], e["status"], e["time"][11:23]) for e in emulator.journal(since)])
+    assert [o["status"] for o in outcomes] == ["ok", "ok"], description
+    assert outcomes[1]["result"]["changed"] is True and outcomes[1]["result"]["pending_operation"] is not None, description
+    assert [status for status, _seq in _puts(emulator, since)] == [202, 202], description  # no 409: it waited
+    item = _state(emulator)[0]
+    assert item["state"] in ("Protected", "IRPending") and item["policy"] == final, description
