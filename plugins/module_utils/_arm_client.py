@@ -123,12 +123,12 @@ class Deadline:
         return self.at is not None and self.clock() >= self.at
 
     def describe(self):
-        return "%s (%ss)" % (self.name, _number(self.seconds)) if self.seconds is not None else "no deadline"
+        return "%ss (%s)" % (_number(self.seconds), self.name) if self.seconds is not None else "no deadline"
 
     def error(self, action, last_seen, **details):
         """The ArmError (code OperationTimeout) for a wait that reached the deadline; one line
-        saying what it last saw."""
-        return ArmError(action, "did not finish within the %s; last saw %s" % (self.describe(), last_seen), code="OperationTimeout", **details)
+        saying what it last saw: "did not finish within 5s (wait_timeout); last saw ..."."""
+        return ArmError(action, "did not finish within %s; last saw %s" % (self.describe(), last_seen), code="OperationTimeout", **details)
 
 
 def _number(value):

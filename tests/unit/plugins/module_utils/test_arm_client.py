@@ -704,7 +704,7 @@ def test_a_retry_that_does_not_fit_in_the_task_deadline_is_not_waited_for(make_c
     assert fake_clock.slept == [] and len(arm.api_requests()) == 1
     error = caught.value
     assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
-    assert "did not finish within the wait_timeout (5s); last saw HTTP 503 (Retry-After 20) at https://" in str(error)
+    assert "did not finish within 5s (wait_timeout); last saw HTTP 503 (Retry-After 20) at https://" in str(error)
     assert "the service asked to wait 20s, more than the 5s left" in str(error)
 
 

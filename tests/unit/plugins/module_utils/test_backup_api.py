@@ -288,5 +288,5 @@ def test_wait_for_job_timeout(make_client, arm, fake_clock):
         client.set_deadline(10)
         api.wait_for_job(client, VAULT, "job-1")
     assert caught.value.code == "OperationTimeout"
-    assert "did not finish within the wait_timeout (10s); last saw job status InProgress" in str(caught.value)
+    assert "did not finish within 10s (wait_timeout); last saw job status InProgress" in str(caught.value)
     assert sum(fake_clock.slept) == 10

@@ -103,7 +103,7 @@ def test_lro_async_operation_deadline(make_client, arm, fake_clock):
         _wait(client, response, fake_clock, timeout=10)
     error = caught.value
     assert error.code == "OperationTimeout"
-    assert "did not finish within the wait_timeout (10s); last saw status InProgress at https://" in error.message
+    assert "did not finish within 10s (wait_timeout); last saw status InProgress at https://" in error.message
     assert STATUS_PATH in error.message and "api-version=2019-05-13-preview" in error.message
     assert "s=Ab_c" not in error.message  # signed parameters are left out of messages
     assert sum(fake_clock.slept) == 10
@@ -256,4 +256,4 @@ def test_lro_status_url_answering_503_retry_after_20_ends_at_wait_timeout(make_c
     assert sum(fake_clock.slept) <= 5
     error = caught.value
     assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
-    assert "wait_timeout (5s)" in str(error) and "HTTP 503 (Retry-After 20)" in str(error) and STATUS_PATH in str(error)
+    assert "within 5s (wait_timeout)" in str(error) and "HTTP 503 (Retry-After 20)" in str(error) and STATUS_PATH in str(error)

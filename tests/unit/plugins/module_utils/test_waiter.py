@@ -33,7 +33,7 @@ def test_deadline_counts_down_on_the_given_clock(fake_clock):
 def test_deadline_error_is_one_line_saying_what_was_last_seen(fake_clock):
     error = Deadline(5, fake_clock.clock).error("waiting for backup job j1", "job status InProgress", status=200, request_id="r-1")
     assert isinstance(error, ArmError) and error.code == "OperationTimeout"
-    assert str(error) == ("waiting for backup job j1 failed: OperationTimeout: did not finish within the wait_timeout (5s); "
+    assert str(error) == ("waiting for backup job j1 failed: OperationTimeout: did not finish within 5s (wait_timeout); "
                           "last saw job status InProgress (HTTP 200, x-ms-request-id r-1)")
 
 
