@@ -124,11 +124,12 @@ def _ok_and_kept(case):
     _unchanged(case)
 
 
-def _one_get(case):
-    """No change, exactly one GET, item unchanged."""
+def _two_gets(case):
+    """No change, exactly two GETs (the item, the vault's running jobs), item unchanged."""
     _ok_and_kept(case)
     assert case.result["changed"] is False, case.describe()
-    assert [e["method"] for e in case.arm] == ["GET"], "more than one call for an unchanged VM:\n" + case.describe()
+    assert [e["method"] for e in case.arm] == ["GET", "GET"], "more than two calls for an unchanged VM:\n" + case.describe()
+    assert case.arm[1]["path"].endswith("/backupJobs"), case.describe()
 
 
 def safety_cases():
@@ -143,7 +144,7 @@ def safety_cases():
         real("mistyped-policy-keeps-stopped-data", "azure_vm_protection", dict(VM, policy="nope"), STOPPED, _refused_and_kept),
         real("mistyped-state-keeps-protection", "azure_vm_protection", dict(VM, state="stop"), PROTECTED, _refused_and_kept),
         real("present-soft-deleted-without-undelete", "azure_vm_protection", ENABLE, SOFT_DELETED, _refused_and_kept),
-        real("present-unchanged-costs-one-get", "azure_vm_protection", ENABLE, PROTECTED, _one_get),
+        real("present-unchanged-costs-two-gets", "azure_vm_protection", ENABLE, PROTECTED, _two_gets),
         real("backup-now-keeps-protection", "azure_vm_backup_now", VM, PROTECTED, _ok_and_kept),
         real("refresh-keeps-protection", "azure_backup_refresh", {"vms": ["testRG/testVM", "testRG/vm01"]}, PROTECTED, _ok_and_kept),
         real("stopped-keeps-recovery-points", "azure_vm_protection", dict(VM, state="stopped"), PROTECTED, _stopped_with_data),
