@@ -291,7 +291,7 @@ class ArmClient:
         endpoint = urlsplit(self.endpoint)
         self._pin = (endpoint.hostname.lower(), endpoint.port or 443)
         self.tokens = _token_cache.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
-                                          cache_enabled=token_cache)
+                                                 cache_enabled=token_cache)
         self._token_cache_enabled = token_cache
         self._subscription_id = self.auth.subscription_id
 

@@ -14,7 +14,13 @@ import os
 import re
 import traceback
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import FEDERATED_TOKEN_FILE_ENV, AUTH_SOURCES, AuthError, MissingLibrary, option_or_env
+from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import (
+    AUTH_SOURCES,
+    FEDERATED_TOKEN_FILE_ENV,
+    AuthError,
+    MissingLibrary,
+    option_or_env,
+)
 from ansible_collections.azure_recovery.backup.plugins.module_utils._clouds import authority_and_tenant, is_known_authority
 from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 

@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
-import os
 import socket
 import time
 import uuid
@@ -22,6 +21,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
     ArmNotFound,
 )
 
+SUB = "00000000-0000-0000-0000-000000000001"
 DROP = "DROP"  # the fake server closes the connection without answering (see conftest.py)
 
 ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
@@ -40,7 +40,7 @@ def _free_port():
 
 
 def _client_for_closed_port(fake_clock, FakeCredential, **params):
-    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id="00000000-0000-0000-0000-000000000001", client_id="app", secret="s3cret-value",
+    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id=SUB, client_id="app", secret="s3cret-value",
                 tenant="t", token_cache=False)
     base.update(params)
     client = ArmClient(base, environ={})
@@ -274,7 +274,7 @@ def test_no_resend_put_after_dropped_connection(make_client, arm):
 
 def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
     client = make_client()
-    path = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers"
+    path = "/subscriptions/%s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers" % SUB
     arm.route("POST", path, DROP, (202, "", {}))
     assert client.send("POST", path, "refreshing", idempotent=True).status_code == 202
     assert len(arm.api_requests()) == 2
@@ -307,47 +307,6 @@ def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert fake_clock.slept == [3.0, 3.0]  # at zero budget, writes go Retry-After apart
     assert len(arm.api_requests()) == 3
-
-
-def test_pacer_stops_every_thread_after_a_throttled_write(fake_clock):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
-    clock = fake_clock
-    pacer = WritePacer(clock=clock.clock, sleep=clock.sleep)
-    assert pacer.before_write() == 0.0  # nothing known: the first write goes
-    pacer.after_write(202, remaining=2)
-    assert pacer.before_write() == 0.0 and pacer.before_write() == 0.0  # two left: both go together
-    pacer.after_write(429, retry_after=4.0)
-    pacer.after_write()  # the other one got no answer
-    assert pacer.before_write() == 4.0  # everybody waits out the Retry-After
-    assert pacer.in_flight == 1
-
-
-def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
-    """With real threads: 12 writes against a budget that the answers say is empty go one at a time."""
-    import threading
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
-    pacer = WritePacer()
-    pacer.interval = 0.01
-    pacer.after_write(202, remaining=0)
-    state = {"now": 0, "max": 0}
-    lock = threading.Lock()
-
-    def write():
-        pacer.before_write()
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
-        time.sleep(0.002)  # long enough for the others to overlap, were they let through
-        with lock:
-            state["now"] -= 1
-        pacer.after_write(202, remaining=0)
-
-    threads = [threading.Thread(target=write) for _number in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert state["max"] == 1 and pacer.in_flight == 0
 
 
 def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
@@ -556,7 +515,8 @@ def test_query_values_encoded_by_client(make_client, arm):
     assert arm.api_requests()[0].target == ITEM + "?api-version=2019-05-13&$filter=friendlyName%20eq%20'a%26b%20c'"
 
 
-SIGNED = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+SIGNED = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+          "protectionContainers/"
           "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm%3Biaasvmcontainerv2%3brg%3Bvm1/operationsStatus/0f2e-11"
           "?api-version=2019-05-13-preview&t=638712345678901234&c=MIIHpTCCBo2gAwIBAgITOgM6dTLGpzYZpvPtgQAEAzp1MjANBg%2fq"
           "&s=Ab_c-D%7Ee%2B%3d&h=hC9b-x%3D")
@@ -638,43 +598,7 @@ def test_client_request_ids_are_random_version_4_uuids():
     assert all(uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value for value in ids)
 
 
-# --------------------------------------------------------------------------- write budget shared between processes
-
-def test_shared_writes_free_while_the_budget_has_room(tmp_path, fake_clock):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = fake_clock
-    one = SharedWrites(str(tmp_path / "writes.json"), clock=clock.clock, sleep=clock.sleep)
-    assert one.before_write() == (0.0, None)  # nothing known: free, and no lock file
-    one.after_write(None, 202, remaining=150)
-    assert one.before_write() == (0.0, None) and not (tmp_path / "writes.json.lock").exists()
-    assert clock.slept == []
-
-
-def test_shared_writes_a_throttled_process_pauses_the_others_then_they_take_turns(tmp_path, fake_clock):
-    """Process A is throttled (Retry-After 3): process B waits out the pause, then, the budget being
-    empty, process C waits one interval after B's start - each in turn, through the lock file."""
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = fake_clock
-    path = str(tmp_path / "writes.json")
-    a, b, c = (SharedWrites(path, clock=clock.clock, sleep=clock.sleep) for _name in "abc")
-    a.after_write(None, 429, retry_after=3.0)
-    _waited, turn = b.before_write()
-    assert clock.slept == [3.0] and turn is not None
-    b.after_write(turn, 202, remaining=0)
-    clock.now += 1.0
-    _waited, turn = c.before_write()
-    assert clock.slept == [3.0, 2.0] and turn is not None  # 3 s (the interval) after b's start
-    c.after_write(turn, 202, remaining=5)
-    assert a.before_write() == (0.0, None)  # room again: free
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
-
-
-def test_shared_writes_trouble_with_the_file_is_no_failure(tmp_path):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    shared = SharedWrites(str(tmp_path / "missing-dir" / "writes.json"))
-    shared.after_write(None, 429, retry_after=3.0)  # cannot write: ignored
-    assert shared.before_write() == (0.0, None)
-
+# --------------------------------------------------------------------------- write budget shared between processes (see test_pacing.py)
 
 def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monkeypatch):
     """Two ArmClients (as two module processes) with the same private cache directory: the second one's

@@ -14,12 +14,13 @@ import types
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _cli_login, _clouds, _credentials, _state_dir, _token_cache
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _cli_login, _clouds, _credentials, _state_dir
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient, ArmError, ArmMissingLibrary
 from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._clouds import resolve_cloud
 from ansible_collections.azure_recovery.backup.plugins.module_utils._credentials import resolve_auth
 
+SUB = "00000000-0000-0000-0000-000000000001"
 SP_ENV = {"AZURE_CLIENT_ID": "env-app", "AZURE_SECRET": "env-secret", "AZURE_TENANT": "env-tenant", "AZURE_SUBSCRIPTION_ID": "env-sub"}
 ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupJobs"
 
@@ -319,7 +320,7 @@ def _aad_routes(arm, tenant, token_response):
 def test_real_azure_identity_secret_against_local_https(arm):
     _aad_routes(arm, "tenant-1", (200, {"access_token": "aad-token", "token_type": "Bearer", "expires_in": 3600}, {}))
     arm.route("GET", ITEM, (200, {"value": []}, {}))
-    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="s3cret", tenant="tenant-1",
+    client = ArmClient(dict(cloud_environment=arm.url, subscription_id=SUB, client_id="app-1", secret="s3cret", tenant="tenant-1",
                             ca_bundle=arm.ca_file, token_cache=False), environ={})
     assert client.get(ITEM, "listing jobs") == {"value": []}
     token_request = [r for r in arm.requests if r.method == "POST"][0]
@@ -332,7 +333,7 @@ def test_real_azure_identity_error_is_one_line_without_secret(arm):
     description = ("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "
                    "not the client secret ID.\r\nTrace ID: 1f0c\r\nCorrelation ID: 2a1b\r\nTimestamp: 2025-01-01 10:00:00Z")
     _aad_routes(arm, "tenant-1", (401, {"error": "invalid_client", "error_description": description, "error_codes": [7000215]}, {}))
-    client = ArmClient(dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="wrong-s3cret", tenant="tenant-1",
+    client = ArmClient(dict(cloud_environment=arm.url, subscription_id=SUB, client_id="app-1", secret="wrong-s3cret", tenant="tenant-1",
                             ca_bundle=arm.ca_file, token_cache=False), environ={})
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing jobs")

@@ -14,7 +14,8 @@ DROP = "DROP"
 VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 # As the service writes them: capital S, raw ';', another api-version, signed parameters.
-STATUS_PATH = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+STATUS_PATH = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+               "protectionContainers/"
                "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm;iaasvmcontainerv2;rg;vm1/operationsStatus/op-1")
 STATUS_QUERY = "?api-version=2019-05-13-preview&t=638712&c=MIIH%2fzCC&s=Ab_c%7E&h=x%3D"
 RESULT_PATH = STATUS_PATH.replace("operationsStatus", "operationResults")
