@@ -46,8 +46,7 @@ def _client_for_closed_port(fake_clock, FakeCredential, **params):
     client = ArmClient(base, environ={})
     client.cloud.login_endpoint, client.cloud.audience = "https://login.example.test", "https://management.example.test/"
     client.tokens.credential_factory = lambda *args: FakeCredential()
-    client.sleep, client.clock = fake_clock.sleep, fake_clock.clock
-    return client
+    return fake_clock.attach(client)
 
 
 # --------------------------------------------------------------------------- Retry-After

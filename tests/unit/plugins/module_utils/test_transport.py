@@ -74,8 +74,8 @@ def test_unusable_proxy_setting_fails_at_once(make_client, arm, fake_clock):
     assert "only http:// proxies are supported" in str(caught.value) and fake_clock.slept == [] and arm.api_requests() == []
 
 
-class ConnectProxy:
-    """A CONNECT proxy in a thread; remembers each CONNECT line and its Proxy-Authorization."""
+class _ProxyServer:
+    """A proxy in a thread: each connection goes to ``handle(client)`` in its own thread."""
 
     def __init__(self):
         self.sock = socket.socket()
@@ -91,16 +91,30 @@ class ConnectProxy:
                 client, _addr = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+            threading.Thread(target=self.handle, args=(client,), daemon=True).start()
 
-    def _tunnel(self, client):
+    def close(self):
+        self.sock.close()
+
+    @staticmethod
+    def read_head(client):
+        """The request head (up to the blank line) as lines; None when the client went away."""
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = client.recv(4096)
             if not chunk:
-                return
+                return None
             head += chunk
-        lines = head.split(b"\r\n")
+        return head.split(b"\r\n")
+
+
+class ConnectProxy(_ProxyServer):
+    """A CONNECT proxy; remembers each CONNECT line and its Proxy-Authorization."""
+
+    def handle(self, client):
+        lines = self.read_head(client)
+        if lines is None:
+            return
         auth = [line.split(b":", 1)[1].strip().decode() for line in lines if line.lower().startswith(b"proxy-authorization:")]
         self.connects.append((lines[0].decode(), auth[0] if auth else None))
         host, port = lines[0].split()[1].decode().rsplit(":", 1)
@@ -118,9 +132,6 @@ class ConnectProxy:
                     upstream.close()
                     return
                 pair[sock].sendall(data)
-
-    def close(self):
-        self.sock.close()
 
 
 def test_requests_go_through_the_proxy_tunnel(make_client, arm):
@@ -226,35 +237,14 @@ def test_a_missing_ca_bundle_fails_the_task_with_one_line_and_no_retry(make_clie
     assert fake_clock.slept == []
 
 
-class RefusingProxy:
+class RefusingProxy(_ProxyServer):
     """A proxy that answers every CONNECT with 407."""
 
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connects = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                client, _addr = self.sock.accept()
-            except OSError:
-                return
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = client.recv(4096)
-                if not chunk:
-                    break
-                head += chunk
-            self.connects += 1
-            client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
-            client.close()
-
-    def close(self):
-        self.sock.close()
+    def handle(self, client):
+        lines = self.read_head(client)
+        self.connects.append(lines[0].decode() if lines else None)
+        client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+        client.close()
 
 
 def test_proxy_407_names_the_proxy_not_its_credentials_and_is_not_retried(make_client, arm, fake_clock):
@@ -268,7 +258,7 @@ def test_proxy_407_names_the_proxy_not_its_credentials_and_is_not_retried(make_c
     line = str(caught.value)
     assert "the proxy 127.0.0.1:%d" % proxy.port in line and "407" in line
     assert "pr0xy-pw" not in line and "user:" not in line
-    assert proxy.connects == 1 and fake_clock.slept == []  # the metadata request is the one that met the proxy
+    assert len(proxy.connects) == 1 and fake_clock.slept == []  # the metadata request is the one that met the proxy
     assert arm.requests == []
 
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The five modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
+"""The modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
 at the transport: a _transport.Transport whose send() answers from scripted routes with real
 _transport.Response objects, and records every request (so call counts are asserted)."""
 
