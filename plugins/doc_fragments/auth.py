@@ -83,9 +83,9 @@ options:
     type: path
   validate_certs:
     description:
-      - Verify TLS certificates. Setting this to V(false) is insecure and gives a warning: the bearer token, and also the
-        client secret or password sent to the login endpoint, can be read on the network path. Use O(ca_bundle) for a
-        private CA instead.
+      - Verify TLS certificates. Setting this to V(false) is insecure and gives a warning. The bearer token, and also the
+        client secret or password sent to the login endpoint, can then be read on the network path. Use O(ca_bundle) for
+        a private CA instead.
     type: bool
     default: true
   request_timeout:

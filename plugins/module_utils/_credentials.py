@@ -24,6 +24,8 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._clouds import authority_and_tenant, is_known_authority
 from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 
+# Connection retries of a token request (azure-core's retry_connect).
+TOKEN_CONNECT_RETRIES = 2
 # The Azure CLI's public client id, used for user/password sign-in when no client_id is
 # given (what azure.azcollection and AWX do).
 CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
@@ -165,7 +167,8 @@ def build_credential(config, cloud, verify):
     except ImportError:
         raise MissingLibrary("azure-identity", traceback.format_exc())
 
-    kwargs = {"connection_verify": verify}
+    # connection failures (an unreachable proxy among them) are retried briefly, not azure-core's 3 times with backoff
+    kwargs = {"connection_verify": verify, "retry_connect": TOKEN_CONNECT_RETRIES}
     tenant = config.tenant
     if config.kind in ("secret", "certificate", "workload_identity", "user_password"):
         authority, tenant = authority_and_tenant(cloud.login_endpoint, tenant)
@@ -188,9 +191,10 @@ def build_credential(config, cloud, verify):
 _AADSTS_RE = re.compile(r"\b(AADSTS\d+)\b")
 
 
-def describe_auth_exception(exc, secrets=()):
+def describe_auth_exception(exc, secrets=(), proxy=None):
     """One line for an azure-identity exception (ClientAuthenticationError,
-    CredentialUnavailableError, ...), with any secret we know of blanked out."""
+    CredentialUnavailableError, ...), with any secret we know of blanked out; a failure that
+    mentions a proxy names ``proxy`` (host:port)."""
     name = type(exc).__name__
     text = getattr(exc, "message", None) or str(exc) or name
     # azure-identity messages start with the useful line; later lines are links and trace ids.
@@ -201,6 +205,8 @@ def describe_auth_exception(exc, secrets=()):
     for secret in secrets:
         if secret:
             text = text.replace(secret, "********")
+    if proxy and "proxy" in text.lower():
+        text = "%s (the token request went through the proxy %s from the *_PROXY environment)" % (text, proxy)
     match = _AADSTS_RE.search(text)
     code = match.group(1) if match else ("CredentialUnavailable" if "Unavailable" in name else name)
     return AuthError(one_line(text, 400), code=code)

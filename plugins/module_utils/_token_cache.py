@@ -19,6 +19,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._clouds import apply_metadata
 from ansible_collections.azure_recovery.backup.plugins.module_utils._credentials import build_credential, describe_auth_exception
 from ansible_collections.azure_recovery.backup.plugins.module_utils._state_dir import private_directory
+from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import proxy_named
 
 TOKEN_REFRESH_MARGIN = 300  # seconds: a token closer than this to expiry is not used
 
@@ -227,7 +228,8 @@ class TokenProvider:
         except Exception as exc:  # pylint: disable=broad-except  # azure-identity raises several types
             if self.cache is not None and self._metadata_from_cache:
                 self.cache.forget_cloud(self.cloud.endpoint)  # the next task reads the metadata afresh
-            raise describe_auth_exception(exc, self.config.secrets())
+            proxy, proxy_secrets = proxy_named(self.cloud.login_endpoint or "https://login.microsoftonline.com", self.environ)
+            raise describe_auth_exception(exc, self.config.secrets() + proxy_secrets, proxy)
         self._token, self._expires_on = access.token, float(access.expires_on)
         if key:
             self.cache.store(key, self._token, self._expires_on)

@@ -159,6 +159,22 @@ def proxy_for(url, environ):
     return proxy_parts.hostname, proxy_parts.port or 80, auth
 
 
+def proxy_named(url, environ):
+    """(``host:port`` of the proxy for ``url`` or None, [the credentials of every proxy setting]):
+    what a message may say about the proxy, and what it must never say."""
+    hidden = []
+    for name in ("https_proxy", "http_proxy", "all_proxy"):
+        setting = _env(environ, name) or ""
+        parts = urlsplit(setting if "://" in setting else "http://" + setting)
+        if parts.password:
+            hidden += ["%s:%s@" % (parts.username, parts.password), parts.password, unquote(parts.password)]
+    try:
+        proxy = proxy_for(url, environ)
+    except TransportError:
+        proxy = None
+    return ("%s:%s" % (proxy[0], proxy[1]) if proxy else None), hidden
+
+
 def _dropped(connection):
     """True when a kept-alive connection was closed by the server (readable with nothing to say)."""
     sock = connection.sock

@@ -273,13 +273,14 @@ def test_build_secret_credential_for_private_authority(fake_identity):
     config = resolve_auth({"client_id": "app", "secret": "pw", "tenant": "t1"}, {})
     _credentials.build_credential(config, _cloud("https://127.0.0.1:8443/"), "/ca.pem")
     assert fake_identity.calls == [("ClientSecretCredential", ("t1", "app", "pw"),
-                                    {"authority": "https://127.0.0.1:8443", "disable_instance_discovery": True, "connection_verify": "/ca.pem"})]
+                                    {"authority": "https://127.0.0.1:8443", "disable_instance_discovery": True, "connection_verify": "/ca.pem",
+                                     "retry_connect": 2})]
 
 
 def test_build_secret_credential_for_public_cloud_keeps_instance_discovery(fake_identity):
     config = resolve_auth({"client_id": "app", "secret": "pw", "tenant": "t1"}, {})
     _credentials.build_credential(config, resolve_cloud("AzureUSGovernment"), True)
-    assert fake_identity.calls[0][2] == {"authority": "https://login.microsoftonline.us", "connection_verify": True}
+    assert fake_identity.calls[0][2] == {"authority": "https://login.microsoftonline.us", "connection_verify": True, "retry_connect": 2}
 
 
 def test_build_credential_adfs_uses_tenant_adfs(fake_identity):
@@ -530,3 +531,16 @@ def test_damaged_token_cache_entries_are_ignored(make_client, arm, cache_home, F
     second.get(ITEM, "task 2")
     assert second.stats["token_requests"] == 1  # a fresh token from AAD, as for any damaged entry
     assert arm.api_requests()[-1].headers.get("authorization") == "Bearer tok-1"
+
+
+def test_a_token_request_failing_at_the_proxy_names_the_proxy_not_its_password():
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import proxy_named
+    environ = {"HTTPS_PROXY": "http://ops:s3cr3t%40pw@proxy.corp:3128"}
+    proxy, hidden = proxy_named("https://login.microsoftonline.com", environ)
+    assert proxy == "proxy.corp:3128"
+    failure = RuntimeError("<urllib3.connection.HTTPSConnection>: ProxyError('Unable to connect to proxy', OSError('Tunnel connection "
+                           "failed: 407 Proxy Authentication Required')) via http://ops:s3cr3t%40pw@proxy.corp:3128 (s3cr3t@pw)\nTrace ID: 1")
+    line = _credentials.describe_auth_exception(failure, ["client-secret"] + hidden, proxy).message
+    assert "the token request went through the proxy proxy.corp:3128 from the *_PROXY environment" in line
+    assert "s3cr3t" not in line and "\n" not in line
+    assert proxy_named("https://login.microsoftonline.com", dict(environ, NO_PROXY="microsoftonline.com"))[0] is None  # not through the proxy
