@@ -81,15 +81,18 @@ def backup_now(client, params, check_mode=False, warn=None, now=None, reads=None
     vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
     item = api.get_protected_item(client, vpath, vm)
-    jobs = reads.running_jobs(vpath) if reads is not None else api.running_jobs(client, vpath)
-    item, jobs = _settled(client, params, check_mode, warn, vpath, vm, item, jobs)
+    jobs = None
+    if not _recent(item, min_age, now):
+        # a backup skipped for a recent one needs no more than the item: whatever runs on it, no backup is started
+        jobs = reads.running_jobs(vpath) if reads is not None else api.running_jobs(client, vpath)
+        item, jobs = _settled(client, params, check_mode, warn, vpath, vm, item, jobs)
     blocker = backup_blocker(item, vm.label)
     if blocker:
         raise ValueError(blocker)
     last = last_successful_backup(item)
     result = {"changed": False, "job_id": None, "job": None, "recovery_point_expiry_time": None, "skipped_reason": None,
               "last_backup_time": format_utc(last) if last else None}
-    if min_age is not None and last is not None and now - last < min_age:
+    if _recent(item, min_age, now):
         result["skipped_reason"] = "the last successful backup of %s, at %s, is newer than %s" % (
             vm.label, result["last_backup_time"], params["if_last_backup_older_than"])
         result["msg"] = result["skipped_reason"]
@@ -120,6 +123,12 @@ def backup_now(client, params, check_mode=False, warn=None, now=None, reads=None
         result["job"] = job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
         return _waited(client, params, check_mode, vpath, result)
     return result
+
+
+def _recent(item, min_age, now):
+    """True when ``if_last_backup_older_than`` skips the backup of this (backup-ready) item."""
+    last = last_successful_backup(item)
+    return min_age is not None and last is not None and backup_blocker(item, "") is None and now - last < min_age
 
 
 def _running_backups(jobs, vm):

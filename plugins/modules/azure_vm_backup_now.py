@@ -64,7 +64,8 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - A run reads the protected item and the vault's running jobs (two GETs) before it decides anything.
+  - When O(if_last_backup_older_than) skips the backup, a run makes one call, a GET of the protected item; otherwise
+    it also reads the vault's running jobs (one GET), which also tells whether a backup job of the VM already runs.
   - When a protection change of the VM (enable, policy change, stop, delete) still runs in the service, the item shows
     the state before it; with O(wait=true) the module waits for that job (within O(wait_timeout)) and decides on the
     item as it is then; in check mode it warns; with O(wait=false) it fails, naming the job.

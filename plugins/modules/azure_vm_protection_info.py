@@ -213,8 +213,9 @@ def run(glue):
 
     protected_ids = set()
     protected = []
+    listed = api.list_protected_items(client, vpath, friendly_name=by_name)
     running = api.running_jobs(client, vpath)
-    for item in api.list_protected_items(client, vpath, friendly_name=by_name):
+    for item in listed:
         entry = pending_of(protected_item_result(item), running)
         protected_ids.add((entry["vm_id"] or "").lower())
         if wanted_vm(entry) and matches(entry, policy, states, health):
