@@ -41,6 +41,13 @@ def _json_or_none(response):
         return None
 
 
+def _object_or_none(response):
+    """A final resource is a JSON object; anything else counts as none given (the caller reads the
+    resource itself, through a shape-checked GET)."""
+    body = _json_or_none(response)
+    return body if isinstance(body, dict) else None
+
+
 def _job_id(body):
     properties = body.get("properties") if isinstance(body, dict) else None
     if isinstance(properties, dict):
@@ -92,7 +99,7 @@ def wait_for_operation(client, response, action, min_interval=1.0, max_interval=
     location = response.headers.get("Location")
     if not async_url and not location:
         if response.status_code in (200, 201, 204):
-            body = _json_or_none(response)
+            body = _object_or_none(response)
             return OperationResult("Succeeded", body=body, resource=body, url=response.url)
         raise ArmError(action, "the service accepted the request (HTTP %s) but gave no operation URL to follow" % response.status_code,
                        status=response.status_code, request_id=response.headers.get("x-ms-request-id"))
@@ -105,7 +112,7 @@ def wait_for_operation(client, response, action, min_interval=1.0, max_interval=
     waiter = Waiter(client, action, min_interval, max_interval)
     if not async_url:
         final, url = _follow_location(client, waiter, location, response)
-        body = _json_or_none(final)
+        body = _object_or_none(final)
         return OperationResult("Succeeded", body=body, resource=body if final.status_code in (200, 201) else None, url=url)
 
     def check():
@@ -127,5 +134,5 @@ def wait_for_operation(client, response, action, min_interval=1.0, max_interval=
     if location:
         final, _url = _follow_location(client, waiter, location, None)
         if final.status_code in (200, 201):
-            result.resource = _json_or_none(final)
+            result.resource = _object_or_none(final)
     return result

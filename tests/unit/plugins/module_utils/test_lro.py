@@ -258,3 +258,13 @@ def test_lro_status_url_answering_503_retry_after_20_ends_at_wait_timeout(make_c
     error = caught.value
     assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
     assert "within 5s (wait_timeout)" in str(error) and "HTTP 503 (Retry-After 20)" in str(error) and STATUS_PATH in str(error)
+
+
+@pytest.mark.parametrize("final", ["null", "[]", '"done"'])
+def test_lro_final_resource_that_is_not_an_object_is_none(make_client, arm, fake_clock, final):
+    """The caller then reads the resource with a shape-checked GET instead of deciding on it."""
+    client = make_client()
+    response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
+    arm.route("GET", RESULT_PATH, (200, final, {"Content-Type": "application/json"}))
+    result = _wait(client, response, fake_clock)
+    assert result.status == "Succeeded" and result.resource is None and result.body is None
