@@ -12,8 +12,6 @@ __metaclass__ = type
 
 # The documentation of each filter is in onboarding_targets.yml and onboarding_plan.yml next to this file.
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     has_control,
     parse_vm_id,
@@ -78,7 +76,7 @@ def _target(spec, defaults, host=""):
 def onboarding_targets(specs, per_host=False, defaults=None):
     """The role's VM entries -> {targets, vaults, by_host} (see DOCUMENTATION)."""
     if not isinstance(specs, list):
-        raise AnsibleFilterError("onboarding_targets: expected a list of VM entries, got %s" % type(specs).__name__)
+        raise TypeError("onboarding_targets: expected a list of VM entries, got %s" % type(specs).__name__)
     targets, keys, vaults, by_host = [], set(), [], {}
     for index, spec in enumerate(specs, 1):
         host = ""

@@ -13,12 +13,8 @@ import datetime
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
-from ansible_collections.azure_recovery.backup.plugins.module_utils._results import (
-    job_is_for,
-    job_result,
-    pending_operation_result,
-    protection_change_of,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads, follow_running_write
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for, job_result
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_utc,
@@ -139,23 +135,13 @@ def _running_backups(jobs, vm):
 
 
 def _settled(client, params, check_mode, warn, vpath, vm, item, jobs):
-    """(item, running jobs) once no protection change of the VM runs in the service: the item GET shows the
-    state before a running ConfigureBackup / DisableBackup / DeleteBackupData, so a backup is never started
-    (or refused) on it. With wait=true: wait for that job (within wait_timeout), then read both again.
-    Check mode never waits (a warning says what runs); wait=false fails naming the job."""
-    change = protection_change_of(jobs, vm.name, vm.container_name)
-    if change is None:
+    """(item, running jobs) once no protection change of the VM runs in the service (follow_running_write): a
+    backup is never started, or refused, on the state an item shows before a running enable, stop or delete."""
+    pending = follow_running_write(client, vpath, vm, jobs, check_mode, params["wait"], warn)
+    if pending is None or check_mode:
         return item, jobs
-    seen = pending_operation_result(change)
-    what = "%s job %s of VM %s" % (seen["operation"], seen["job_id"], vm.label)
-    if check_mode:
-        warn("a %s is still running in the service; a real run waits for it before deciding" % what)
-        return item, jobs
-    if not params["wait"]:
-        raise ValueError("a %s is still running in the service; nothing was sent: re-run when it has ended, "
-                         "or with wait=true to wait for it" % what)
-    api.wait_for_job(client, vpath, seen["job_id"])
-    warn("waited for the running %s before deciding" % what)
+    warn("waited for the running %s job %s of VM %s before deciding" % (
+        (pending.get("properties") or {}).get("operation"), pending.get("name"), vm.label))
     return api.get_protected_item(client, vpath, vm), api.running_jobs(client, vpath)
 
 
@@ -188,7 +174,6 @@ def run_batch(client, params, check_mode=False, warn=None):
     _limits(params, now)  # the same for every VM: refused here, before any call
     batch.check_entries(client, entries)
 
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads
     reads = VaultReads(client)
 
     def work(one, warn_vm):

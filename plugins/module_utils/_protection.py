@@ -152,6 +152,32 @@ def write_plan(action, state):
     }[action]
 
 
+def follow_running_write(client, vpath, vm, jobs, check_mode, wait, warn):
+    """The write still running on the VM's protected item, among the vault's running ``jobs``, handled; None when
+    there is none.
+
+    While a write (ConfigureBackup, DisableBackup, DeleteBackupData, Undelete) runs, the item GET shows the state
+    before it, so nothing may be decided on the item alone. Check mode never waits: it warns and returns the job
+    as it is. With ``wait`` false: a ValueError naming the job (nothing is sent). Otherwise the job is waited for
+    (within the task's deadline, wait_timeout) whatever its outcome, and returned with its final status: the
+    caller then reads the item again. This also follows an interrupted run's write instead of sending it again."""
+    pending = protection_change_of(jobs, vm.name, vm.container_name)
+    if pending is None:
+        return None
+    seen = pending_operation_result(pending)
+    what = "%s job %s of VM %s" % (seen["operation"], seen["job_id"], vm.label)
+    if check_mode:
+        warn("a %s is still running in the service; the item shows the state before it, and a real run waits for it "
+             "before deciding" % what)
+        return pending
+    if not wait:
+        raise ValueError("a %s is still running in the service (started %s); nothing was sent: re-run when it has ended, "
+                         "or with wait=true to wait for it" % (what, seen["start_time"] or "at an unknown time"))
+    job = api.wait_for_job(client, vpath, seen["job_id"])
+    status = (job.get("properties") or {}).get("status") or "ended"
+    return dict(pending, properties=dict(pending.get("properties") or {}, status=status))
+
+
 class VaultReads(object):
     """Reads that every VM of one vault would repeat, made once per module process: the vault,
     each policy, the list of VMs the vault can protect, and the refresh of that list.
@@ -331,31 +357,18 @@ class VmProtection(object):
     # -- an operation still running on the item ------------------------------------------------
 
     def _settle(self, vpath, vm, current):
-        """(current, pending job, message prefix): the item once no write on it runs in the service.
-
-        The item GET shows the old state while a write (ConfigureBackup, DisableBackup, DeleteBackupData,
-        Undelete) runs, so nothing is decided on it alone: with a running write, a real run with wait=true
-        waits for its job (within wait_timeout) and reads the item again, whatever the job's outcome; this
-        also follows an interrupted run's write instead of sending it a second time. Check mode never waits:
-        it reports the pending operation and decides on the item as it reads now. With wait=false the task
-        fails, naming the job, before any write."""
-        pending = protection_change_of(self.reads.running_jobs(vpath), vm.name, vm.container_name)
+        """(current, pending job, message prefix): the item once no write on it runs in the service
+        (follow_running_write); the item is read again when the write was waited for."""
+        pending = follow_running_write(self.client, vpath, vm, self.reads.running_jobs(vpath), self.check_mode,
+                                       self.params["wait"], self.warn)
         if pending is None:
             return current, None, ""
         seen = pending_operation_result(pending)
         what = "%s job %s" % (seen["operation"], seen["job_id"])
         if self.check_mode:
-            self.warn("a %s of VM %s is still running in the service; the item shows the state before it, "
-                      "and a real run waits for it before deciding" % (what, vm.label))
             return current, pending, "(%s still running) " % what
-        if not self.params["wait"]:
-            raise ValueError("a %s of VM %s is still running in the service (started %s); nothing was sent: re-run when it "
-                             "has ended, or with wait=true to wait for it" % (what, vm.label, seen["start_time"] or "at an unknown time"))
-        job = api.wait_for_job(self.client, vpath, seen["job_id"])
-        status = (job.get("properties") or {}).get("status") or "ended"
-        pending = dict(pending, properties=dict(pending.get("properties") or {}, status=status))
         current = protected_item_result(api.get_protected_item(self.client, vpath, vm))
-        return current, pending, "waited for the running %s (%s); " % (what, status)
+        return current, pending, "waited for the running %s (%s); " % (what, seen["status"])
 
     # -- reads ------------------------------------------------------------------------------
 

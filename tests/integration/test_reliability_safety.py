@@ -80,10 +80,6 @@ def test_check_mode_writes_nothing(part, emulator, ansible_env, tmp_path, subtes
             _unchanged(case)
 
 
-def _kept(case):
-    _unchanged(case)
-
-
 def _soft_deleted_and_said_so(case):
     """Item soft-deleted, recovery points kept, result and message say until when."""
     assert case.status == "ok" and case.result["changed"], case.describe()
@@ -92,6 +88,9 @@ def _soft_deleted_and_said_so(case):
     assert case.result["protected_item"]["soft_deleted"] is True, case.describe()
     assert case.result["protected_item"]["deferred_delete_time"], case.describe()
     assert "soft-deleted" in case.msg and case.result["protected_item"]["deferred_delete_time"][:10] in case.msg, case.describe()
+    # purged 14 days (the vault's retention) after the delete, which was now; never "until <now>" (issue 12)
+    assert case.result["protected_item"]["purge_in_days"] in (13, 14), case.describe()
+    assert case.result["protected_item"]["purge_time"] in case.msg, case.describe()
 
 
 def _recovered(case):
