@@ -19,8 +19,8 @@ def _targets(*specs):
 
 
 def test_entries_in_every_form_and_duplicates_once():
-    out = _targets("testRG/testVM", {"name": "testvm", "resource_group": "TESTRG"}, VM_ID, {"name": "vm01", "resource_group": "testRG",
-                                                                                        "policy": "EnhancedPolicy"})
+    other = {"name": "vm01", "resource_group": "testRG", "policy": "EnhancedPolicy"}
+    out = _targets("testRG/testVM", {"name": "testvm", "resource_group": "TESTRG"}, VM_ID, other)
     assert [t["label"] for t in out["targets"]] == ["testRG/testVM", "testRG/vm01"]
     assert out["targets"][1]["policy"] == "EnhancedPolicy" and not any(t["error"] for t in out["targets"])
     assert out["vaults"] == [{"key": "testvaultrg/testvault", "name": "testVault", "resource_group": "testVaultRG"}]
