@@ -19,7 +19,6 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
