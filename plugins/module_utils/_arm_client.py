@@ -472,7 +472,7 @@ class ArmClient:
         max_retries, the per-call retry deadline and the task's deadline."""
         if authenticated or "://" in url:
             self.check_url(url, action, what)
-        request = _Request(self, method, url, action, body, ok, idempotent, authenticated)
+        request = _Request(self, method, url, action, body, idempotent, authenticated)
         retry_until = self.clock() + self.retry_deadline
         attempt = 0
         token_refreshed = False
@@ -648,11 +648,10 @@ class ArmClient:
 class _Request:
     """What one call sends, and how its failures may be retried."""
 
-    def __init__(self, client, method, url, action, body, ok, idempotent, authenticated):
+    def __init__(self, client, method, url, action, body, idempotent, authenticated):
         self.method = method
         self.url = url
         self.action = action
-        self.ok = ok
         self.authenticated = authenticated
         self.is_read = method in READ_METHODS
         # re-send after an unknown outcome (the request may have been acted on)?
