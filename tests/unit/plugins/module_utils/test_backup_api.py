@@ -118,6 +118,20 @@ def test_refresh_waits_out_another_refresh_of_the_vault(make_client, arm, fake_c
     assert api.REFRESH_LOCKED_WAIT in fake_clock.slept
 
 
+def test_refresh_waits_for_another_refresh_only_within_the_task_deadline(make_client, arm, fake_clock):
+    """The refresh's waits, its polls and its lock waits share the task's one deadline."""
+    locked = {"status": "Failed", "error": {"code": "BMSUserErrorObjectLocked", "message": "Another operation is in progress on the item."}}
+    first, status_path, body = _refresh_ending(arm, "op-1", locked)
+    arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", first)
+    arm.route("GET", status_path, (200, body, {}))
+    client = make_client()
+    client.set_deadline(8)  # poll (1 s), lock wait (5 s), poll (1 s): 1 s left, less than another lock wait
+    with pytest.raises(ArmError) as caught:
+        api.refresh_containers(client, VAULT)
+    assert caught.value.code == "OperationTimeout" and "another refresh of the vault was running" in str(caught.value)
+    assert sum(fake_clock.slept) <= 8 and len([r for r in arm.api_requests() if r.method == "POST"]) == 2
+
+
 def test_refresh_other_failures_are_not_retried(make_client, arm):
     failed = {"status": "Failed", "error": {"code": "BMSUserErrorContainerNotFound", "message": "no"}}
     first, status_path, body = _refresh_ending(arm, "op-1", failed)
