@@ -18,7 +18,7 @@ description:
   - With O(include_unprotected=true), also lists the VMs the vault sees but does not protect (one more GET
     per page).
   - Read-only; what a check-mode audit needs.
-  - Each entry says in RV(protected_items[].pending_operation) whether a write on its item (enable, policy change,
+  - Each entry says in C(pending_operation) whether a write on its item (enable, policy change,
     stop, delete, undelete) still runs in the service (the item shows the state before it until the job ends).
     One more GET, of the vault's running jobs, answers this for all VMs.
 author:

@@ -122,6 +122,13 @@ RECORDED_SOFT_DELETE = {"protectionState": "ProtectionStopped", "isScheduledForD
                         "deferredDeleteTimeInUTC": "2022-06-20T09:41:05.1234567Z", "deferredDeleteTimeRemaining": "13.23:59:43.1234567"}
 
 
+def _recorded(**changes):
+    """The recorded soft-deleted item, with ``changes`` to its properties."""
+    props = dict(RECORDED_SOFT_DELETE)
+    props.update(changes)
+    return _item(**props)
+
+
 def test_recorded_soft_delete_purges_fourteen_days_after_the_delete():
     now = DELETED_AT + datetime.timedelta(seconds=17)
     result = naming.protected_item_result(_item(**RECORDED_SOFT_DELETE), now=now)
@@ -133,24 +140,22 @@ def test_recorded_soft_delete_purges_fourteen_days_after_the_delete():
 
 def test_soft_delete_retention_of_the_item_then_the_vault():
     now = DELETED_AT + datetime.timedelta(days=1)
-    props = dict(RECORDED_SOFT_DELETE, deferredDeleteTimeRemaining=None)
-    assert naming.protected_item_result(_item(**props), now=now, vault_retention_days=30)["purge_time"] == "2022-07-20T09:41:05Z"
-    props["softDeleteRetentionPeriodInDays"] = 20
-    assert naming.protected_item_result(_item(**props), now=now, vault_retention_days=30)["purge_time"] == "2022-07-10T09:41:05Z"
+    props = _recorded(deferredDeleteTimeRemaining=None)
+    assert naming.protected_item_result(props, now=now, vault_retention_days=30)["purge_time"] == "2022-07-20T09:41:05Z"
+    props["properties"]["softDeleteRetentionPeriodInDays"] = 20
+    assert naming.protected_item_result(props, now=now, vault_retention_days=30)["purge_time"] == "2022-07-10T09:41:05Z"
 
 
 def test_soft_delete_remaining_time_wins_over_an_assumed_retention():
     # the vault keeps 28 days, which this read did not know: the service's own count says so
     now = DELETED_AT + datetime.timedelta(days=2)
-    props = dict(RECORDED_SOFT_DELETE, deferredDeleteTimeRemaining="26.00:00:00")
-    result = naming.protected_item_result(_item(**props), now=now)
+    result = naming.protected_item_result(_recorded(deferredDeleteTimeRemaining="26.00:00:00"), now=now)
     assert result["purge_time"] == "2022-07-18T09:41:05Z" and result["purge_in_days"] == 26
 
 
 def test_soft_delete_without_delete_time_uses_the_remaining_time():
     now = DELETED_AT
-    props = dict(RECORDED_SOFT_DELETE, deferredDeleteTimeInUTC="0001-01-01T00:00:00Z", deferredDeleteTimeRemaining="5.12:00:00")
-    result = naming.protected_item_result(_item(**props), now=now)
+    result = naming.protected_item_result(_recorded(deferredDeleteTimeInUTC="0001-01-01T00:00:00Z", deferredDeleteTimeRemaining="5.12:00:00"), now=now)
     assert result["deleted_time"] is None and result["purge_time"] == "2022-06-25T21:41:05Z" and result["purge_in_days"] == 5
 
 
