@@ -225,12 +225,12 @@ SLOW_WRITE = dict(FAST, lro_seconds=12, retry_after=1)
 ITEM_PUT = re.compile(r"/protectedItems/VM(;|%3B)iaasvmcontainerv2(;|%3B)testrg(;|%3B)testvm$", re.I)
 
 
-def _start(tmp_path, ansible_env, name, args):
-    """ansible-playbook with one azure_vm_protection task, in its own process group; returns (process, results file)."""
+def _start(tmp_path, ansible_env, name, args, module="azure_vm_protection", check_mode=False):
+    """ansible-playbook with one task of ``module``, in its own process group; returns (process, results file)."""
     results = tmp_path / ("%s.jsonl" % name)
     env = dict(ansible_env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(PLAYBOOKS, "callback_plugins"),
                ANSIBLE_CALLBACKS_ENABLED="reliability_record", RELIABILITY_RESULTS=str(results))
-    task = {"name": name, FQCN + "azure_vm_protection": dict(VAULT, **args), "ignore_errors": True}
+    task = {"name": name, FQCN + module: dict(VAULT, **args), "ignore_errors": True, "check_mode": check_mode}
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
            _playbook(tmp_path / ("%s.yml" % name), task)]
     process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
@@ -326,3 +326,18 @@ def test_two_overlapping_runs_end_as_the_later_one_asked(first, second, final, e
     assert [status for status, _seq in _puts(emulator, since)] == [202, 202], description  # no 409: it waited
     item = _state(emulator)[0]
     assert item["state"] in ("Protected", "IRPending") and item["policy"] == final, description
+
+
+def test_info_and_check_mode_say_a_write_is_still_running(emulator, ansible_env, tmp_path):
+    """While the interrupted stop runs: azure_vm_protection_info names it on the item (which still reads Protected),
+    and a check-mode run reports it without waiting for it; neither writes."""
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    info = _outcome(*_start(tmp_path, ansible_env, "info", {"vm_name": "testVM"}, module="azure_vm_protection_info"))
+    entry = info["result"]["protected_items"][0]
+    description = json.dumps([info["result"].get("msg"), entry])
+    assert entry["protection_state"] == "Protected" and entry["pending_operation"]["operation"] == "DisableBackup", description
+    assert entry["pending_operation"]["status"] == "InProgress", description
+    outcome = _outcome(*_start(tmp_path, ansible_env, "check", ENABLE, check_mode=True))
+    assert outcome["result"]["pending_operation"]["job_id"] == entry["pending_operation"]["job_id"], json.dumps(outcome["result"])
+    assert outcome["result"]["pending_operation"]["status"] == "InProgress", json.dumps(outcome["result"])
+    assert [status for status, _seq in _puts(emulator, since)] == [202], json.dumps(emulator.journal(since))
