@@ -164,7 +164,8 @@ def soft_delete_times(properties, now, vault_retention_days=None):
     """When soft-deleted backup data is purged, from a protected item's properties.
 
     ``deferredDeleteTimeInUTC`` is the time of the DELETE, not of the purge; the data is kept for the
-    retention period: the item's ``softDeleteRetentionPeriodInDays``, else the vault's
+    retention period: the item's ``softDeleteRetentionPeriodInDays`` (or ``softDeleteRetentionPeriod``, as the
+    service answers it; 0 means not given), else the vault's
     (``vault_retention_days``), else 14 days. ``deferredDeleteTimeRemaining`` (a .NET TimeSpan counting
     down) is the service's own count: ``now + remaining`` is the purge time when the delete time is
     missing, or when the two disagree by more than SOFT_DELETE_TOLERANCE (a retention this function
@@ -176,8 +177,9 @@ def soft_delete_times(properties, now, vault_retention_days=None):
         return result
     deleted = parse_service_time(props.get("deferredDeleteTimeInUTC"))
     remaining = parse_timespan(props.get("deferredDeleteTimeRemaining"))
-    days = (_retention_days(props.get("softDeleteRetentionPeriodInDays")) or _retention_days(vault_retention_days)
-            or DEFAULT_SOFT_DELETE_DAYS)
+    # the spec names it softDeleteRetentionPeriodInDays; the service (recorded 2024) answers softDeleteRetentionPeriod
+    days = (_retention_days(props.get("softDeleteRetentionPeriodInDays")) or _retention_days(props.get("softDeleteRetentionPeriod"))
+            or _retention_days(vault_retention_days) or DEFAULT_SOFT_DELETE_DAYS)
     purge = deleted + datetime.timedelta(days=days) if deleted is not None else None
     if remaining is not None and remaining >= datetime.timedelta(0):
         counted = now + remaining

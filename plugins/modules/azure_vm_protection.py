@@ -246,7 +246,7 @@ protected_item:
     purge_time:
       description:
         - When soft-deleted data is deleted for good (UTC); until then O(undelete=true) restores it.
-        - The delete time plus the soft-delete retention (the item's C(softDeleteRetentionPeriodInDays), else 14 days),
+        - The delete time plus the soft-delete retention (the item's C(softDeleteRetentionPeriodInDays) or C(softDeleteRetentionPeriod), else 14 days),
           checked against the service's own count down C(deferredDeleteTimeRemaining), which wins when the two differ
           (a vault with another retention).
       type: str

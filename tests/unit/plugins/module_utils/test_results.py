@@ -144,6 +144,12 @@ def test_soft_delete_retention_of_the_item_then_the_vault():
     assert naming.protected_item_result(props, now=now, vault_retention_days=30)["purge_time"] == "2022-07-20T09:41:05Z"
     props["properties"]["softDeleteRetentionPeriodInDays"] = 20
     assert naming.protected_item_result(props, now=now, vault_retention_days=30)["purge_time"] == "2022-07-10T09:41:05Z"
+    # the name the service answers with (recorded 2024: "softDeleteRetentionPeriod": 0 on an item not soft-deleted)
+    del props["properties"]["softDeleteRetentionPeriodInDays"]
+    props["properties"]["softDeleteRetentionPeriod"] = 21
+    assert naming.protected_item_result(props, now=now)["purge_time"] == "2022-07-11T09:41:05Z"
+    props["properties"]["softDeleteRetentionPeriod"] = 0
+    assert naming.protected_item_result(props, now=now)["purge_time"] == "2022-07-04T09:41:05Z"
 
 
 def test_soft_delete_remaining_time_wins_over_an_assumed_retention():
