@@ -33,7 +33,7 @@ options:
     type: str
   subscription_id:
     description:
-      - Azure subscription ID.
+      - Azure subscription ID (a GUID; anything else is refused before any request).
       - Can also be set with E(AZURE_SUBSCRIPTION_ID).
     type: str
   client_id:
@@ -77,18 +77,20 @@ options:
     type: str
   ca_bundle:
     description:
-      - CA certificate file to verify the Resource Manager and login endpoints against (a private CA).
+      - CA certificate file to verify the Resource Manager and login endpoints against (a private CA). A file that
+        cannot be read fails the task, naming the file and where it came from.
       - Can also be set with E(REQUESTS_CA_BUNDLE).
     type: path
   validate_certs:
     description:
-      - Verify TLS certificates. Setting this to V(false) is insecure (the bearer token can be read on the network path)
-        and gives a warning; use O(ca_bundle) for a private CA instead.
+      - Verify TLS certificates. Setting this to V(false) is insecure and gives a warning. The bearer token, and also the
+        client secret or password sent to the login endpoint, can then be read on the network path. Use O(ca_bundle) for
+        a private CA instead.
     type: bool
     default: true
   request_timeout:
     description:
-      - Seconds to wait for a connection and for a response, per HTTP request.
+      - Seconds to wait for a connection and for a response, per HTTP request (more than 0, at most 3600).
     type: float
     default: 30
   max_retries:

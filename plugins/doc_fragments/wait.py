@@ -18,8 +18,10 @@ options:
     default: true
   wait_timeout:
     description:
-      - How many seconds to wait at most when O(wait=true). The module fails when the operation has not finished by then
-        (the operation itself goes on in Azure).
+      - How many seconds the task waits at most, all its waits together (the operations and jobs it follows, a vault
+        refresh, and the waits that throttling, C(Retry-After) and "another operation in progress" ask for). The
+        module fails when it has not finished by then, saying what it last saw (the operation itself goes on in
+        Azure). A task ends by O(wait_timeout) plus at most one O(request_timeout).
     type: int
     default: 1800
 '''

@@ -20,16 +20,15 @@ import re
 import threading
 import time
 
-try:
-    from urllib.parse import quote, urlsplit
-except ImportError:  # pragma: no cover
-    from urllib import quote
-    from urlparse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _auth
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _cli_login, _clouds, _credentials, _token_cache
+from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AuthError, MissingLibrary, option_or_env
 from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites, WritePacer, remaining_writes
+from ansible_collections.azure_recovery.backup.plugins.module_utils._state_dir import private_directory
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Transport, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -44,6 +43,11 @@ READ_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 # ARM error codes that mean "another operation is running on this item": wait, then re-send.
 _IN_PROGRESS_CODE_RE = re.compile(r"AnotherOperationInProgress|OperationInProgress|ObjectLocked|ConcurrentOperation", re.I)
 _IN_PROGRESS_MESSAGE_RE = re.compile(r"another operation|in progress|currently being", re.I)
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# A proxy that cannot be reached (refused, unresolvable) is retried this often at most.
+PROXY_MAX_RETRIES = 2
+# Pages of one list followed at most (a real vault's lists have a handful; 200 items a page).
+MAX_PAGES = 1000
 
 
 # --------------------------------------------------------------------------- errors
@@ -100,6 +104,37 @@ class ArmMissingLibrary(ArmError):
         self.import_traceback = import_traceback
 
 
+class Deadline:
+    """One deadline for all the waiting of a task (``wait_timeout``): operation and job polls,
+    refresh waits, 409/429/5xx retry waits, write pacing. ``seconds`` None: no limit. ``clock``
+    is called each time (the client's, late-bound, so a test's fake clock applies)."""
+
+    def __init__(self, seconds=None, clock=time.monotonic, name="wait_timeout"):
+        self.seconds = seconds
+        self.clock = clock
+        self.name = name
+        self.at = None if seconds is None else clock() + seconds
+
+    def remaining(self):
+        """Seconds left (float("inf") without a limit; never below 0)."""
+        return float("inf") if self.at is None else max(0.0, self.at - self.clock())
+
+    def expired(self):
+        return self.at is not None and self.clock() >= self.at
+
+    def describe(self):
+        return "%ss (%s)" % (_number(self.seconds), self.name) if self.seconds is not None else "no deadline"
+
+    def error(self, action, last_seen, **details):
+        """The ArmError (code OperationTimeout) for a wait that reached the deadline; one line
+        saying what it last saw: "did not finish within 5s (wait_timeout); last saw ..."."""
+        return ArmError(action, "did not finish within %s; last saw %s" % (self.describe(), last_seen), code="OperationTimeout", **details)
+
+
+def _number(value):
+    return int(value) if float(value).is_integer() else value
+
+
 def new_request_id():
     """A random (version 4) UUID as text, like str(uuid.uuid4()) without importing uuid in every task."""
     raw = bytearray(os.urandom(16))
@@ -142,19 +177,19 @@ def summarise_body(response):
         code = error.get("code") or error.get("Code")
         message = error.get("message") or error.get("Message")
         if code or message:
-            message = _auth.one_line(message or "no message", 500)
+            message = one_line(message or "no message", 500)
             details = error.get("details") if isinstance(error.get("details"), list) else []
-            extra = ["%s: %s" % (d.get("code"), _auth.one_line(d.get("message") or "", 200)) for d in details[:2]
+            extra = ["%s: %s" % (d.get("code"), one_line(d.get("message") or "", 200)) for d in details[:2]
                      if isinstance(d, dict) and d.get("message") and d.get("message") != error.get("message")]
             if extra:
                 message += " [" + "; ".join(extra) + "]"
             return code, message
-        return None, "unexpected JSON: " + _auth.one_line(text, 200)
+        return None, "unexpected JSON: " + one_line(text, 200)
     content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip() or "no content type"
     match = _TITLE_RE.search(text)
     if match and match.group(1).strip():
-        return None, "non-JSON response (%s): %s" % (content_type, _auth.one_line(match.group(1), 200))
-    return None, "non-JSON response (%s): %s" % (content_type, _auth.one_line(_TAG_RE.sub(" ", text), 200))
+        return None, "non-JSON response (%s): %s" % (content_type, one_line(match.group(1), 200))
+    return None, "non-JSON response (%s): %s" % (content_type, one_line(_TAG_RE.sub(" ", text), 200))
 
 
 def parse_retry_after(headers, now=time.time):
@@ -189,9 +224,12 @@ def parse_retry_after(headers, now=time.time):
 class ArmClient:
     """Resource Manager calls with auth, retries, host pinning and one-line errors.
 
-    Tunables (attributes, tests set them): ``sleep``, ``clock``, ``random``,
-    ``retry_deadline`` (seconds for all retries of one call), ``backoff_base``,
-    ``backoff_cap``. ``pacer`` (WritePacer) spaces writes by the subscription's write budget.
+    Time: ``clock()`` and ``sleep()`` are the only time sources of everything that waits (the
+    retries here, the pacer, the waiters of ``_waiter``; a test replaces these two attributes);
+    ``deadline`` (``set_deadline()``, one per task) bounds all the waiting of a task.
+    Tunables (attributes, tests set them): ``random``, ``retry_deadline`` (seconds for all
+    retries of one call), ``backoff_base``, ``backoff_cap``, ``max_pages`` (of one list). ``pacer`` (WritePacer) spaces
+    writes by the subscription's write budget.
 
     Thread-safe: the threads of one module (azure_vm_protection_batch) share one client, its
     token and its write budget.
@@ -208,19 +246,28 @@ class ArmClient:
         self.retry_deadline = 600.0
         self.backoff_base = 1.0
         self.backoff_cap = 30.0
+        self.max_pages = MAX_PAGES
         self.stats = {"requests": 0, "retries": 0, "token_requests": 0}
         self.retries = []
         # A set (AnsibleModule.no_log_values) that every token is added to, so that nothing
         # the module returns can carry one even by accident.
         self.no_log_values = set()
-        self.pacer = WritePacer(clock=self._now, sleep=self._pause)  # late-bound: tests replace clock and sleep
+        self.pacer = WritePacer(clock=self._now, sleep=self._pace)  # late-bound: tests replace clock and sleep
+        self.deadline = Deadline(None, self._now)  # set_deadline(): one per task
         self._shared_writes = False  # not looked for yet: see shared_writes
         self._token_lock = threading.RLock()
         self._stats_lock = threading.Lock()
 
         def option(name):
-            return _auth.option_or_env(self.params, environ, name)
-        self.timeout = float(option("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
+            return option_or_env(self.params, environ, name)
+        timeout = option("request_timeout")
+        try:
+            self.timeout = DEFAULT_REQUEST_TIMEOUT if timeout in (None, "") else float(timeout)
+        except (TypeError, ValueError):
+            self.timeout = float("nan")
+        if not 0 < self.timeout <= 3600:  # also nan, inf
+            raise ArmError("configuring the client", "request_timeout must be a number of seconds above 0 and at most 3600, not %s"
+                           % option("request_timeout"), code="InvalidOption")
         max_retries = option("max_retries")
         self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)
         validate_certs = self.params.get("validate_certs")
@@ -236,19 +283,19 @@ class ArmClient:
         token_cache = True if token_cache in (None, "") else boolean(token_cache, strict=False)
 
         try:
-            self.auth = _auth.resolve_auth(self.params, environ)
-            self.cloud = _auth.resolve_cloud(option("cloud_environment") or self.auth.cloud_environment)
-        except _auth.AuthError as exc:
+            self.auth = _credentials.resolve_auth(self.params, environ)
+            self.cloud = _clouds.resolve_cloud(option("cloud_environment") or self.auth.cloud_environment)
+        except AuthError as exc:
             raise ArmError("configuring Azure credentials", exc.message, code=exc.code)
         self.endpoint = self.cloud.endpoint
         endpoint = urlsplit(self.endpoint)
         self._pin = (endpoint.hostname.lower(), endpoint.port or 443)
-        self.tokens = _auth.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
-                                          cache_enabled=token_cache)
+        self.tokens = _token_cache.TokenProvider(self.auth, self.cloud, self.verify, environ, discover=self._discover_cloud,
+                                                 cache_enabled=token_cache)
         self._token_cache_enabled = token_cache
         self._subscription_id = self.auth.subscription_id
 
-        self.transport = transport or Transport(self.verify, self.timeout, environ)
+        self.transport = transport or Transport(self.verify, self.timeout, environ, ca_source="ca_bundle or REQUESTS_CA_BUNDLE")
         self.user_agent = "%s/%s python/%s" % (COLLECTION_NAME, COLLECTION_VERSION, platform.python_version())
         extra_agent = environ.get("AZURE_HTTP_USER_AGENT")
         if extra_agent:
@@ -261,25 +308,26 @@ class ArmClient:
         if not self._subscription_id:
             if self.auth.kind == "cli":
                 try:
-                    self._subscription_id, tenant = _auth.cli_account(environ=self.environ)
-                except _auth.AuthError as exc:
+                    self._subscription_id, tenant = _cli_login.cli_account(environ=self.environ)
+                except AuthError as exc:
                     raise ArmError("finding the subscription of the Azure CLI login", exc.message, code=exc.code)
                 self.auth.tenant = self.auth.tenant or tenant
             else:
                 raise ArmError("configuring Azure credentials", "subscription_id (AZURE_SUBSCRIPTION_ID) is required with %s" % self.auth.describe(),
                                code="MissingSubscription")
+        if not _GUID_RE.fullmatch(str(self._subscription_id)):
+            # it goes into every URL: "../../providers" must never reach one
+            raise ArmError("configuring Azure credentials", "subscription_id (AZURE_SUBSCRIPTION_ID, or the profile's or the Azure CLI's) must be a GUID "
+                           "such as 00000000-0000-0000-0000-000000000000, not %r" % one_line(self._subscription_id, 80), code="InvalidSubscriptionId")
         return self._subscription_id
 
     def _discover_cloud(self, cloud):
-        url = "%s/metadata/endpoints?api-version=%s" % (cloud.endpoint, _auth.METADATA_API_VERSION)
+        url = "%s/metadata/endpoints?api-version=%s" % (cloud.endpoint, _clouds.METADATA_API_VERSION)
         response = self._request("GET", url, "reading the cloud metadata of %s" % cloud.endpoint, authenticated=False, ok=(200,))
+        document = self.read_object(response, "reading the cloud metadata of %s" % cloud.endpoint, "metadata document")
         try:
-            document = response.json()
-        except ValueError:
-            raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, "the metadata document is not JSON", status=response.status_code)
-        try:
-            _auth.apply_metadata(cloud, document)
-        except _auth.AuthError as exc:
+            _clouds.apply_metadata(cloud, document)
+        except AuthError as exc:
             raise ArmError("reading the cloud metadata of %s" % cloud.endpoint, exc.message, code=exc.code)
 
     def _token(self, action, force=False):
@@ -290,9 +338,9 @@ class ArmClient:
         before = self.tokens.token_requests
         try:
             token = self.tokens.get(force=force)
-        except _auth.MissingLibrary as exc:
+        except MissingLibrary as exc:
             raise ArmMissingLibrary(action, exc.library, exc.import_traceback)
-        except _auth.AuthError as exc:
+        except AuthError as exc:
             raise ArmError("%s: getting an Azure AD token for %s" % (action, self.auth.describe()), exc.message, code=exc.code)
         finally:
             self._count("token_requests", self.tokens.token_requests - before)
@@ -334,8 +382,9 @@ class ArmClient:
     # ------------------------------------------------------------------ public calls
 
     def get(self, path, action, query=None, api_version=None):
+        """The resource as a JSON object (any other body is a one-line ArmError)."""
         response = self._request("GET", self.url(path, query, api_version), action, ok=(200,))
-        return self._json(response, action)
+        return self.read_object(response, action)
 
     def get_or_none(self, path, action, query=None, api_version=None):
         try:
@@ -344,19 +393,26 @@ class ArmClient:
             return None
 
     def list(self, path, action, query=None, api_version=None):
-        """All items of a list, following ``nextLink`` verbatim (pinned to this host)."""
+        """All items of a list, following ``nextLink`` verbatim (pinned to this host). Every page
+        must be an object whose ``value`` is a list of objects; at most MAX_PAGES pages."""
         url = self.url(path, query, api_version)
         items, seen = [], set()
         while url:
+            if len(seen) >= self.max_pages:
+                raise ArmError(action, "the service kept returning new nextLinks: gave up after %d pages" % self.max_pages, code="TooManyPages",
+                               url=display_url(url))
             seen.add(url)
-            page = self._json(self._request("GET", url, action, ok=(200,), what="nextLink"), action)
+            response = self._request("GET", url, action, ok=(200,), what="nextLink")
+            page = self.read_object(response, action, "list page")
             value = page.get("value")
-            if value is None:
-                value = []
-            if not isinstance(value, list):
-                raise ArmError(action, "the list response has no value array", status=200)
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                raise ArmError(action, "the list page has no value list of objects (value is %s)"
+                               % ("a list with other items" if isinstance(value, list) else _shape(value)),
+                               code="UnexpectedResponse", status=200, request_id=response.headers.get("x-ms-request-id"), url=display_url(url))
             items.extend(value)
             url = page.get("nextLink") or None
+            if url is not None and not isinstance(url, str):
+                raise ArmError(action, "the list page's nextLink is %s, not a URL" % _shape(url), code="UnexpectedResponse", status=200)
             if url in seen:
                 raise ArmError(action, "the service returned the same nextLink twice: %s" % display_url(url), status=200)
         return items
@@ -371,21 +427,31 @@ class ArmClient:
     # ------------------------------------------------------------------ machinery
 
     def _json(self, response, action):
+        """The body as JSON (None when empty); one-line ArmError when it is not JSON."""
         if not response.content or not response.content.strip():
-            return {}
+            return None
         try:
             return response.json()
         except ValueError:
             code, message = summarise_body(response)
             raise ArmError(action, "the response is not JSON: " + message, status=response.status_code,
-                           request_id=response.headers.get("x-ms-request-id"))
+                           request_id=response.headers.get("x-ms-request-id"), url=display_url(response.url))
 
-    def _error(self, action, response, url, client_request_id, cls=None, suffix=""):
-        code, message = summarise_body(response)
+    def read_object(self, response, action, what="response"):
+        """The body as a JSON object; any other shape (empty, null, a list, a string, a number)
+        is a one-line ArmError, so that no decision (and no write) is ever made on it."""
+        document = self._json(response, action)
+        if not isinstance(document, dict):
+            raise ArmError(action, "the %s is %s, not a JSON object" % (what, _shape(document)), code="UnexpectedResponse",
+                           status=response.status_code, request_id=response.headers.get("x-ms-request-id"), url=display_url(response.url))
+        return document
+
+    def _error(self, action, response, request, cls=None, suffix="", code=None):
+        summary_code, message = summarise_body(response)
         if cls is None:
             cls = ArmNotFound if response.status_code == 404 else ArmError
-        return cls(action, message + suffix, status=response.status_code, code=code, request_id=response.headers.get("x-ms-request-id"),
-                   url=display_url(url), client_request_id=client_request_id)
+        return cls(action, message + suffix, status=response.status_code, code=code or summary_code, request_id=response.headers.get("x-ms-request-id"),
+                   url=display_url(request.url), client_request_id=request.client_request_id)
 
     def _in_progress_conflict(self, response):
         if response.status_code != 409:
@@ -400,90 +466,111 @@ class ArmClient:
         return self.random() * min(self.backoff_cap, self.backoff_base * (2 ** attempt))
 
     def _request(self, method, url, action, body=None, ok=(200, 201, 202, 204), idempotent=None, authenticated=True, what="URL"):
+        """Send, and retry what may be retried: 1. pin the host; 2. send once (write budget
+        first); 3. an answer in ``ok`` returns; 4. a 401 gets one fresh token; 5. anything
+        else is classified (retryable or not, how long to wait); 6. the wait is bounded by
+        max_retries, the per-call retry deadline and the task's deadline."""
         if authenticated or "://" in url:
             self.check_url(url, action, what)
-        is_read = method in READ_METHODS
-        # re-send after an unknown outcome (the request may have been acted on)?
-        resend_ambiguous = is_read or idempotent is True
-        # re-send after a 500/502/504 (PUT/DELETE: the service did not act; POST: it might have)?
-        resend_server_error = is_read or (idempotent is not False and method != "POST") or idempotent is True
-        client_request_id = new_request_id()
-        headers = {
-            "User-Agent": self.user_agent,
-            "Accept": "application/json",
-            "x-ms-client-request-id": client_request_id,
-        }
-        data = None
-        if body is not None:
-            data = json.dumps(body, separators=(",", ":")).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-
-        deadline = self.clock() + self.retry_deadline
+        request = _Request(self, method, url, action, body, idempotent, authenticated)
+        retry_until = self.clock() + self.retry_deadline
         attempt = 0
         token_refreshed = False
-        short = "%s %s" % (method, urlsplit(url).path)
         while True:
-            token = self._token(action, force=False) if authenticated else None
-            failure, response = None, None
-            self._count("requests")
-            turn = self._before_write(short) if not is_read else None
-            try:
-                response = self._send_once(method, url, headers, data, token)
-            except TransportError as exc:
-                failure = exc
-            finally:
-                self._written(method, response, turn)  # always: a write the pacers count as in flight must end
-
-            if failure is not None:
-                if failure.tls:
-                    raise ArmError(action, "TLS failure talking to %s: %s; for a private CA set ca_bundle" % (urlsplit(url).netloc, failure.summary),
-                                   url=display_url(url), client_request_id=client_request_id)
-                if failure.config:
-                    raise ArmError(action, failure.summary, code="ConnectionFailed", url=display_url(url), client_request_id=client_request_id)
-                if failure.sent and not resend_ambiguous:
-                    raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % failure.summary,
-                                            code="AmbiguousWrite", url=display_url(url), client_request_id=client_request_id)
-                reason, retry_after = failure.summary, None
-                error = ArmError(action, failure.summary, code="RequestTimeout" if failure.timeout else "ConnectionFailed",
-                                 url=display_url(url), client_request_id=client_request_id)
-            else:
-                status = response.status_code
-                if status in ok:
-                    return response
-                if status == 401 and authenticated and not token_refreshed and response.headers.get("WWW-Authenticate"):
-                    token_refreshed = True
-                    self.retries.append("%s: HTTP 401, fetched a fresh token" % short)
-                    self._token(action, force=True)
-                    continue
-                if 300 <= status < 400:
-                    location = response.headers.get("Location") or "nowhere"
-                    raise ArmError(action, "unexpected redirect to %s, not followed" % display_url(location), status=status,
-                                   request_id=response.headers.get("x-ms-request-id"), url=display_url(url), client_request_id=client_request_id)
-                retryable = status in NOT_ACTED_STATUSES or self._in_progress_conflict(response)
-                if not retryable and status in RETRY_STATUSES:
-                    if not resend_server_error:
-                        raise self._error(action, response, url, client_request_id, cls=ArmAmbiguousWrite,
-                                          suffix="; the request may have been carried out, so it was not sent again")
-                    retryable = True
-                if not retryable:
-                    raise self._error(action, response, url, client_request_id)
-                retry_after = parse_retry_after(response.headers)
-                reason = "HTTP %s" % status + (" (Retry-After %s)" % response.headers.get("Retry-After") if response.headers.get("Retry-After") else "")
-                error = None
-
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
-            remaining = deadline - self.clock()
-            if attempt >= self.max_retries or delay > remaining:
-                why = "%d retries" % attempt if attempt >= self.max_retries else "the %.0fs retry deadline" % self.retry_deadline
-                if error is None:
-                    error = self._error(action, response, url, client_request_id, suffix="; gave up after %s" % why)
-                else:
-                    error.message += "; gave up after %s" % why
-                raise error
+            response, failure = self._attempt(request)
+            if failure is None and response.status_code in ok:
+                return response
+            if failure is None and not token_refreshed and self._stale_token(request, response):
+                token_refreshed = True
+                continue
+            retry = self._classify(request, response, failure)  # raises what cannot be retried
+            delay = retry.retry_after if retry.retry_after is not None else self._backoff(attempt)
+            self._may_retry(request, retry, attempt, delay, retry_until)  # raises when giving up
             attempt += 1
             self._count("retries")
-            self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (short, reason, delay, attempt, self.max_retries))
+            self.retries.append("%s: %s, waited %.1fs (retry %d of %d)" % (request.short, retry.reason, delay, attempt, retry.max_retries))
             self.sleep(delay)
+
+    def _attempt(self, request):
+        """One send (write budget first for a write). -> (response, None) or (None, TransportError)."""
+        token = self._token(request.action, force=False) if request.authenticated else None
+        self._count("requests")
+        turn = self._before_write(request.short) if not request.is_read else None
+        response = None
+        try:
+            response = self._send_once(request.method, request.url, request.headers, request.data, token)
+            return response, None
+        except TransportError as exc:
+            return None, exc
+        finally:
+            self._written(request.method, response, turn)  # always: a write the pacers count as in flight must end
+
+    def _stale_token(self, request, response):
+        """A 401 that asks for authentication: fetch a fresh token (once per call)."""
+        if response.status_code != 401 or not request.authenticated or not response.headers.get("WWW-Authenticate"):
+            return False
+        self.retries.append("%s: HTTP 401, fetched a fresh token" % request.short)
+        self._token(request.action, force=True)
+        return True
+
+    def _classify(self, request, response, failure):
+        """-> _Retry for what may be retried; raises the ArmError of what may not."""
+        action, url = request.action, request.url
+        ids = dict(url=display_url(url), client_request_id=request.client_request_id)
+        if failure is not None:
+            if failure.tls:
+                hint = "; for a private CA set ca_bundle" if failure.unknown_issuer else ""
+                raise ArmError(action, "TLS failure talking to %s: %s%s" % (urlsplit(url).netloc, failure.summary, hint), code="TlsFailure", **ids)
+            if failure.config:
+                raise ArmError(action, failure.summary, code="ConnectionFailed", **ids)
+            if failure.sent and not request.resend_ambiguous:
+                raise ArmAmbiguousWrite(action, "%s; the request may have been carried out, so it was not sent again" % failure.summary,
+                                        code="AmbiguousWrite", **ids)
+            error = ArmError(action, failure.summary, code="RequestTimeout" if failure.timeout else "ConnectionFailed", **ids)
+            # a proxy that cannot be reached is a setting more often than a blip: retried briefly at most
+            max_retries = min(self.max_retries, PROXY_MAX_RETRIES) if failure.proxy else self.max_retries
+            return _Retry(failure.summary, None, error, max_retries)
+        status = response.status_code
+        if 300 <= status < 400:
+            location = response.headers.get("Location") or "nowhere"
+            raise ArmError(action, "unexpected redirect to %s, not followed" % display_url(location), status=status,
+                           request_id=response.headers.get("x-ms-request-id"), **ids)
+        retryable = status in NOT_ACTED_STATUSES or self._in_progress_conflict(response)
+        if not retryable and status in RETRY_STATUSES:
+            if not request.resend_server_error:
+                raise self._error(action, response, request, cls=ArmAmbiguousWrite,
+                                  suffix="; the request may have been carried out, so it was not sent again")
+            retryable = True
+        if not retryable:
+            raise self._error(action, response, request)
+        header = response.headers.get("Retry-After")
+        reason = "HTTP %s" % status + (" (Retry-After %s)" % header if header else "")
+        return _Retry(reason, parse_retry_after(response.headers), None, self.max_retries, response)
+
+    def _may_retry(self, request, retry, attempt, delay, retry_until):
+        """Raise when this retry may not happen: max_retries reached, or its wait would go past
+        the task's deadline (OperationTimeout, saying what was last seen) or the call's."""
+        if attempt >= retry.max_retries:
+            why = "gave up after %d retries" % attempt
+        elif delay > self.deadline.remaining():
+            seen = "%s at %s" % (retry.reason, display_url(request.url))
+            if retry.retry_after is not None:
+                seen += "; the service asked to wait %.0fs, more than the %.0fs left" % (retry.retry_after, self.deadline.remaining())
+            details = dict(url=display_url(request.url), client_request_id=request.client_request_id)
+            if retry.response is not None:
+                details.update(status=retry.response.status_code, request_id=retry.response.headers.get("x-ms-request-id"))
+            raise self.deadline.error(request.action, seen, **details)
+        elif delay > retry_until - self.clock():
+            if retry.retry_after is not None:
+                why = "gave up: the service asked to wait %.0fs, more than the %.0fs retry deadline" % (retry.retry_after, self.retry_deadline)
+            else:
+                why = "gave up after the %.0fs retry deadline" % self.retry_deadline
+        else:
+            return
+        if retry.error is None:
+            raise self._error(request.action, retry.response, request, suffix="; " + why)
+        retry.error.message += "; " + why
+        raise retry.error
 
     @property
     def shared_writes(self):
@@ -493,18 +580,34 @@ class ArmClient:
         if self._shared_writes is False:
             shared = None
             if self._token_cache_enabled:
-                directory = (self.tokens.cache or _auth.TokenCache(self.environ)).directory()
+                directory = private_directory(self.environ)
                 if directory:
                     key = hashlib.sha256(("%s|%s" % (self.endpoint, self.auth.subscription_id or "")).lower().encode("utf-8")).hexdigest()
-                    shared = SharedWrites(os.path.join(directory, "writes-%s.json" % key[:32]), sleep=self._pause)
+                    shared = SharedWrites(os.path.join(directory, "writes-%s.json" % key[:32]), sleep=self._pace)
             self._shared_writes = shared
         return self._shared_writes
+
+    # ------------------------------------------------------------------ time
+
+    def set_deadline(self, seconds, name="wait_timeout"):
+        """Start the task's deadline (``seconds`` None: none); every wait of the client and of
+        the waiters over it draws from it. -> the Deadline."""
+        self.deadline = Deadline(seconds, self._now, name)
+        return self.deadline
+
+    def pause(self, seconds, action, last_seen):
+        """Sleep ``seconds`` within the task's deadline; when they do not fit, raise its
+        OperationTimeout error (``last_seen``: what the wait was for) without sleeping."""
+        if seconds > self.deadline.remaining():
+            raise self.deadline.error(action, last_seen)
+        if seconds > 0:
+            self.sleep(seconds)
 
     def _now(self):
         return self.clock()
 
-    def _pause(self, seconds):
-        self.sleep(seconds)
+    def _pace(self, seconds):
+        self.pause(seconds, "waiting for the subscription's write budget", "the budget spent; the next write may go in %.0fs" % seconds)
 
     def _count(self, name, n=1):
         with self._stats_lock:
@@ -540,3 +643,51 @@ class ArmClient:
         if token:
             headers = dict(headers, Authorization="Bearer " + token)
         return self.transport.send(method, url, headers, data)
+
+
+class _Request:
+    """What one call sends, and how its failures may be retried."""
+
+    def __init__(self, client, method, url, action, body, idempotent, authenticated):
+        self.method = method
+        self.url = url
+        self.action = action
+        self.authenticated = authenticated
+        self.is_read = method in READ_METHODS
+        # re-send after an unknown outcome (the request may have been acted on)?
+        self.resend_ambiguous = self.is_read or idempotent is True
+        # re-send after a 500/502/504 (PUT/DELETE: the service did not act; POST: it might have)?
+        self.resend_server_error = self.is_read or (idempotent is not False and method != "POST") or idempotent is True
+        self.client_request_id = new_request_id()
+        self.short = "%s %s" % (method, urlsplit(url).path)
+        self.headers = {"User-Agent": client.user_agent, "Accept": "application/json", "x-ms-client-request-id": self.client_request_id}
+        self.data = None
+        if body is not None:
+            self.data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            self.headers["Content-Type"] = "application/json"
+
+
+class _Retry:
+    """A failure that may be retried: why (for the retries list), the service's Retry-After, the
+    error to raise when giving up (None: built from ``response``), and the retry limit."""
+
+    def __init__(self, reason, retry_after, error, max_retries, response=None):
+        self.reason = reason
+        self.retry_after = retry_after
+        self.error = error
+        self.max_retries = max_retries
+        self.response = response
+
+
+def _shape(document):
+    if document is None:
+        return "empty or null"
+    if isinstance(document, bool):
+        return "a boolean"
+    if isinstance(document, (int, float)):
+        return "a number"
+    if isinstance(document, str):
+        return "a string"
+    if isinstance(document, list):
+        return "a list"
+    return "a %s" % type(document).__name__

@@ -14,23 +14,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import time
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import OperationResult, wait_for_operation
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import Waiter
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     BACKUP_MANAGEMENT_TYPE,
     CLASSIC_VM_PROVIDER,
     FABRIC_NAME,
-    UTC,
     VM_PROVIDER,
-    format_filter_time,
-    format_utc,
-    job_is_for,
     quote_segment,
     validate_resource_group,
     validate_vault_name,
 )
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_filter_time, format_utc
 
 IAAS_VM_FILTER = "backupManagementType eq '%s'" % BACKUP_MANAGEMENT_TYPE
 JOB_RUNNING = ("InProgress", "Cancelling")
@@ -38,6 +36,9 @@ JOB_RUNNING = ("InProgress", "Cancelling")
 AMBIGUOUS_CHECKS = (0, 2, 5, 10)
 # The same for a PUT/DELETE of a protected item, which is sent again when no job shows up.
 LOST_WRITE_CHECKS = (0, 2)
+# Job waits: the first read again after 2 s, then x1.5 up to 30 s (a backup takes an hour or more).
+JOB_POLL_FIRST = 2.0
+JOB_POLL_CAP = 30.0
 
 
 def _filter(*clauses):
@@ -88,27 +89,25 @@ OBJECT_LOCKED = "BMSUserErrorObjectLocked"
 REFRESH_LOCKED_WAIT = 5.0
 
 
-def refresh_containers(client, vpath, timeout, wait=True):
+def refresh_containers(client, vpath, wait=True):
     """POST refreshContainers for the Azure fabric and follow its operation to the end (202 ... 204).
 
     A refresh while another refresh of the vault runs fails inside its operation with
-    BMSUserErrorObjectLocked: wait a little and refresh again, within the same timeout."""
+    BMSUserErrorObjectLocked: wait a little and refresh again, within the task's deadline."""
     action = "refreshing the vault's list of virtual machines"
-    deadline = client.clock() + timeout
-    remaining = timeout
     while True:
         response = client.send("POST", "%s/backupFabrics/%s/refreshContainers" % (vpath, FABRIC_NAME), action,
                                query={"$filter": IAAS_VM_FILTER}, idempotent=True)
         if not wait:
             return None
         try:
-            return wait_for_operation(client, response, action, remaining)
+            return wait_for_operation(client, response, action)
         except ArmError as err:
-            remaining = deadline - client.clock() - REFRESH_LOCKED_WAIT
-            if err.code != OBJECT_LOCKED or remaining < 1:
+            if err.code != OBJECT_LOCKED:
                 raise
+            seen = "%s: another refresh of the vault was running" % OBJECT_LOCKED
+            client.pause(REFRESH_LOCKED_WAIT, action, seen)
         client.retries.append("%s: another refresh of the vault was running (%s), waited %.0fs" % (action, OBJECT_LOCKED, REFRESH_LOCKED_WAIT))
-        client.sleep(REFRESH_LOCKED_WAIT)
 
 
 def list_protectable_items(client, vpath, friendly_name=None):
@@ -128,9 +127,9 @@ def backup_status(client, location, vm_id):
     """Which vault, if any, protects a VM (a POST that only reads)."""
     path = "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/%s/backupStatus" % (
         quote_segment(client.subscription_id), quote_segment(location))
-    response = client.send("POST", path, "reading the backup status of VM %s" % vm_id,
-                           body={"resourceType": "VM", "resourceId": vm_id}, ok=(200,), idempotent=True)
-    return response.json() if response.content else {}
+    action = "reading the backup status of VM %s" % vm_id
+    response = client.send("POST", path, action, body={"resourceType": "VM", "resourceId": vm_id}, ok=(200,), idempotent=True)
+    return client.read_object(response, action)
 
 
 # ---------------------------------------------------------------------------------------
@@ -167,7 +166,7 @@ def undelete_body(vm, vm_id):
                            "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}}
 
 
-def _write(client, vpath, vm, method, path, action, timeout, wait, body=None, operation=None, sleep=None, clock=None):
+def _write(client, vpath, vm, method, path, action, wait, body=None, operation=None):
     """PUT or DELETE of a protected item, never repeated when it may already have happened.
 
     It is sent as a non-idempotent write: when its outcome is unknown (connection dropped or
@@ -179,23 +178,23 @@ def _write(client, vpath, vm, method, path, action, timeout, wait, body=None, op
     try:
         response = client.send(method, path, action, body=body, idempotent=False, ok=ok)
     except ArmAmbiguousWrite as exc:
-        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, operation, LOST_WRITE_CHECKS, sleep)
+        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, operation, LOST_WRITE_CHECKS)
         if job is None:
             client.retries.append("%s %s: %s; no job of it in the job list, sent again" % (method, path, exc.message))
             response = client.send(method, path, action, body=body, idempotent=True, ok=ok)
         else:
             client.retries.append("%s %s: %s; found its job %s, not sent again" % (method, path, exc.message, job.get("name")))
-            return _follow_job(client, vpath, job, action, timeout, wait, sleep, clock)
+            return _follow_job(client, vpath, job, action, wait)
     if response.status_code == 404 or not wait:
         return None
-    return wait_for_operation(client, response, action, timeout)
+    return wait_for_operation(client, response, action)
 
 
-def _follow_job(client, vpath, job, action, timeout, wait, sleep=None, clock=None):
+def _follow_job(client, vpath, job, action, wait):
     """The OperationResult of a write known only by its job (its response was lost)."""
     job_id = job.get("name")
     if wait:
-        job = wait_for_job(client, vpath, job_id, timeout, sleep=sleep, clock=clock)
+        job = wait_for_job(client, vpath, job_id)
     status = (job.get("properties") or {}).get("status") or ""
     if status.lower() in ("failed", "cancelled", "canceled"):
         details = (job.get("properties") or {}).get("errorDetails") or [{}]
@@ -204,13 +203,13 @@ def _follow_job(client, vpath, job, action, timeout, wait, sleep=None, clock=Non
     return OperationResult("Succeeded", body=job, job_id=job_id)
 
 
-def job_of_lost_request(client, vpath, vm, client_request_id, since, operation=None, checks=None, sleep=None, any_of_vm=False):
+def job_of_lost_request(client, vpath, vm, client_request_id, since, operation=None, checks=None, any_of_vm=False):
     """The job a write whose response was lost started, or None: a job of this VM that started
     since ``since`` and whose activityId is the request's x-ms-client-request-id (any status:
     a short job may already have ended); with ``any_of_vm``, else the newest such job of the VM.
-    Asked after each delay in ``checks``."""
+    Asked after each delay in ``checks`` (waited within the task's deadline)."""
     for delay in checks or LOST_WRITE_CHECKS:
-        (sleep or time.sleep)(delay)
+        client.pause(delay, "looking for the job of a request whose answer was lost", "no job with activityId %s yet" % client_request_id)
         jobs = [job for job in list_jobs(client, vpath, operation=operation, start_time=since) if job_is_for(job, vm.name, vm.container_name)]
         for job in jobs:
             activity = (job.get("properties") or {}).get("activityId") or ""
@@ -221,7 +220,7 @@ def job_of_lost_request(client, vpath, vm, client_request_id, since, operation=N
     return None
 
 
-def put_protected_item(client, vpath, vm, body, action, timeout, wait=True, sleep=None, clock=None):
+def put_protected_item(client, vpath, vm, body, action, wait=True):
     properties = body.get("properties") or {}
     if properties.get("isRehydrate"):
         operation = "Undelete"
@@ -229,11 +228,11 @@ def put_protected_item(client, vpath, vm, body, action, timeout, wait=True, slee
         operation = "DisableBackup"
     else:
         operation = "ConfigureBackup"
-    return _write(client, vpath, vm, "PUT", item_path(vpath, vm), action, timeout, wait, body=body, operation=operation, sleep=sleep, clock=clock)
+    return _write(client, vpath, vm, "PUT", item_path(vpath, vm), action, wait, body=body, operation=operation)
 
 
-def delete_protected_item(client, vpath, vm, action, timeout, wait=True, sleep=None, clock=None):
-    return _write(client, vpath, vm, "DELETE", item_path(vpath, vm), action, timeout, wait, operation="DeleteBackupData", sleep=sleep, clock=clock)
+def delete_protected_item(client, vpath, vm, action, wait=True):
+    return _write(client, vpath, vm, "DELETE", item_path(vpath, vm), action, wait, operation="DeleteBackupData")
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,24 +262,20 @@ def running_backup_jobs(client, vpath, vm, since=None):
     return sorted(mine, key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
 
 
-def wait_for_job(client, vpath, job_id, timeout, sleep=None, clock=None, interval=2.0, max_interval=30.0):
-    """Poll a job until it is no longer running; ArmError (code OperationTimeout) at the deadline."""
-    sleep, clock = sleep or time.sleep, clock or time.monotonic
-    deadline = clock() + timeout
-    while True:
+def wait_for_job(client, vpath, job_id):
+    """Poll a job until it is no longer running (2 s, growing to 30 s between reads), within the
+    task's deadline: ArmError code OperationTimeout naming the job's last status."""
+    waiter = Waiter(client, "waiting for backup job %s" % job_id, min_interval=JOB_POLL_FIRST, max_interval=JOB_POLL_CAP, cap=JOB_POLL_CAP)
+
+    def check():
         job = get_job(client, vpath, job_id)
         status = (job.get("properties") or {}).get("status")
-        if status not in JOB_RUNNING:
-            return job
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise ArmError("waiting for backup job %s" % job_id, code="OperationTimeout",
-                           message="the job is still %s after %d seconds" % (status, timeout))
-        sleep(min(interval, remaining))
-        interval = min(interval * 1.5, max_interval)
+        waiter.saw("job status %s" % status)
+        return status not in JOB_RUNNING, job, None
+    return waiter.until(check)
 
 
-def trigger_backup(client, vpath, vm, expiry, timeout, sleep=None, now=None):
+def trigger_backup(client, vpath, vm, expiry, now=None):
     """POST an on-demand backup and follow its operation; returns (job_id, found_after_lost_response).
 
     The POST is not idempotent: when its response is lost (ArmAmbiguousWrite), the job list
@@ -294,12 +289,22 @@ def trigger_backup(client, vpath, vm, expiry, timeout, sleep=None, now=None):
     except ArmAmbiguousWrite as exc:
         # any status: with a short job, it may have ended by the time the list is read
         # a backup of the VM that started meanwhile (ours, or another run's) is as good: never a second one
-        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, "Backup", AMBIGUOUS_CHECKS, sleep, any_of_vm=True)
+        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, "Backup", AMBIGUOUS_CHECKS, any_of_vm=True)
         if job is not None:
             return job.get("name"), True
         raise ArmError(action, status=exc.status, code="AmbiguousBackupRequest", request_id=exc.request_id,
                        message="the response to the backup request was lost (%s) and no backup job of the VM appeared "
                                "in the job list; it was not sent again. Re-run the task: a backup already in "
                                "progress is found and not started twice" % exc.message)
-    result = wait_for_operation(client, response, action, timeout)
+    result = wait_for_operation(client, response, action)
     return result.job_id, False
+
+
+# ---------------------------------------------------------------------------------------
+# Operations still running on items
+# ---------------------------------------------------------------------------------------
+
+def running_jobs(client, vpath):
+    """Every job of the vault that is still InProgress (all VMs, all operations): one read answers,
+    for every VM of the vault, whether a write on its item is still running in the service."""
+    return list_jobs(client, vpath, status="InProgress")

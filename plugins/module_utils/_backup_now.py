@@ -12,14 +12,15 @@ import datetime
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads, follow_running_write
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for, job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_utc,
-    job_result,
     parse_duration,
     parse_service_time,
     retention_expiry,
-    vm_ref,
 )
 
 NOT_BACKUP_READY = ("protectionstopped", "protectionpaused", "backupssuspended")
@@ -65,9 +66,10 @@ def _limits(params, now):
     return expiry, min_age
 
 
-def backup_now(client, params, check_mode=False, warn=None, now=None):
+def backup_now(client, params, check_mode=False, warn=None, now=None, reads=None):
     """azure_vm_backup_now for one VM (its options in ``params``): the result; raises ValueError for a VM
-    that cannot be backed up and JobFailed (with the result) when a waited-for job fails."""
+    that cannot be backed up and JobFailed (with the result) when a waited-for job fails. ``reads``: a
+    VaultReads shared by the VMs of a batch (one read of a vault's running jobs for all its VMs)."""
     warn = warn or (lambda message: None)
     now = now or datetime.datetime.now(UTC)
     expiry, min_age = _limits(params, now)
@@ -75,19 +77,24 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
     item = api.get_protected_item(client, vpath, vm)
+    jobs = None
+    if not _recent(item, min_age, now):
+        # a backup skipped for a recent one needs no more than the item: whatever runs on it, no backup is started
+        jobs = reads.running_jobs(vpath) if reads is not None else api.running_jobs(client, vpath)
+        item, jobs = _settled(client, params, check_mode, warn, vpath, vm, item, jobs)
     blocker = backup_blocker(item, vm.label)
     if blocker:
         raise ValueError(blocker)
     last = last_successful_backup(item)
     result = {"changed": False, "job_id": None, "job": None, "recovery_point_expiry_time": None, "skipped_reason": None,
               "last_backup_time": format_utc(last) if last else None}
-    if min_age is not None and last is not None and now - last < min_age:
+    if _recent(item, min_age, now):
         result["skipped_reason"] = "the last successful backup of %s, at %s, is newer than %s" % (
             vm.label, result["last_backup_time"], params["if_last_backup_older_than"])
         result["msg"] = result["skipped_reason"]
         return result
 
-    running = api.running_backup_jobs(client, vpath, vm)
+    running = _running_backups(jobs, vm)
     if running:
         job = running[0]
         result.update(job_id=job.get("name"), job=job_result(job),
@@ -99,7 +106,7 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     if check_mode:
         result["msg"] = "would start a backup of %s, kept until %s" % (vm.label, result["recovery_point_expiry_time"])
         return result
-    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, params["wait_timeout"], now=now)
+    job_id, response_lost = api.trigger_backup(client, vpath, vm, expiry, now=now)
     if response_lost:
         warn("the response to the backup request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
     if not job_id:
@@ -114,11 +121,35 @@ def backup_now(client, params, check_mode=False, warn=None, now=None):
     return result
 
 
+def _recent(item, min_age, now):
+    """True when ``if_last_backup_older_than`` skips the backup of this (backup-ready) item."""
+    last = last_successful_backup(item)
+    return min_age is not None and last is not None and backup_blocker(item, "") is None and now - last < min_age
+
+
+def _running_backups(jobs, vm):
+    """The running backup jobs of one VM among the vault's running jobs, newest first."""
+    mine = [job for job in jobs if ((job.get("properties") or {}).get("operation") or "").lower() == "backup"
+            and job_is_for(job, vm.name, vm.container_name)]
+    return sorted(mine, key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
+
+
+def _settled(client, params, check_mode, warn, vpath, vm, item, jobs):
+    """(item, running jobs) once no protection change of the VM runs in the service (follow_running_write): a
+    backup is never started, or refused, on the state an item shows before a running enable, stop or delete."""
+    pending = follow_running_write(client, vpath, vm, jobs, check_mode, params["wait"], warn)
+    if pending is None or check_mode:
+        return item, jobs
+    warn("waited for the running %s job %s of VM %s before deciding" % (
+        (pending.get("properties") or {}).get("operation"), pending.get("name"), vm.label))
+    return api.get_protected_item(client, vpath, vm), api.running_jobs(client, vpath)
+
+
 def _waited(client, params, check_mode, vpath, result):
     """With wait=true, wait for the job and fail when it fails."""
     if not params["wait"] or check_mode:
         return result
-    job = api.wait_for_job(client, vpath, result["job_id"], params["wait_timeout"])
+    job = api.wait_for_job(client, vpath, result["job_id"])
     result["job"] = job_result(job)
     status = result["job"]["status"] or ""
     if status.lower() not in SUCCESSFUL:
@@ -143,6 +174,8 @@ def run_batch(client, params, check_mode=False, warn=None):
     _limits(params, now)  # the same for every VM: refused here, before any call
     batch.check_entries(client, entries)
 
+    reads = VaultReads(client)
+
     def work(one, warn_vm):
-        return backup_now(client, one, check_mode=check_mode, warn=warn_vm, now=now)
+        return backup_now(client, one, check_mode=check_mode, warn=warn_vm, now=now, reads=reads)
     return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)

@@ -15,7 +15,8 @@ __metaclass__ = type
 import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import vm_ref
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 
 MAX_LISTED = 20
 
@@ -75,7 +76,7 @@ def run(client, entries, work, return_keys, concurrency, check_mode=False, diff=
             # what is known besides the failure (JobFailed: the job)
             row.update((key, value) for key, value in (getattr(exc, "result", None) or {}).items() if key in return_keys and key != "msg")
         except Exception as exc:  # pylint: disable=broad-except  # one VM's bug must not lose the others' results
-            row.update(failed=True, changed=False, msg="unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())[:500]))
+            row.update(failed=True, changed=False, msg="unexpected error: %s: %s" % (type(exc).__name__, one_line(exc, 500)))
         else:
             row.update((key, outcome[key]) for key in return_keys if key in outcome)
         results[index] = row

@@ -7,6 +7,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
+import math
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -17,9 +19,12 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
     ArmMissingLibrary,
 )
 from ansible_collections.azure_recovery.backup.plugins.module_utils._auth import AUTH_SOURCES, ENV_FALLBACKS
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 
 
 MAX_RETRY_LINES = 100
+# A request that waits longer than an hour for an answer is not waiting for Azure.
+MAX_REQUEST_TIMEOUT = 3600
 
 
 def _env(name):
@@ -99,27 +104,68 @@ def wait_argument_spec(default_timeout=1800, default_wait=True):
     )
 
 
-def _one_line(text, limit=500):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+class _Module(AnsibleModule):
+    """AnsibleModule that keeps the arguments as they came, before type conversion."""
+
+    def _load_params(self):
+        super(_Module, self)._load_params()
+        self.raw_params = copy.deepcopy(self.params)
+
+
+def _bools_for_numbers(spec, raw, prefix=""):
+    """Names of int/float options (list elements and suboptions included) given a YAML boolean:
+    AnsibleModule would take ``yes`` for 1 (``retain_days: yes`` = a backup kept one day)."""
+    found = []
+    if not isinstance(raw, dict):
+        return found
+    for name, option in spec.items():
+        names = [name] + list(option.get("aliases") or [])
+        value = next((raw[key] for key in names if key in raw), None)
+        if value is None:
+            continue
+        label = prefix + name
+        kind, elements = option.get("type"), option.get("elements")
+        if kind in ("int", "float") and isinstance(value, bool):
+            found.append("%s (%s)" % (label, str(value).lower()))
+        if kind == "list" and isinstance(value, list):
+            if elements in ("int", "float"):
+                found.extend("%s[%d] (%s)" % (label, index, str(item).lower()) for index, item in enumerate(value) if isinstance(item, bool))
+            if option.get("options"):
+                for index, item in enumerate(value):
+                    found.extend(_bools_for_numbers(option["options"], item, "%s[%d]." % (label, index)))
+        if kind == "dict" and option.get("options"):
+            found.extend(_bools_for_numbers(option["options"], value, label + "."))
+    return found
 
 
 class AzureBackupModule:
-    """AnsibleModule plus a lazily created ArmClient, and results/failures in one shape."""
+    """AnsibleModule plus a lazily created ArmClient, and results/failures in one shape.
+
+    The one way a module reports: ``run(work)``. ``work()`` returns the result, or raises an
+    ``ArmError`` (the service), a ``ValueError`` (what cannot be done; one with a ``result``
+    dict, such as a failed job, adds what is known to the failed result), or returns a result
+    with ``failed: true`` (a batch whose rows hold the failures)."""
 
     def __init__(self, argument_spec, **ansible_module_kwargs):
-        self.module = AnsibleModule(argument_spec=argument_spec, **ansible_module_kwargs)
+        self.module = _Module(argument_spec=argument_spec, **ansible_module_kwargs)
         self._client = None
-        self._check_ranges()
+        self._check_numbers(argument_spec)
 
-    def _check_ranges(self):
-        """Numbers the argument spec cannot bound: refused before any request (a negative
-        wait_timeout would send a write and then give up on it at once)."""
+    def _check_numbers(self, argument_spec):
+        """Numbers the argument spec cannot bound, refused before any request: a YAML boolean
+        where a number is expected, a negative wait_timeout (a write sent, then given up at
+        once), a request_timeout that is not a finite positive number."""
+        bools = _bools_for_numbers(argument_spec, getattr(self.module, "raw_params", {}))
+        if bools:
+            self.module.fail_json(msg="a number is expected, not a YAML boolean (yes/no/true/false), for %s" % ", ".join(bools[:10]), changed=False)
         for name, minimum, what in (("wait_timeout", 1, "at least 1 (seconds)"), ("request_timeout", 0.001, "more than 0 (seconds)"),
                                     ("max_retries", 0, "0 or more"), ("concurrency", 1, "at least 1")):
             value = self.module.params.get(name)
-            if value is not None and value < minimum:
+            if value is not None and (value < minimum or (isinstance(value, float) and not math.isfinite(value))):
                 self.module.fail_json(msg="%s must be %s, not %s" % (name, what, value), changed=False)
+        timeout = self.module.params.get("request_timeout")
+        if timeout is not None and timeout > MAX_REQUEST_TIMEOUT:
+            self.module.fail_json(msg="request_timeout must be at most %d (seconds), not %s" % (MAX_REQUEST_TIMEOUT, timeout), changed=False)
 
     @property
     def params(self):
@@ -135,6 +181,8 @@ class AzureBackupModule:
             client = ArmClient(self.module.params, warn=self.module.warn)
             # Tokens are masked like no_log options in anything the module returns.
             client.no_log_values = self.module.no_log_values
+            # One deadline for all the waiting of the task (polls, job waits, refresh, retries, pacing).
+            client.set_deadline(self.module.params.get("wait_timeout"))
             self._client = client
         return self._client
 
@@ -161,7 +209,9 @@ class AzureBackupModule:
         except ArmError as exc:
             self.fail(exc)
         except ValueError as exc:
-            self.fail(str(exc))
+            known = dict(getattr(exc, "result", None) or {})
+            known.pop("msg", None)
+            self.fail(str(exc), **known)
         else:
             if result.get("failed"):
                 self.fail(result.pop("msg"), **result)
@@ -178,5 +228,5 @@ class AzureBackupModule:
             self.module.fail_json(msg=str(exc_or_msg), error=exc_or_msg.to_dict(), **result)
         if isinstance(exc_or_msg, BaseException):
             trace = "".join(traceback.format_exception(type(exc_or_msg), exc_or_msg, exc_or_msg.__traceback__))
-            self.module.fail_json(msg="unexpected error: %s: %s" % (type(exc_or_msg).__name__, _one_line(exc_or_msg)), exception=trace, **result)
+            self.module.fail_json(msg="unexpected error: %s: %s" % (type(exc_or_msg).__name__, one_line(exc_or_msg, 500)), exception=trace, **result)
         self.module.fail_json(msg=str(exc_or_msg), **result)

@@ -12,15 +12,12 @@ Resource Manager host and retries the GETs on transient failures.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import time
-
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, display_url, parse_retry_after
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, display_url
+from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import Waiter
 
 
 IN_PROGRESS = "InProgress"
 TERMINAL_FAILURES = {"failed": "Failed", "canceled": "Canceled", "cancelled": "Canceled"}
-# Without Retry-After, poll at min_interval and grow to this (or max_interval if lower).
-DEFAULT_POLL_CAP = 10.0
 
 
 class OperationResult:
@@ -44,6 +41,13 @@ def _json_or_none(response):
         return None
 
 
+def _object_or_none(response):
+    """A final resource is a JSON object; anything else counts as none given (the caller reads the
+    resource itself, through a shape-checked GET)."""
+    body = _json_or_none(response)
+    return body if isinstance(body, dict) else None
+
+
 def _job_id(body):
     properties = body.get("properties") if isinstance(body, dict) else None
     if isinstance(properties, dict):
@@ -51,67 +55,41 @@ def _job_id(body):
     return None
 
 
-class _Poller:
-    def __init__(self, client, action, timeout, min_interval, max_interval, sleep, clock):
-        self.client = client
-        self.action = action
-        self.timeout = timeout
-        self.min_interval = min_interval
-        self.max_interval = max_interval
-        self.sleep = sleep
-        self.clock = clock
-        self.deadline = clock() + timeout
-        self.polls = 0
-        self.last_status = None
-        self.last_http = None
-        self.last_request_id = None
-        self.url = None
-
-    def wait(self, response):
-        """Sleep before the next poll: Retry-After within [min, max], else a growing interval;
-        never past the deadline (then raise)."""
-        retry_after = parse_retry_after(response.headers) if response is not None else None
-        if retry_after is None:
-            delay = min(self.min_interval * (1.5 ** self.polls), max(self.min_interval, min(self.max_interval, DEFAULT_POLL_CAP)))
-        else:
-            delay = min(max(retry_after, self.min_interval), self.max_interval)
-        remaining = self.deadline - self.clock()
-        if remaining <= 0:
-            self.timed_out()
-        self.sleep(min(delay, remaining))
-
-    def timed_out(self):
-        raise ArmError(self.action, "the operation did not finish within %ss; last status %s at %s"
-                       % (_number(self.timeout), self.last_status or "unknown", display_url(self.url)),
-                       status=self.last_http, code="OperationTimeout", request_id=self.last_request_id, url=display_url(self.url))
-
-    def poll(self, url, what):
-        self.url = url
-        self.polls += 1
-        response = self.client.send("GET", url, "%s (polling the %s)" % (self.action, what), ok=(200, 201, 202, 204))
-        self.last_http = response.status_code
-        self.last_request_id = response.headers.get("x-ms-request-id")
-        return response
-
-    def follow_location(self, url, first_response):
-        """Poll a Location URL until it stops answering 202. -> (final response, url)."""
-        response = first_response
-        while True:
-            if response is not None:
-                self.wait(response)
-            response = self.poll(url, "Location URL")
-            if response.status_code != 202:
-                return response, url
-            self.last_status = "202 Accepted"
-            following = response.headers.get("Location")
-            if following and following != url:
-                url = self.client.check_url(following, self.action, "Location URL")
-            if self.clock() >= self.deadline:
-                self.timed_out()
+def _status_of(response, action, url):
+    """The status of an Azure-AsyncOperation answer. A 202 without a body is still running;
+    any other body without a status string (HTML, truncated JSON, ``{}``) is not a status:
+    a one-line ArmError at once, not a poll until the deadline."""
+    body = _json_or_none(response)
+    if body is None and response.status_code == 202 and not (response.content or b"").strip():
+        return IN_PROGRESS, {}
+    status = body.get("status") if isinstance(body, dict) else None
+    if not isinstance(status, str) or not status.strip():
+        what = "not JSON" if body is None else ("a JSON object without a status" if isinstance(body, dict) else "not a JSON object")
+        raise ArmError(action, "the operation status at %s is %s; cannot tell whether the operation ended" % (display_url(url), what),
+                       code="UnexpectedResponse", status=response.status_code, request_id=response.headers.get("x-ms-request-id"),
+                       url=display_url(url))
+    return status, body
 
 
-def wait_for_operation(client, response, action, timeout, min_interval=1.0, max_interval=60.0, sleep=time.sleep, clock=time.monotonic):
-    """Wait until the operation started by ``response`` ends. -> OperationResult.
+def _follow_location(client, waiter, url, first):
+    """Poll a Location URL until it stops answering 202. -> (final response, url)."""
+    where = [url]
+
+    def check():
+        response = client.send("GET", where[0], "%s (polling the Location URL)" % waiter.action, ok=(200, 201, 202, 204))
+        waiter.saw("HTTP %s" % response.status_code + (" Accepted" if response.status_code == 202 else ""), response, where[0])
+        if response.status_code != 202:
+            return True, response, None
+        following = response.headers.get("Location")
+        if following and following != where[0]:
+            where[0] = client.check_url(following, waiter.action, "Location URL")
+        return False, None, response
+    return waiter.until(check, first), where[0]
+
+
+def wait_for_operation(client, response, action, min_interval=1.0, max_interval=60.0):
+    """Wait until the operation started by ``response`` ends, within the client's deadline.
+    -> OperationResult.
 
     Prefers ``Azure-AsyncOperation`` (status body ``InProgress`` / ``Succeeded`` / ``Failed`` /
     ``Canceled``; on success the final resource is read from ``Location`` when there is one),
@@ -121,7 +99,7 @@ def wait_for_operation(client, response, action, timeout, min_interval=1.0, max_
     location = response.headers.get("Location")
     if not async_url and not location:
         if response.status_code in (200, 201, 204):
-            body = _json_or_none(response)
+            body = _object_or_none(response)
             return OperationResult("Succeeded", body=body, resource=body, url=response.url)
         raise ArmError(action, "the service accepted the request (HTTP %s) but gave no operation URL to follow" % response.status_code,
                        status=response.status_code, request_id=response.headers.get("x-ms-request-id"))
@@ -131,38 +109,30 @@ def wait_for_operation(client, response, action, timeout, min_interval=1.0, max_
     if location:
         client.check_url(location, action, "Location URL")
 
-    poller = _Poller(client, action, timeout, min_interval, max_interval, sleep, clock)
+    waiter = Waiter(client, action, min_interval, max_interval)
     if not async_url:
-        final, url = poller.follow_location(location, response)
-        body = _json_or_none(final)
+        final, url = _follow_location(client, waiter, location, response)
+        body = _object_or_none(final)
         return OperationResult("Succeeded", body=body, resource=body if final.status_code in (200, 201) else None, url=url)
 
-    previous = response
-    while True:
-        poller.wait(previous)
-        status_response = poller.poll(async_url, "Azure-AsyncOperation URL")
-        body = _json_or_none(status_response) or {}
-        status = str(body.get("status") or IN_PROGRESS)
-        poller.last_status = status
+    def check():
+        answer = client.send("GET", async_url, "%s (polling the Azure-AsyncOperation URL)" % action, ok=(200, 201, 202, 204))
+        status, body = _status_of(answer, action, async_url)
+        waiter.saw("status %s" % status, answer, async_url)
         lowered = status.lower()
         if lowered == "succeeded":
-            break
+            return True, body, None
         if lowered in TERMINAL_FAILURES:
             error = body.get("error") if isinstance(body.get("error"), dict) else {}
             raise ArmError(action, error.get("message") or "the operation ended with status %s" % TERMINAL_FAILURES[lowered],
-                           code=error.get("code") or "Operation%s" % TERMINAL_FAILURES[lowered], status=status_response.status_code,
-                           request_id=status_response.headers.get("x-ms-request-id"), url=display_url(async_url))
-        if poller.clock() >= poller.deadline:
-            poller.timed_out()
-        previous = status_response
+                           code=error.get("code") or "Operation%s" % TERMINAL_FAILURES[lowered], status=answer.status_code,
+                           request_id=answer.headers.get("x-ms-request-id"), url=display_url(async_url))
+        return False, None, answer
 
+    body = waiter.until(check, response)
     result = OperationResult("Succeeded", body=body, job_id=_job_id(body), url=async_url)
     if location:
-        final, url = poller.follow_location(location, None)
+        final, _url = _follow_location(client, waiter, location, None)
         if final.status_code in (200, 201):
-            result.resource = _json_or_none(final)
+            result.resource = _object_or_none(final)
     return result
-
-
-def _number(value):
-    return int(value) if float(value).is_integer() else value

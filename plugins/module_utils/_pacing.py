@@ -78,9 +78,8 @@ class WritePacer:
                 now = self.clock()
                 delay = self._delay(now)
                 if delay is None:
-                    started = time.monotonic()
-                    self._cond.wait(self.POLL)  # after_write() wakes us
-                    waited += time.monotonic() - started
+                    self._cond.wait(self.POLL)  # after_write() wakes us (a wait for another thread, not a time source)
+                    waited += max(0.0, self.clock() - now)
                     continue
                 if delay <= 0:
                     self.in_flight += 1
@@ -155,7 +154,7 @@ class SharedWrites:
             turn = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         except (ImportError, OSError):
             return 0.0, None
-        started = time.monotonic()
+        started = self.clock()
         try:
             fcntl.flock(turn, fcntl.LOCK_EX)  # the other processes' turns come first
             state = self._read()
@@ -169,8 +168,11 @@ class SharedWrites:
                 self._write(state)
         except OSError:
             os.close(turn)
-            return time.monotonic() - started, None
-        return time.monotonic() - started, turn
+            return self.clock() - started, None
+        except BaseException:  # e.g. the task's deadline reached while waiting: the turn ends here
+            os.close(turn)
+            raise
+        return self.clock() - started, turn
 
     def after_write(self, turn, status=None, remaining=None, retry_after=None):
         """Record the answer (status None: none came), and end the turn."""

@@ -11,17 +11,22 @@ one task, on threads, sharing one client and one VaultReads).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import threading
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     BACKUP_MANAGEMENT_TYPE,
     parse_policy,
-    protectable_item_result,
-    protected_item_result,
     same_id,
     vm_ref,
+)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import (
+    pending_operation_result,
+    protectable_item_result,
+    protected_item_result,
+    protection_change_of,
 )
 
 # Protection stopped, recovery points kept: what state=stopped asks for.
@@ -34,6 +39,18 @@ class DecisionError(ValueError):
     """What was asked cannot be done from the current state (e.g. protect a soft-deleted item)."""
 
 
+_LUN_RE = re.compile(r"[0-9]{1,2}")
+
+
+def _lun(value, luns):
+    """One LUN: an int (never a bool: YAML's yes) or a string of digits only (fully matched: no '1\\n'), 0-63."""
+    if isinstance(value, str) and _LUN_RE.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 63:
+        raise ValueError("disk LUNs must be whole numbers from 0 to 63 (got %r)" % (luns,))
+    return value
+
+
 def desired_disks(include_disk_luns=None, exclude_disk_luns=None):
     """Disk options -> the disk_exclusion shape; None means all disks."""
     if include_disk_luns is not None and exclude_disk_luns is not None:
@@ -41,8 +58,7 @@ def desired_disks(include_disk_luns=None, exclude_disk_luns=None):
     luns = include_disk_luns if include_disk_luns is not None else exclude_disk_luns
     if luns is None:
         return None
-    if any(not isinstance(lun, int) or lun < 0 or lun > 63 for lun in luns):
-        raise ValueError("disk LUNs must be whole numbers from 0 to 63 (got %r)" % (luns,))
+    luns = [_lun(lun, luns) for lun in luns]
     if include_disk_luns is not None and not luns:
         raise ValueError("include_disk_luns is empty: list the data disks to back up, or omit it to back up all disks")
     if not luns:
@@ -87,8 +103,8 @@ def decide(current, desired):
         if soft_deleted:
             if not desired.get("undelete"):
                 raise DecisionError(
-                    "the backup data of VM %s is soft-deleted (kept until %s): set undelete=true to restore it and "
-                    "protect the VM again" % (current.get("friendly_name"), current.get("deferred_delete_time") or "unknown"))
+                    "the backup data of VM %s is soft-deleted%s: set undelete=true to restore it and "
+                    "protect the VM again" % (current.get("friendly_name"), purge_text(current)))
             return "undelete", before, protected_after
         if not active:
             return "resume", before, protected_after
@@ -113,6 +129,16 @@ def decide(current, desired):
     raise ValueError("unknown state %r" % (state,))
 
 
+def purge_text(item):
+    """' (deleted at D, purged at P, in N days)' for a soft-deleted item, as far as the service says."""
+    parts = []
+    if item.get("deleted_time"):
+        parts.append("deleted at %s" % item["deleted_time"])
+    if item.get("purge_time"):
+        parts.append("purged for good at %s, in %s day(s)" % (item["purge_time"], item.get("purge_in_days")))
+    return " (%s)" % ", ".join(parts) if parts else " (purge time unknown)"
+
+
 def write_plan(action, state):
     """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'delete'."""
     return {
@@ -124,6 +150,32 @@ def write_plan(action, state):
         "stop": ["stop"],
         "delete": ["delete"],
     }[action]
+
+
+def follow_running_write(client, vpath, vm, jobs, check_mode, wait, warn):
+    """The write still running on the VM's protected item, among the vault's running ``jobs``, handled; None when
+    there is none.
+
+    While a write (ConfigureBackup, DisableBackup, DeleteBackupData, Undelete) runs, the item GET shows the state
+    before it, so nothing may be decided on the item alone. Check mode never waits: it warns and returns the job
+    as it is. With ``wait`` false: a ValueError naming the job (nothing is sent). Otherwise the job is waited for
+    (within the task's deadline, wait_timeout) whatever its outcome, and returned with its final status: the
+    caller then reads the item again. This also follows an interrupted run's write instead of sending it again."""
+    pending = protection_change_of(jobs, vm.name, vm.container_name)
+    if pending is None:
+        return None
+    seen = pending_operation_result(pending)
+    what = "%s job %s of VM %s" % (seen["operation"], seen["job_id"], vm.label)
+    if check_mode:
+        warn("a %s is still running in the service; the item shows the state before it, and a real run waits for it "
+             "before deciding" % what)
+        return pending
+    if not wait:
+        raise ValueError("a %s is still running in the service (started %s); nothing was sent: re-run when it has ended, "
+                         "or with wait=true to wait for it" % (what, seen["start_time"] or "at an unknown time"))
+    job = api.wait_for_job(client, vpath, seen["job_id"])
+    status = (job.get("properties") or {}).get("status") or "ended"
+    return dict(pending, properties=dict(pending.get("properties") or {}, status=status))
 
 
 class VaultReads(object):
@@ -173,6 +225,11 @@ class VaultReads(object):
             return policy
         return self._once(("policy", vpath.lower(), name.lower()), load)
 
+    def running_jobs(self, vpath):
+        """The vault's InProgress jobs, read once per process: one read answers for every VM of the vault
+        whether a write on its item still runs in the service (the item GET shows the old state until then)."""
+        return self._once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
+
     def protectable(self, vpath, vm):
         """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
         if self.whole_lists:
@@ -189,11 +246,11 @@ class VaultReads(object):
             before = self._before_refresh.get(vpath.lower())
         return before is not None and _match(before, vm) is None
 
-    def refresh(self, vpath, timeout):
+    def refresh(self, vpath):
         """Refresh the vault's VM list once per process; the protectable list read before it is set
         aside (for found_by_refresh()) and read again when next asked for."""
         def load():
-            api.refresh_containers(self.client, vpath, timeout)
+            api.refresh_containers(self.client, vpath)
             with self._lock:
                 ok, listed = self._values.pop(("protectable", vpath.lower()), (False, None))
                 self._before_refresh[vpath.lower()] = listed if ok else []
@@ -253,16 +310,17 @@ class VmProtection(object):
         vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
         current = protected_item_result(api.get_protected_item(client, vpath, vm))
+        current, pending, waited = self._settle(vpath, vm, current)
         action, before, after = decide(current, desired)
         result = {"changed": action != "none", "action": action, "discovered": False, "job_id": None,
-                  "protected_item": current}
+                  "protected_item": current, "pending_operation": pending_operation_result(pending)}
         if self.diff:
             result["diff"] = {"before": before, "after": after}
         if action == "none":
-            if current is None:
+            if current is None and pending is None:
                 # A 404 of the item also comes from a mistyped vault: "nothing to do" only for a vault that exists.
                 self.reads.vault(vpath, self.vault_label)
-            result["msg"] = self._none_message(vm, current)
+            result["msg"] = waited + self._none_message(vm, current)
             return result
 
         # Checks before any write: the policy, discovery, another vault.
@@ -282,7 +340,7 @@ class VmProtection(object):
                 self._not_protected_elsewhere(vpath, vm_id)
         result["discovered"] = self.discovered
         if self.check_mode:
-            result["msg"] = "would %s protection of %s" % (action, vm.label)
+            result["msg"] = waited + "would %s protection of %s" % (action, vm.label)
             return result
 
         done = None
@@ -293,8 +351,24 @@ class VmProtection(object):
             # the operation's final resource is the item, when the service gives it; else read it
             final = done.resource if done is not None and isinstance(done.resource, dict) and done.resource.get("properties") else None
             result["protected_item"] = protected_item_result(final or api.get_protected_item(client, vpath, vm))
-        result["msg"] = self._done_message(action, vm, desired, result["protected_item"])
+        result["msg"] = waited + self._done_message(action, vm, desired, result["protected_item"])
         return result
+
+    # -- an operation still running on the item ------------------------------------------------
+
+    def _settle(self, vpath, vm, current):
+        """(current, pending job, message prefix): the item once no write on it runs in the service
+        (follow_running_write); the item is read again when the write was waited for."""
+        pending = follow_running_write(self.client, vpath, vm, self.reads.running_jobs(vpath), self.check_mode,
+                                       self.params["wait"], self.warn)
+        if pending is None:
+            return current, None, ""
+        seen = pending_operation_result(pending)
+        what = "%s job %s" % (seen["operation"], seen["job_id"])
+        if self.check_mode:
+            return current, pending, "(%s still running) " % what
+        current = protected_item_result(api.get_protected_item(self.client, vpath, vm))
+        return current, pending, "waited for the running %s (%s); " % (what, seen["status"])
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -316,7 +390,7 @@ class VmProtection(object):
             if self.check_mode:
                 self.warn("VM %s is not discovered by the vault yet; a real run refreshes the vault's VM list first" % vm.label)
                 return None
-            self.reads.refresh(vpath, self.params["wait_timeout"])
+            self.reads.refresh(vpath)
             found = self.reads.protectable(vpath, vm)
             if found is None:
                 if not self.checked_elsewhere:
@@ -344,22 +418,22 @@ class VmProtection(object):
     # -- writes ------------------------------------------------------------------------------
 
     def _write(self, step, vpath, vm, vm_id, policy, desired, current):
-        client, timeout = self.client, self.params["wait_timeout"]
+        client = self.client
         wait = self.params["wait"]
         if step == "undelete":
             # the protect step that may follow needs the undelete to have finished
             done = api.put_protected_item(client, vpath, vm, api.undelete_body(vm, vm_id), "undeleting the backup item of VM %s" % vm.label,
-                                          timeout, wait=wait or desired["state"] == "present")
+                                          wait=wait or desired["state"] == "present")
         elif step == "protect":
             reset = bool(current and current.get("disk_exclusion")) and not desired["disk_exclusion"]
             body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
             done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
-                                          timeout, wait=wait)
+                                          wait=wait)
         elif step == "stop":
             done = api.put_protected_item(client, vpath, vm, api.stop_body(vm, vm_id), "stopping protection of VM %s" % vm.label,
-                                          timeout, wait=wait)
+                                          wait=wait)
         else:
-            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, timeout, wait=wait)
+            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait)
         return done
 
     # -- messages ----------------------------------------------------------------------------
@@ -368,12 +442,13 @@ class VmProtection(object):
         if current is None:
             return "VM %s is not protected by the vault; nothing to do" % vm.label
         if current.get("soft_deleted"):
-            return "the backup data of VM %s is soft-deleted until %s; nothing to do" % (vm.label, current.get("deferred_delete_time"))
+            return "the backup data of VM %s is soft-deleted%s; nothing to do" % (vm.label, purge_text(current))
         return "protection of VM %s is already as asked (%s)" % (vm.label, current.get("protection_state"))
 
     def _done_message(self, action, vm, desired, item):
         if action == "delete" and item and item.get("soft_deleted"):
-            return "protection of VM %s removed; its backup data is soft-deleted until %s" % (vm.label, item.get("deferred_delete_time"))
+            return "protection of VM %s removed; its backup data is soft-deleted%s (undelete=true restores it until then)" % (
+                vm.label, purge_text(item))
         if desired["policy_name"]:
             return "%s: protection of VM %s with policy %s" % (action, vm.label, desired["policy_name"])
         return "%s: protection of VM %s" % (action, vm.label)
@@ -382,7 +457,7 @@ class VmProtection(object):
 # -- many VMs in one process (azure_vm_protection_batch) ----------------------------------------
 
 ENTRY_OVERRIDES = ("policy", "state", "undelete", "include_disk_luns", "exclude_disk_luns")
-RETURN_KEYS = ("changed", "action", "discovered", "job_id", "protected_item", "diff", "msg")
+RETURN_KEYS = ("changed", "action", "discovered", "job_id", "protected_item", "pending_operation", "diff", "msg")
 
 
 def run_batch(client, params, check_mode=False, diff=False, warn=None):

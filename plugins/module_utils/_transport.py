@@ -30,27 +30,28 @@ import socket
 import ssl
 import threading
 
-try:
-    import http.client as http_client
-    from urllib.parse import unquote, urlsplit
-except ImportError:  # pragma: no cover  (Python 2 is not supported; keeps the sanity import test quiet)
-    import httplib as http_client  # type: ignore
-    from urllib import unquote  # type: ignore
-    from urlparse import urlsplit  # type: ignore
+import http.client as http_client
+from urllib.parse import unquote, urlsplit
+
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 
 
 class TransportError(Exception):
     """No answer. ``sent``: the request may have reached the server; ``timeout``: it timed out;
-    ``tls``: the TLS handshake or certificate check failed; ``config``: a setting makes sending
-    impossible (retrying cannot help)."""
+    ``tls``: the TLS handshake or certificate check failed (``unknown_issuer``: because the
+    certificate's issuer is not trusted, the case a private CA's ``ca_bundle`` fixes);
+    ``config``: a setting makes sending impossible (retrying cannot help); ``proxy``: the
+    proxy (``host:port``) could not be reached or refused the tunnel."""
 
-    def __init__(self, summary, sent, timeout=False, tls=False, config=False):
+    def __init__(self, summary, sent, timeout=False, tls=False, config=False, proxy=None, unknown_issuer=False):
         super(TransportError, self).__init__(summary)
         self.summary = summary
         self.sent = sent
         self.timeout = timeout
         self.tls = tls
         self.config = config
+        self.proxy = proxy
+        self.unknown_issuer = unknown_issuer
 
 
 class Response:
@@ -79,31 +80,37 @@ def _env(environ, name):
 
 
 def ca_bundle_from_env(environ):
-    """The CA bundle requests would use with verify=True: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
-    certifi's bundle, or None (the system's store)."""
+    """The CA bundle requests would use with verify=True and where it came from: (path,
+    "REQUESTS_CA_BUNDLE" / "CURL_CA_BUNDLE" / "certifi"), or (None, None) for the system's store."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         if environ.get(name):
-            return environ[name]
+            return environ[name], name
     try:
         import certifi  # small; installed with requests and azure-identity
     except ImportError:
-        return None
-    return certifi.where()
+        return None, None
+    return certifi.where(), "certifi"
 
 
-def ssl_context(verify, environ):
-    """An SSLContext for ``verify`` (True, False, or a CA file or directory path)."""
+def ssl_context(verify, environ, ca_source="ca_bundle"):
+    """An SSLContext for ``verify`` (True, False, or a CA file or directory path, named by
+    ``ca_source`` in messages). A CA bundle that cannot be read is a TransportError (config)
+    naming the file and the option or variable it came from."""
     if verify is False:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    where = ca_bundle_from_env(environ) if verify is True else verify
-    if where and os.path.isdir(where):
-        return ssl.create_default_context(capath=where)
-    if where:
-        return ssl.create_default_context(cafile=where)
-    return ssl.create_default_context()
+    where, source = ca_bundle_from_env(environ) if verify is True else (verify, ca_source)
+    try:
+        if where and os.path.isdir(where):
+            return ssl.create_default_context(capath=where)
+        if where:
+            return ssl.create_default_context(cafile=where)
+        return ssl.create_default_context()
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc, 200)
+        raise TransportError("cannot load the CA bundle %s (from %s): %s" % (where, source, reason), sent=False, config=True)
 
 
 def _no_proxy_matches(host, port, no_proxy):
@@ -152,6 +159,22 @@ def proxy_for(url, environ):
     return proxy_parts.hostname, proxy_parts.port or 80, auth
 
 
+def proxy_named(url, environ):
+    """(``host:port`` of the proxy for ``url`` or None, [the credentials of every proxy setting]):
+    what a message may say about the proxy, and what it must never say."""
+    hidden = []
+    for name in ("https_proxy", "http_proxy", "all_proxy"):
+        setting = _env(environ, name) or ""
+        parts = urlsplit(setting if "://" in setting else "http://" + setting)
+        if parts.password:
+            hidden += ["%s:%s@" % (parts.username, parts.password), parts.password, unquote(parts.password)]
+    try:
+        proxy = proxy_for(url, environ)
+    except TransportError:
+        proxy = None
+    return ("%s:%s" % (proxy[0], proxy[1]) if proxy else None), hidden
+
+
 def _dropped(connection):
     """True when a kept-alive connection was closed by the server (readable with nothing to say)."""
     sock = connection.sock
@@ -168,10 +191,11 @@ def _dropped(connection):
 class Transport:
     """Sends one request at a time per thread and host, keeping the connection open."""
 
-    def __init__(self, verify=True, timeout=30.0, environ=None):
+    def __init__(self, verify=True, timeout=30.0, environ=None, ca_source="ca_bundle"):
         self.verify = verify
         self.timeout = timeout
         self.environ = os.environ if environ is None else environ
+        self.ca_source = ca_source  # where a verify path came from, for messages
         self._context = None
         self._context_lock = threading.Lock()
         self._local = threading.local()
@@ -179,7 +203,7 @@ class Transport:
     def context(self):
         with self._context_lock:
             if self._context is None:
-                self._context = ssl_context(self.verify, self.environ)
+                self._context = ssl_context(self.verify, self.environ, self.ca_source)
             return self._context
 
     @staticmethod
@@ -207,8 +231,10 @@ class Transport:
             host, proxy_port, auth = proxy
             connection = self._new(scheme, host, proxy_port)
             connection.set_tunnel(parts.hostname, port, headers={"Proxy-Authorization": auth} if auth else None)
+            connection.proxy_name = "%s:%s" % (host, proxy_port)  # never its credentials
         else:
             connection = self._new(scheme, parts.hostname, port)
+            connection.proxy_name = None
         connections[key] = connection
         return connection
 
@@ -232,7 +258,7 @@ class Transport:
         sent = False
         try:
             if connection.sock is None:
-                connection.connect()
+                self._connect(connection, parts)
             sent = True  # from here on the server may have seen (part of) the request
             connection.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
             for name, value in headers.items():
@@ -246,22 +272,50 @@ class Transport:
             content = answer.read()
         except ssl.SSLError as exc:  # incl. certificate verification failures
             self._forget(parts)
-            raise TransportError("SSLError: %s" % _one_line(exc), sent=sent, tls=True)
+            unknown_issuer = getattr(exc, "verify_code", None) in _UNKNOWN_ISSUER_CODES
+            raise TransportError("SSLError: %s" % one_line(exc, 300), sent=sent, tls=True, unknown_issuer=unknown_issuer)
         except socket.timeout as exc:
             self._forget(parts)
-            raise TransportError("%s: %s" % ("ReadTimeout" if sent else "ConnectTimeout", _one_line(exc) or "timed out"), sent=sent, timeout=True)
+            raise TransportError("%s: %s" % ("ReadTimeout" if sent else "ConnectTimeout", one_line(exc, 300) or "timed out"), sent=sent, timeout=True)
         except (http_client.HTTPException, OSError) as exc:
             self._forget(parts)
             name = type(exc).__name__
-            raise TransportError("%s: %s" % (name, _one_line(exc) or "connection failed"), sent=sent and not isinstance(exc, _NOT_SENT))
+            raise TransportError("%s: %s" % (name, one_line(exc, 300) or "connection failed"), sent=sent and not isinstance(exc, _NOT_SENT))
         if answer.will_close:
             self._forget(parts)
         return Response(answer.status, answer.headers, content, url)
 
+    def _connect(self, connection, parts):
+        """Connect (through the proxy's tunnel when there is one). A proxy that cannot be reached
+        or refuses the tunnel is named (host:port, never its credentials); a 407 (the proxy wants
+        other credentials) is not worth a retry."""
+        proxy = connection.proxy_name
+        if proxy is None:
+            connection.connect()
+            return
+        try:
+            connection.connect()
+        except (ssl.SSLError, socket.timeout):
+            if connection.sock is None:  # the proxy itself did not answer in time
+                self._forget(parts)
+                raise TransportError("ConnectTimeout: the proxy %s (from the *_PROXY environment) did not answer" % proxy, sent=False, timeout=True,
+                                     proxy=proxy)
+            raise
+        except OSError as exc:
+            self._forget(parts)
+            text = one_line(exc, 300)
+            if " 407" in text:
+                raise TransportError("the proxy %s (from the *_PROXY environment) refused the tunnel: 407 Proxy Authentication Required; "
+                                     "check the user and password in the proxy URL" % proxy, sent=False, config=True, proxy=proxy)
+            if text.startswith("Tunnel connection failed"):
+                raise TransportError("the proxy %s (from the *_PROXY environment) refused the tunnel: %s" % (proxy, text), sent=False, proxy=proxy)
+            raise TransportError("cannot reach the proxy %s (from the *_PROXY environment): %s: %s" % (proxy, type(exc).__name__, text or "connection failed"),
+                                 sent=False, proxy=proxy)
+
 
 # Failures that happen before a request leaves: name resolution and refused connections.
 _NOT_SENT = (socket.gaierror, ConnectionRefusedError)
-
-
-def _one_line(exc):
-    return " ".join(str(exc).split())[:300]
+# OpenSSL verify codes of a certificate whose issuer is not trusted (self-signed, a private CA):
+# X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, _SELF_SIGNED_CERT_IN_CHAIN, _UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+# _UNABLE_TO_VERIFY_LEAF_SIGNATURE, _UNABLE_TO_GET_ISSUER_CERT.
+_UNKNOWN_ISSUER_CODES = frozenset([18, 19, 20, 21, 2])

@@ -130,13 +130,9 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     backup_argument_spec,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    UTC,
-    job_result,
-    parse_utc,
-    validate_job_id,
-    validate_vm_name,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import validate_job_id, validate_vm_name
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, parse_utc
 
 
 def run(glue):
@@ -145,7 +141,7 @@ def run(glue):
     if params["job_id"]:
         job_id = validate_job_id(params["job_id"])
         if params["wait"]:
-            job = api.wait_for_job(client, vpath, job_id, params["wait_timeout"])
+            job = api.wait_for_job(client, vpath, job_id)
         else:
             job = api.get_job(client, vpath, job_id)
         return {"changed": False, "jobs": [job_result(job)]}

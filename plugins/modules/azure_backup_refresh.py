@@ -141,11 +141,8 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     backup_argument_spec,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    parse_vm_spec,
-    protectable_item_result,
-    protected_item_result,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import parse_vm_spec
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import protectable_item_result, protected_item_result
 
 
 def _key(entry):
@@ -204,7 +201,7 @@ def run(glue):
             result["protectable_items"] = [found[vm] for vm in vms if vm in found]
             result["msg"] = "would refresh the vault's VM list to discover %s" % ", ".join(result["missing"])
             return result
-        api.refresh_containers(client, vpath, params["wait_timeout"], wait=params["wait"])
+        api.refresh_containers(client, vpath, wait=params["wait"])
         result["refreshed"] = True
         if not params["wait"]:
             result["protectable_items"] = [found[vm] for vm in vms if vm in found]
@@ -226,7 +223,7 @@ def run(glue):
         result["protectable_items"] = before
         result["msg"] = "would refresh the vault's VM list (%d VMs known now)" % len(before)
         return result
-    api.refresh_containers(client, vpath, params["wait_timeout"], wait=params["wait"])
+    api.refresh_containers(client, vpath, wait=params["wait"])
     result["refreshed"] = True
     if not params["wait"]:
         result["protectable_items"] = before

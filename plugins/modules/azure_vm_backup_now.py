@@ -64,8 +64,11 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - When O(if_last_backup_older_than) skips the backup, a run makes one call, a GET of the protected item;
-    when a backup job of the VM is already running, two, the item and the job list.
+  - When O(if_last_backup_older_than) skips the backup, a run makes one call, a GET of the protected item; otherwise
+    it also reads the vault's running jobs (one GET), which also tells whether a backup job of the VM already runs.
+  - When a protection change of the VM (enable, policy change, stop, delete) still runs in the service, the item shows
+    the state before it; with O(wait=true) the module waits for that job (within O(wait_timeout)) and decides on the
+    item as it is then; in check mode it warns; with O(wait=false) it fails, naming the job.
 seealso:
   - module: azure_recovery.backup.azure_vm_protection
   - module: azure_recovery.backup.azure_backup_job_info
@@ -176,7 +179,7 @@ msg:
   type: str
 """
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import JobFailed, backup_now
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import backup_now
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
@@ -184,17 +187,6 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-
-
-def run_reporting_job_failure(glue):
-    """A backup job that failed fails the task with the job's error and what is known of the job."""
-    module = glue.module
-    try:
-        return backup_now(glue.client, glue.params, check_mode=module.check_mode, warn=module.warn)
-    except JobFailed as exc:
-        result = dict(exc.result)
-        result.pop("msg", None)
-        return glue.fail(str(exc), **result)
 
 
 def main():
@@ -207,7 +199,8 @@ def main():
     selection = vm_selection_kwargs()
     selection["mutually_exclusive"].append(("retain_until", "retain_days"))
     glue = AzureBackupModule(argument_spec, supports_check_mode=True, **selection)
-    glue.run(lambda: run_reporting_job_failure(glue))
+    # a failed job fails the task with what is known of the job (JobFailed.result)
+    glue.run(lambda: backup_now(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ options:
         or resumes stopped protection).
       - V(stopped) stops protection and keeps the existing recovery points.
       - V(absent) stops protection and deletes the backup data. On a vault with soft delete the item stays
-        soft-deleted (restorable with O(undelete=true)) until RV(protected_item.deferred_delete_time).
+        soft-deleted (restorable with O(undelete=true)) until RV(protected_item.purge_time), which the message gives.
     type: str
     choices: [present, stopped, absent]
     default: present
@@ -65,13 +65,15 @@ options:
       - Mutually exclusive with O(exclude_disk_luns). With neither option, all disks are backed up, and a
         disk selection made earlier is reset.
     type: list
-    elements: int
+    elements: raw
   exclude_disk_luns:
     description:
       - Back up all disks except the data disks with these LUNs. An empty list means all disks.
       - Mutually exclusive with O(include_disk_luns).
+      - LUNs are whole numbers from 0 to 63 (a number, or a string of digits only); a boolean, a string with spaces or
+        control characters, or any other value is refused before any call.
     type: list
-    elements: int
+    elements: raw
 extends_documentation_fragment:
   - azure_recovery.backup.auth
   - azure_recovery.backup.vault
@@ -86,7 +88,13 @@ attributes:
     support: full
     details: Before and after of the policy, protection state, soft-delete flag and disk selection.
 notes:
-  - When nothing needs to change, a run makes one call, a GET of the protected item.
+  - When nothing needs to change, a run makes two calls, a GET of the protected item and a GET of the vault's
+    running jobs.
+  - A write on the item that still runs in the service (another run's, or an interrupted run's) is never taken for done;
+    the item shows the state before it until its job ends. With O(wait=true) the module waits for that job (within
+    O(wait_timeout)), reads the item again and decides on what it then shows; a re-run of the same request follows the
+    running job and sends nothing. In check mode it does not wait; it warns and returns RV(pending_operation). With
+    O(wait=false) it fails, naming the job, before any write.
   - With O(wait=false) the module returns once the service accepted the write; RV(protected_item) then
     shows the state before the change and RV(job_id) is not known.
   - Classic (ASM) virtual machines must be given by O(vm_id) (C(Microsoft.ClassicCompute)), so that their
@@ -229,8 +237,27 @@ protected_item:
     soft_deleted:
       description: Whether the backup data is deleted and only kept by soft delete.
       type: bool
+    deleted_time:
+      description:
+        - When the backup data was deleted (UTC), for a soft-deleted item; the service's C(deferredDeleteTimeInUTC),
+          which is the time of the delete, not of the purge.
+      type: str
+      version_added: 1.1.0
+    purge_time:
+      description:
+        - When soft-deleted data is deleted for good (UTC); until then O(undelete=true) restores it.
+        - The delete time plus the soft-delete retention (the item's C(softDeleteRetentionPeriodInDays) or C(softDeleteRetentionPeriod), else 14 days),
+          checked against the service's own count down C(deferredDeleteTimeRemaining), which wins when the two differ
+          (a vault with another retention).
+      type: str
+      version_added: 1.1.0
+    purge_in_days:
+      description: Whole days left until RV(protected_item.purge_time).
+      type: int
+      version_added: 1.1.0
     deferred_delete_time:
-      description: When soft-deleted data is deleted for good (UTC).
+      description:
+        - The same as RV(protected_item.purge_time) (its name in 1.0.0, where it held the service's delete time by mistake).
       type: str
     disk_exclusion:
       description: The disk selection; V(null) when all disks are backed up.
@@ -239,10 +266,35 @@ protected_item:
         lun_list:
           description: The data disk LUNs.
           type: list
-          elements: int
+          elements: raw
         is_inclusion_list:
           description: V(true) when only these disks are backed up, V(false) when they are excluded.
           type: bool
+pending_operation:
+  description:
+    - The write on the VM's protected item that was still running in the service when the task read the item
+      (the item shows the state before it until its job ends); V(null) when none was.
+    - With O(wait=true) the task waited for it, read the item again and decided on that; RV(pending_operation.status)
+      is then the job's final status. In check mode it was not waited for, and the decision is on the item as it read.
+  returned: always
+  type: dict
+  version_added: 1.1.0
+  contains:
+    job_id:
+      description: The job of the running operation.
+      type: str
+      sample: 3f1e1c7a-0f0e-4a53-9b9a-3c9d1c1d2e4f
+    operation:
+      description: V(ConfigureBackup) (enable, policy or disk change, resume), V(DisableBackup) (stop), V(DeleteBackupData), or another.
+      type: str
+      sample: DisableBackup
+    status:
+      description: The job's status when last read (V(InProgress), or its final status after waiting).
+      type: str
+      sample: Completed
+    start_time:
+      description: When the job started (UTC).
+      type: str
 diff:
   description: Before and after of policy, protection state, soft-delete flag and disk selection (diff mode).
   returned: when diff mode is on
@@ -265,8 +317,8 @@ def main():
         state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
         discover=dict(type="bool", default=True),
         undelete=dict(type="bool", default=False),
-        include_disk_luns=dict(type="list", elements="int"),
-        exclude_disk_luns=dict(type="list", elements="int"),
+        include_disk_luns=dict(type="list", elements="raw"),
+        exclude_disk_luns=dict(type="list", elements="raw"),
         **dict(vm_argument_spec(), **wait_argument_spec())
     )
     selection = vm_selection_kwargs()

@@ -63,11 +63,11 @@ options:
       include_disk_luns:
         description: Back up only the data disks with these LUNs, as in M(azure_recovery.backup.azure_vm_protection).
         type: list
-        elements: int
+        elements: raw
       exclude_disk_luns:
         description: Back up all disks except the data disks with these LUNs.
         type: list
-        elements: int
+        elements: raw
   policy:
     description:
       - The backup policy of every VM that does not name its own, by name or as its full resource ID. It must be a
@@ -112,7 +112,10 @@ attributes:
     support: full
     details: One before/after per VM that would change.
 notes:
-  - A VM already protected as asked costs one GET of its protected item.
+  - A VM already protected as asked costs one GET of its protected item, plus one GET of the vault's running jobs
+    for the whole task (not one per VM).
+  - A write still running on a VM's item (another run's, or an interrupted run's) is handled as
+    M(azure_recovery.backup.azure_vm_protection) does; its row's C(pending_operation) names it.
   - O(max_retries) counts per request. Writes wait for the write budget before they are sent, which is not a retry.
 seealso:
   - module: azure_recovery.backup.azure_vm_protection
@@ -184,6 +187,10 @@ results:
     job_id:
       description: The backup job of the last write, when known.
       type: str
+    pending_operation:
+      description: The write that was still running on the VM's item, as RV(azure_recovery.backup.azure_vm_protection#module:pending_operation).
+      type: dict
+      version_added: 1.1.0
     protected_item:
       description: The VM's protected item after the change, as RV(azure_recovery.backup.azure_vm_protection#module:protected_item).
       type: dict
@@ -227,8 +234,8 @@ def main():
             policy=dict(type="str"),
             state=dict(type="str", choices=["present", "stopped", "absent"]),
             undelete=dict(type="bool"),
-            include_disk_luns=dict(type="list", elements="int"),
-            exclude_disk_luns=dict(type="list", elements="int"),
+            include_disk_luns=dict(type="list", elements="raw"),
+            exclude_disk_luns=dict(type="list", elements="raw"),
         ),
         policy=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),

@@ -18,6 +18,9 @@ description:
   - With O(include_unprotected=true), also lists the VMs the vault sees but does not protect (one more GET
     per page).
   - Read-only; what a check-mode audit needs.
+  - Each entry says in C(pending_operation) whether a write on its item (enable, policy change,
+    stop, delete, undelete) still runs in the service (the item shows the state before it until the job ends).
+    One more GET, of the vault's running jobs, answers this for all VMs.
 author:
   - azure_recovery.backup developers (@azure-recovery)
 options:
@@ -96,6 +99,8 @@ protected_items:
   description:
     - The protected VMs that match the filters, in the shape of the RV(azure_recovery.backup.azure_vm_protection#module:protected_item)
       return value of M(azure_recovery.backup.azure_vm_protection), soft-deleted items included.
+    - Each has C(pending_operation), the shape of RV(azure_recovery.backup.azure_vm_protection#module:pending_operation),
+      the write still running on the item (V(null) when none).
   returned: always
   type: list
   elements: dict
@@ -117,13 +122,18 @@ protected_items:
       last_backup_time: "2026-01-01T19:00:00Z"
       last_recovery_point: "2026-01-01T19:00:00Z"
       soft_deleted: false
+      deleted_time: null
+      purge_time: null
+      purge_in_days: null
       deferred_delete_time: null
       disk_exclusion: null
+      pending_operation: null
 unprotected_vms:
   description:
     - With O(include_unprotected=true), the VMs the vault sees but does not protect, in the shape of the
       RV(azure_recovery.backup.azure_backup_refresh#module:protectable_items) return value of
-      M(azure_recovery.backup.azure_backup_refresh).
+      M(azure_recovery.backup.azure_backup_refresh), plus C(pending_operation).
+    - A VM whose enable still runs is listed here, with its C(pending_operation), until the enable has ended.
   returned: always (empty unless O(include_unprotected=true))
   type: list
   elements: dict
@@ -136,6 +146,7 @@ unprotected_vms:
       container_name: IaasVMContainer;iaasvmcontainerv2;testrg;vm01
       protected_item_name: VM;iaasvmcontainerv2;testrg;vm01
       classic: false
+      pending_operation: null
 """
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
@@ -145,13 +156,17 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_argument_spec,
     vm_selection_kwargs,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
     parse_policy,
     parse_vm_id,
-    protectable_item_result,
-    protected_item_result,
     validate_resource_group,
     validate_vm_name,
+)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import (
+    pending_operation_result,
+    protectable_item_result,
+    protected_item_result,
+    protection_change_of,
 )
 
 
@@ -180,6 +195,12 @@ def vm_filter(params, subscription_id):
                           and (group is None or (entry.get("resource_group") or "").lower() == group))
 
 
+def pending_of(entry, running):
+    """``entry`` with ``pending_operation``: the write still running on its item (the item shows the state before it)."""
+    entry["pending_operation"] = pending_operation_result(protection_change_of(running, entry.get("friendly_name"), entry.get("container_name")))
+    return entry
+
+
 def run(glue):
     params, client = glue.module.params, glue.client
     wanted_vm = vm_filter(params, client.subscription_id)
@@ -192,8 +213,10 @@ def run(glue):
 
     protected_ids = set()
     protected = []
-    for item in api.list_protected_items(client, vpath, friendly_name=by_name):
-        entry = protected_item_result(item)
+    listed = api.list_protected_items(client, vpath, friendly_name=by_name)
+    running = api.running_jobs(client, vpath)
+    for item in listed:
+        entry = pending_of(protected_item_result(item), running)
         protected_ids.add((entry["vm_id"] or "").lower())
         if wanted_vm(entry) and matches(entry, policy, states, health):
             protected.append(entry)
@@ -201,9 +224,11 @@ def run(glue):
     unprotected = []
     if params["include_unprotected"]:
         for item in api.list_protectable_items(client, vpath, friendly_name=by_name):
-            entry = protectable_item_result(item)
+            entry = pending_of(protectable_item_result(item), running)
             state = (entry["protection_state"] or "NotProtected").lower()
-            if wanted_vm(entry) and (entry["vm_id"] or "").lower() not in protected_ids and state not in ("protected", "protecting"):
+            # a VM whose enable still runs is listed (with its pending_operation): it is not protected yet
+            listed = state not in ("protected", "protecting") or entry["pending_operation"] is not None
+            if wanted_vm(entry) and (entry["vm_id"] or "").lower() not in protected_ids and listed:
                 unprotected.append(entry)
     return {"changed": False, "protected_items": protected, "unprotected_vms": unprotected}
 

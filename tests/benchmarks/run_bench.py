@@ -660,12 +660,14 @@ def render_calls(results, goals):
     cold = calls.get("noop_cold", {}).get("counts", {})
     x5 = calls.get("noop_x5", {}).get("counts", {})
     if warm:
-        goals.append(["no-op: one ARM GET, at most one token request per task, 0 with the token cache",
+        # two reads since issue 11: the item, and the vault's running jobs (a write still running on the item is
+        # invisible in the item until it ends)
+        goals.append(["no-op: two ARM GETs (the item, the vault's running jobs), at most one token request per task, 0 with the token cache",
                       "%d ARM request(s) per no-op task; token requests: %d on the first task, %d on a later run, %d for 5 more tasks; "
                       "metadata requests (URL cloud only): %d on the first task, %d on a later run, %d for 5 more tasks" % (
                           warm.get("arm-read", 0) + warm.get("arm-write", 0), cold.get("token", 0), warm.get("token", 0), x5.get("token", 0),
                           cold.get("metadata", 0), warm.get("metadata", 0), x5.get("metadata", 0)),
-                      lib.goal_mark(warm.get("arm-read") == 1 and warm.get("arm-write") == 0 and cold.get("token", 0) <= 1
+                      lib.goal_mark(warm.get("arm-read") == 2 and warm.get("arm-write") == 0 and cold.get("token", 0) <= 1
                                     and warm.get("token") == 0 and x5.get("token") == 0)])
     return out
 

@@ -1,6 +1,7 @@
 """Calls per task, counted in the emulator's journal (behaviour, not timing).
 
-A VM already protected with the asked policy costs one Resource Manager GET and no write;
+A VM already protected with the asked policy costs two Resource Manager GETs (its item, and the vault's
+running jobs: a write still running on the item does not show in the item) and no write;
 the first task of a run asks AAD for one token and reads the URL cloud's metadata document;
 later tasks (new processes) take both from the token cache and make neither request;
 enabling protection sends exactly one write.
@@ -79,17 +80,18 @@ def _run(emulator, env, playbook, vm, expected_action):
     }
 
 
-def test_noop_costs_one_get_and_the_token_is_shared(emulator, ansible_env, tmp_path):
+def test_noop_costs_two_gets_and_the_token_is_shared(emulator, ansible_env, tmp_path):
     env, playbook = _setup(emulator, ansible_env, tmp_path)
 
     first = _run(emulator, env, playbook, "countNoop", "none")
-    assert len(first["arm_reads"]) == 1, first["arm_reads"]
+    assert len(first["arm_reads"]) == 2 and "/protectedItems/" in first["arm_reads"][0]["path"], first["arm_reads"]
+    assert first["arm_reads"][1]["path"].endswith("/backupJobs"), first["arm_reads"]
     assert first["arm_writes"] == []
     assert len(first["tokens"]) == 1, "the first task of a run asks for exactly one token"
     assert len(first["metadata"]) == 1, "the first task reads the URL cloud's metadata once"
 
     second = _run(emulator, env, playbook, "countNoop", "none")
-    assert len(second["arm_reads"]) == 1, second["arm_reads"]
+    assert len(second["arm_reads"]) == 2, second["arm_reads"]
     assert second["arm_writes"] == []
     assert second["tokens"] == [], "a later task takes the token from the token cache"
     assert second["metadata"] == [], "a later task takes the cloud's metadata from the token cache"

@@ -546,6 +546,31 @@ def persistent_cases():
         (Case("500-on-backup-trigger", "azure_vm_backup_now", BACKUP, seed=PROTECTED,
               faults=[rule(r"/backup$", "POST", status=500)], check=_no_backup_job),
          ["starting an on-demand backup of VM testRG/testVM", "not sent again", "HTTP 500"], "AmbiguousBackupRequest", True),
+        # the task's one deadline bounds the retries of a status poll too (issue 11 item 3)
+        (Case("status-503-retry-after-beyond-wait-timeout", "azure_vm_protection", dict(ENABLE, wait_timeout=5),
+              faults=[rule(OP_STATUS, "GET", status=503, headers={"Retry-After": "20"})], check=_quick(8)),
+         ["protecting VM testRG/testVM", "did not finish within 5s", "HTTP 503 (Retry-After 20)", "asked to wait 20s"], "OperationTimeout", True),
+        # a status page that is not a status is an error at once, not polled until wait_timeout (item 4)
+        (Case("status-page-html", "azure_vm_protection", ENABLE,
+              faults=[rule(OP_STATUS, "GET", status=200, body="<html><title>Sign in</title></html>", headers={"Content-Type": "text/html"})],
+              check=_quick(10)),
+         ["protecting VM testRG/testVM", "operation status", "not JSON"], "UnexpectedResponse", True),
+        (Case("status-page-empty-object", "azure_vm_protection", ENABLE, faults=[rule(OP_STATUS, "GET", status=200, body={})], check=_quick(10)),
+         ["protecting VM testRG/testVM", "without a status"], "UnexpectedResponse", True),
+        # a body of the wrong shape never leads to a write (item 5)
+        (Case("item-body-null", "azure_vm_protection", ENABLE, seed=PROTECTED,
+              faults=[rule(item_path(), "GET", status=200, body="null", headers={"Content-Type": "application/json"})], check=_no_write),
+         ["reading the protection of VM testRG/testVM", "not a JSON object"], "UnexpectedResponse", True),
+        (Case("item-body-list", "azure_vm_protection", ENABLE, seed=PROTECTED,
+              faults=[rule(item_path(), "GET", status=200, body="[]", headers={"Content-Type": "application/json"})], check=_no_write),
+         ["reading the protection of VM testRG/testVM", "not a JSON object"], "UnexpectedResponse", True),
+        # the CA bundle and the proxy are named (items 6, 8)
+        (Case("ca-bundle-missing", "azure_vm_protection_info", dict(INFO, ca_bundle="/nonexistent/ca.pem")),
+         ["cannot load the CA bundle /nonexistent/ca.pem (from ca_bundle or REQUESTS_CA_BUNDLE)"], "ConnectionFailed", "client"),
+        (Case("proxy-unreachable", "azure_vm_protection_info", INFO,
+              task_extra={"environment": {"HTTPS_PROXY": "http://user:pr0xy-pw@127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}},
+              check=lambda case: "pr0xy-pw" not in case.msg or pytest.fail(case.describe())),
+         ["cannot reach the proxy 127.0.0.1:9", "gave up after 2 retries"], "ConnectionFailed", "client"),
     ]
 
 

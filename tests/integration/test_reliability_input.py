@@ -5,6 +5,7 @@ judged on its result and on the emulator's journal: no write at all, and for a m
 ID, no request at all (a name that could address another resource never reaches a URL).
 """
 import datetime
+from urllib.parse import unquote
 
 import pytest
 
@@ -146,6 +147,13 @@ def _date_and_type_cases():
         (Case("info-resource-group-slash", "azure_vm_protection_info", dict(vm_resource_group="testRG/..")), True),
         (Case("info-policy-dot-dot", "azure_vm_protection_info", dict(policy="..")), True),
         (Case("cloud-environment-http", "azure_vm_protection_info", dict(VM, cloud_environment="http://127.0.0.1:1")), True),
+        # a YAML boolean where a number is expected (AnsibleModule alone would take yes for 1)
+        (Case("retain-days-yaml-bool", "azure_vm_backup_now", dict(VM, retain_days=True), seed=PROTECTED), True),
+        (Case("wait-timeout-yaml-bool", "azure_vm_protection", dict(ENABLE, wait_timeout=True)), True),
+        (Case("disk-lun-yaml-bool", "azure_vm_protection", dict(ENABLE, include_disk_luns=[True])), True),
+        (Case("request-timeout-inf", "azure_vm_protection_info", dict(VM, request_timeout="inf")), True),
+        (Case("request-timeout-nan", "azure_vm_protection_info", dict(VM, request_timeout="nan")), True),
+        (Case("subscription-id-path", "azure_vm_protection_info", dict(VM, subscription_id="../../providers")), True),
     ]
 
 
@@ -193,3 +201,85 @@ def test_messages_say_what_is_wrong(emulator, ansible_env, tmp_path, subtests):
             check_refused(case, False)
             for word in words:
                 assert word.lower() in case.msg.lower(), "%r not in %r" % (word, case.msg)
+
+
+# ------------------------------------------------------------------ control characters in every string option (issue 11, item 2)
+# A YAML block scalar (vm_name: |) ends its value with a newline; `$` of re.match lets it through. Every string option
+# refuses \n, \r, \t and NUL (at the end of a value that is right otherwise) before any request.
+CONTROL_CHARS = [("newline", "\n"), ("cr", "\r"), ("tab", "\t"), ("nul", "\x00")]
+VAULT_ARGS = {"vault_name": "testVault", "vault_resource_group": "testVaultRG"}
+
+
+def _control_cases():
+    base_id = vm_id("testVM")
+    batch_vms = [{"name": "vm01", "resource_group": "testRG"}]
+    options = [
+        ("azure_vm_protection", ENABLE, "vm_name", "testVM"), ("azure_vm_protection", ENABLE, "vm_resource_group", "testRG"),
+        ("azure_vm_protection", dict(policy="DefaultPolicy"), "vm_id", base_id), ("azure_vm_protection", ENABLE, "policy", "DefaultPolicy"),
+        ("azure_vm_protection", dict(ENABLE, **VAULT_ARGS), "vault_name", "testVault"),
+        ("azure_vm_protection", dict(ENABLE, **VAULT_ARGS), "vault_resource_group", "testVaultRG"),
+        # state=absent on a protected VM: "not protected; nothing to do" was the answer to "testVM\n"
+        ("azure_vm_protection", dict(VM, state="absent"), "vm_name", "testVM"),
+        ("azure_vm_protection_info", {}, "vm_name", "testVM"), ("azure_vm_protection_info", {}, "vm_resource_group", "testRG"),
+        ("azure_vm_protection_info", {}, "vm_id", base_id), ("azure_vm_protection_info", {}, "policy", "DefaultPolicy"),
+        ("azure_vm_backup_now", VM, "vm_name", "testVM"), ("azure_vm_backup_now", VM, "retain_until", "2031-01-01"),
+        ("azure_vm_backup_now", VM, "if_last_backup_older_than", "12h"),
+        ("azure_backup_job_info", {}, "job_id", "00000000-1111-2222-3333-444444444444"), ("azure_backup_job_info", {}, "vm_name", "testVM"),
+        ("azure_backup_job_info", {}, "start_time", "2024-01-01"),
+        ("azure_backup_job_info", dict(start_time="2024-01-01"), "end_time", "2024-02-01"),
+    ]
+    cases = []
+    for label, char in CONTROL_CHARS:
+        for module, args, option, good in options:
+            vault_defaults = option not in ("vault_name", "vault_resource_group")
+            cases.append(Case("%s-%s-%s-%s" % (module.replace("azure_", ""), option, args.get("state", ""), label), module,
+                              dict(args, **{option: good + char}), seed=PROTECTED, vault_defaults=vault_defaults))
+        # lists: a LUN given as a string, a batch entry (the other VM must not be written), a refresh entry
+        cases.append(Case("protection-lun-%s" % label, "azure_vm_protection", dict(ENABLE, include_disk_luns=["1" + char]), seed=PROTECTED))
+        cases.append(Case("batch-entry-%s" % label, "azure_vm_protection_batch",
+                          dict(policy="DefaultPolicy", vms=batch_vms + [{"name": "testVM" + char, "resource_group": "testRG"}]), seed=PROTECTED))
+        cases.append(Case("batch-string-entry-%s" % label, "azure_vm_protection_batch",
+                          dict(policy="DefaultPolicy", vms=batch_vms + [{"id": base_id + char}]), seed=PROTECTED))
+        cases.append(Case("refresh-entry-%s" % label, "azure_backup_refresh", dict(vms=["testRG/testVM" + char])))
+    return cases
+
+
+@pytest.mark.parametrize("part", range(BATCHES))
+def test_control_characters_are_refused_before_any_request(part, emulator, ansible_env, tmp_path, subtests):
+    cases = batch(_control_cases(), part, BATCHES)
+    run_cases(emulator, ansible_env, tmp_path, cases, name="control")
+    for case in cases:
+        with subtests.test(msg=case.id):
+            check_refused(case, True)
+
+
+def test_resource_group_names_azure_allows_are_accepted(emulator, ansible_env, tmp_path, subtests):
+    """Issue 11, item 9: Unicode letters and digits are valid in resource-group names (Prödüktion); such a group
+    reaches the service (quoted) and gets its answer, here 'not protected' / an empty list."""
+    cases = [
+        Case("unicode-resource-group-info", "azure_vm_protection_info", dict(vm_resource_group="Prödüktion")),
+        Case("unicode-resource-group-stop", "azure_vm_protection", dict(vm_name="testVM", vm_resource_group="Prödüktion_(1)", state="stopped")),
+    ]
+    run_cases(emulator, ansible_env, tmp_path, cases, name="unicode")
+    for case in cases:
+        with subtests.test(msg=case.id):
+            assert case.status == "ok" and case.result["changed"] is False, case.describe()
+            assert case.arm and not case.writes, case.describe()
+
+
+def test_limits_that_used_to_crash_are_one_line(emulator, ansible_env, tmp_path, subtests):
+    """Issue 11, items 6 and 9: a duration too large for Python's timedelta, and the year 1 in a job filter."""
+    cases = [
+        (Case("older-than-huge", "azure_vm_backup_now", dict(VM, if_last_backup_older_than="99999999999w"), seed=PROTECTED), "longer than"),
+        (Case("older-than-beyond-bound", "azure_vm_backup_now", dict(VM, if_last_backup_older_than="5300w"), seed=PROTECTED), "longer than"),
+    ]
+    run_cases(emulator, ansible_env, tmp_path, [case for case, _words in cases], name="limits")
+    for case, words in cases:
+        with subtests.test(msg=case.id):
+            check_refused(case, True)
+            assert words in case.msg, case.describe()
+    year_one = Case("job-start-year-one", "azure_backup_job_info", dict(start_time="0001-01-01"))
+    run_cases(emulator, ansible_env, tmp_path, [year_one], name="year-one")
+    listed = [unquote(e["query"]) for e in year_one.arm if e["path"].endswith("/backupJobs")]
+    # the filter is '0001-01-01 12:00:00 AM', never '1-01-01 ...' (which the service answers with 400)
+    assert listed and "startTime eq '0001-01-01 12:00:00 AM'" in listed[0] and "'1-01-01" not in listed[0], year_one.describe()

@@ -8,8 +8,11 @@ The emulator's journal (writes) and its state after each case (items, recovery p
 """
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -77,10 +80,6 @@ def test_check_mode_writes_nothing(part, emulator, ansible_env, tmp_path, subtes
             _unchanged(case)
 
 
-def _kept(case):
-    _unchanged(case)
-
-
 def _soft_deleted_and_said_so(case):
     """Item soft-deleted, recovery points kept, result and message say until when."""
     assert case.status == "ok" and case.result["changed"], case.describe()
@@ -89,6 +88,9 @@ def _soft_deleted_and_said_so(case):
     assert case.result["protected_item"]["soft_deleted"] is True, case.describe()
     assert case.result["protected_item"]["deferred_delete_time"], case.describe()
     assert "soft-deleted" in case.msg and case.result["protected_item"]["deferred_delete_time"][:10] in case.msg, case.describe()
+    # purged 14 days (the vault's retention) after the delete, which was now; never "until <now>" (issue 12)
+    assert case.result["protected_item"]["purge_in_days"] in (13, 14), case.describe()
+    assert case.result["protected_item"]["purge_time"] in case.msg, case.describe()
 
 
 def _recovered(case):
@@ -121,11 +123,12 @@ def _ok_and_kept(case):
     _unchanged(case)
 
 
-def _one_get(case):
-    """No change, exactly one GET, item unchanged."""
+def _two_gets(case):
+    """No change, exactly two GETs (the item, the vault's running jobs), item unchanged."""
     _ok_and_kept(case)
     assert case.result["changed"] is False, case.describe()
-    assert [e["method"] for e in case.arm] == ["GET"], "more than one call for an unchanged VM:\n" + case.describe()
+    assert [e["method"] for e in case.arm] == ["GET", "GET"], "more than two calls for an unchanged VM:\n" + case.describe()
+    assert case.arm[1]["path"].endswith("/backupJobs"), case.describe()
 
 
 def safety_cases():
@@ -140,7 +143,7 @@ def safety_cases():
         real("mistyped-policy-keeps-stopped-data", "azure_vm_protection", dict(VM, policy="nope"), STOPPED, _refused_and_kept),
         real("mistyped-state-keeps-protection", "azure_vm_protection", dict(VM, state="stop"), PROTECTED, _refused_and_kept),
         real("present-soft-deleted-without-undelete", "azure_vm_protection", ENABLE, SOFT_DELETED, _refused_and_kept),
-        real("present-unchanged-costs-one-get", "azure_vm_protection", ENABLE, PROTECTED, _one_get),
+        real("present-unchanged-costs-two-gets", "azure_vm_protection", ENABLE, PROTECTED, _two_gets),
         real("backup-now-keeps-protection", "azure_vm_backup_now", VM, PROTECTED, _ok_and_kept),
         real("refresh-keeps-protection", "azure_backup_refresh", {"vms": ["testRG/testVM", "testRG/vm01"]}, PROTECTED, _ok_and_kept),
         real("stopped-keeps-recovery-points", "azure_vm_protection", dict(VM, state="stopped"), PROTECTED, _stopped_with_data),
@@ -212,3 +215,129 @@ def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp
     enables = [e for e in journal if e["method"] == "PUT" and e["status"] == 202]
     # a refresh that finds the other run's refresh of the vault still going is repeated once that one is over
     assert len(refreshes) <= 3 and len(enables) <= 2, description
+
+
+# ------------------------------------------------------------------ a write still running in the service (issue 11, item 1)
+# The emulator shows what the service shows while an item's write runs: the item GET keeps the old state,
+# the job list has the InProgress ConfigureBackup / DisableBackup job of the VM, a second write is 409.
+# long enough for a second ansible-playbook to start (2-4 s, more on a loaded machine) while the write runs
+SLOW_WRITE = dict(FAST, lro_seconds=12, retry_after=1)
+ITEM_PUT = re.compile(r"/protectedItems/VM(;|%3B)iaasvmcontainerv2(;|%3B)testrg(;|%3B)testvm$", re.I)
+
+
+def _start(tmp_path, ansible_env, name, args, module="azure_vm_protection", check_mode=False):
+    """ansible-playbook with one task of ``module``, in its own process group; returns (process, results file)."""
+    results = tmp_path / ("%s.jsonl" % name)
+    env = dict(ansible_env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(PLAYBOOKS, "callback_plugins"),
+               ANSIBLE_CALLBACKS_ENABLED="reliability_record", RELIABILITY_RESULTS=str(results))
+    task = {"name": name, FQCN + module: dict(VAULT, **args), "ignore_errors": True, "check_mode": check_mode}
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+           _playbook(tmp_path / ("%s.yml" % name), task)]
+    process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                               universal_newlines=True, start_new_session=True)
+    return process, results
+
+
+def _outcome(process, results):
+    output = process.communicate(timeout=300)[0]
+    entries = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    assert entries, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    return entries[-1]
+
+
+def _puts(emulator, since):
+    return [(e["status"], e.get("seq")) for e in emulator.journal(since) if e["method"] == "PUT" and ITEM_PUT.search(e["path"])]
+
+
+def _wait_for_accepted_put(emulator, since, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(status == 202 for status, _seq in _puts(emulator, since)):
+            return
+        time.sleep(0.2)
+    raise AssertionError("no accepted PUT: %s" % emulator.journal(since))
+
+
+def _interrupted_stop(emulator, ansible_env, tmp_path):
+    """A state=stopped run, interrupted (SIGINT, as Ctrl-C) once its PUT was accepted: the stop runs on in the service."""
+    trust_emulator(emulator)
+    emulator.reset()
+    emulator.config(**SLOW_WRITE)
+    emulator.seed(PROTECTED)
+    since = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
+    process, _results = _start(tmp_path, ansible_env, "interrupted-stop", dict(VM, state="stopped"))
+    _wait_for_accepted_put(emulator, since)
+    os.killpg(process.pid, signal.SIGINT)
+    process.communicate(timeout=60)
+    return since
+
+
+def _state(emulator):
+    return [item for item in emulator.session.get(emulator.admin + "/state", timeout=30).json()["vaults"][0]["items"]
+            if item["vm"].lower() == "testrg/testvm"]
+
+
+def test_rerun_of_an_interrupted_stop_follows_its_job_and_sends_nothing(emulator, ansible_env, tmp_path):
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    outcome = _outcome(*_start(tmp_path, ansible_env, "rerun-stop", dict(VM, state="stopped")))
+    result = outcome["result"]
+    description = json.dumps([result.get("msg"), emulator.journal(since)])[-6000:]
+    assert outcome["status"] == "ok" and result["changed"] is False, description
+    assert result["pending_operation"]["operation"] == "DisableBackup" and result["pending_operation"]["status"] == "Completed", description
+    assert result["protected_item"]["protection_state"] == "ProtectionStopped", description
+    # the journal: the interrupted run's one PUT, and no second one (it was PUT 202, PUT 409 x5, PUT 202)
+    assert [status for status, _seq in _puts(emulator, since)] == [202], description
+    assert _state(emulator)[0]["state"] == "ProtectionStopped", description
+
+
+def test_present_after_an_interrupted_stop_waits_for_it_and_resumes(emulator, ansible_env, tmp_path):
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    outcome = _outcome(*_start(tmp_path, ansible_env, "present-after", ENABLE))
+    result = outcome["result"]
+    description = json.dumps([result.get("msg"), emulator.journal(since)])[-6000:]
+    # it was "already as asked (Protected)", and 25 s later the VM was ProtectionStopped
+    assert outcome["status"] == "ok" and result["changed"] is True and result["action"] == "resume", description
+    assert result["pending_operation"]["operation"] == "DisableBackup", description
+    assert [status for status, _seq in _puts(emulator, since)] == [202, 202], description
+    assert _state(emulator)[0]["state"] in ("Protected", "IRPending") and _state(emulator)[0]["policy"] == "DefaultPolicy", description
+
+
+@pytest.mark.parametrize("first,second,final", [
+    (dict(VM, state="stopped"), ENABLE, "DefaultPolicy"),
+    (dict(ENABLE, policy="EnhancedPolicy"), ENABLE, "DefaultPolicy"),
+], ids=["stop-then-present", "policy-then-other-policy"])
+def test_two_overlapping_runs_end_as_the_later_one_asked(first, second, final, emulator, ansible_env, tmp_path):
+    """The second run starts while the first one's write runs: it must not say "already as asked" on the item's
+    old state; it waits for the first write and then makes its own."""
+    trust_emulator(emulator)
+    emulator.reset()
+    emulator.config(**SLOW_WRITE)
+    emulator.seed(PROTECTED)
+    since = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
+    one = _start(tmp_path, ansible_env, "first", first)
+    _wait_for_accepted_put(emulator, since)
+    two = _start(tmp_path, ansible_env, "second", second)
+    outcomes = [_outcome(*one), _outcome(*two)]
+    description = json.dumps([[o["status"], o["result"].get("msg")] for o in outcomes] + [
+        (e["method"], e["path"][-70:], e["status"], e["time"][11:23]) for e in emulator.journal(since)])
+    assert [o["status"] for o in outcomes] == ["ok", "ok"], description
+    assert outcomes[1]["result"]["changed"] is True and outcomes[1]["result"]["pending_operation"] is not None, description
+    assert [status for status, _seq in _puts(emulator, since)] == [202, 202], description  # no 409: it waited
+    item = _state(emulator)[0]
+    assert item["state"] in ("Protected", "IRPending") and item["policy"] == final, description
+
+
+def test_info_and_check_mode_say_a_write_is_still_running(emulator, ansible_env, tmp_path):
+    """While the interrupted stop runs: azure_vm_protection_info names it on the item (which still reads Protected),
+    and a check-mode run reports it without waiting for it; neither writes."""
+    since = _interrupted_stop(emulator, ansible_env, tmp_path)
+    info = _outcome(*_start(tmp_path, ansible_env, "info", {"vm_name": "testVM"}, module="azure_vm_protection_info"))
+    entry = info["result"]["protected_items"][0]
+    description = json.dumps([info["result"].get("msg"), entry])
+    assert entry["protection_state"] == "Protected" and entry["pending_operation"]["operation"] == "DisableBackup", description
+    assert entry["pending_operation"]["status"] == "InProgress", description
+    outcome = _outcome(*_start(tmp_path, ansible_env, "check", ENABLE, check_mode=True))
+    assert outcome["result"]["pending_operation"]["job_id"] == entry["pending_operation"]["job_id"], json.dumps(outcome["result"])
+    assert outcome["result"]["pending_operation"]["status"] == "InProgress", json.dumps(outcome["result"])
+    assert [status for status, _seq in _puts(emulator, since)] == [202], json.dumps(emulator.journal(since))

@@ -198,7 +198,8 @@ class FakeCredential:
 
 
 class FakeClock:
-    """``sleep`` that advances ``clock`` instead of waiting, and records each wait."""
+    """``sleep`` that advances ``clock`` instead of waiting, and records each wait. ``attach(client)``
+    makes them a client's only time sources (the pacer, the deadline and the waiters use them)."""
 
     def __init__(self):
         self.now = 1000.0
@@ -210,6 +211,10 @@ class FakeClock:
     def sleep(self, seconds):
         self.slept.append(seconds)
         self.now += seconds
+
+    def attach(self, client):
+        client.sleep, client.clock = self.sleep, self.clock
+        return client
 
 
 @pytest.fixture(name="FakeCredential")
@@ -229,7 +234,7 @@ def make_client(arm, fake_clock):
     from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 
     def factory(environ=None, credential=None, real_time=False, **params):
-        base = dict(cloud_environment=arm.url, subscription_id="sub-1", client_id="app-1", secret="s3cret-value",
+        base = dict(cloud_environment=arm.url, subscription_id="00000000-0000-0000-0000-000000000001", client_id="app-1", secret="s3cret-value",
                     tenant="tenant-1", ca_bundle=arm.ca_file, token_cache=False)
         base.update(params)
         warnings = []
@@ -237,8 +242,5 @@ def make_client(arm, fake_clock):
         client.warnings = warnings
         client.credential = credential or FakeCredential()
         client.tokens.credential_factory = lambda config, cloud, verify: client.credential
-        if not real_time:
-            client.sleep = fake_clock.sleep
-            client.clock = fake_clock.clock
-        return client
+        return client if real_time else fake_clock.attach(client)
     return factory

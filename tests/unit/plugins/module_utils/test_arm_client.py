@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
-import os
 import socket
 import time
 import uuid
@@ -22,10 +21,11 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
     ArmNotFound,
 )
 
+SUB = "00000000-0000-0000-0000-000000000001"
 DROP = "DROP"  # the fake server closes the connection without answering (see conftest.py)
 
-ITEM = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
-PUT_PATH = ("/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
+PUT_PATH = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
             "protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1")
 BACKUP_PATH = PUT_PATH + "/backup"
 ARM_ERROR = {"error": {"code": "BMSUserErrorInvalidPolicyInput", "message": "Input for create or update\n   policy is not in proper format"}}
@@ -40,14 +40,13 @@ def _free_port():
 
 
 def _client_for_closed_port(fake_clock, FakeCredential, **params):
-    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id="sub-1", client_id="app", secret="s3cret-value",
+    base = dict(cloud_environment="https://127.0.0.1:%d" % _free_port(), subscription_id=SUB, client_id="app", secret="s3cret-value",
                 tenant="t", token_cache=False)
     base.update(params)
     client = ArmClient(base, environ={})
     client.cloud.login_endpoint, client.cloud.audience = "https://login.example.test", "https://management.example.test/"
     client.tokens.credential_factory = lambda *args: FakeCredential()
-    client.sleep, client.clock = fake_clock.sleep, fake_clock.clock
-    return client
+    return fake_clock.attach(client)
 
 
 # --------------------------------------------------------------------------- Retry-After
@@ -274,7 +273,7 @@ def test_no_resend_put_after_dropped_connection(make_client, arm):
 
 def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
     client = make_client()
-    path = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers"
+    path = "/subscriptions/%s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers" % SUB
     arm.route("POST", path, DROP, (202, "", {}))
     assert client.send("POST", path, "refreshing", idempotent=True).status_code == 202
     assert len(arm.api_requests()) == 2
@@ -309,47 +308,6 @@ def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client
     assert len(arm.api_requests()) == 3
 
 
-def test_pacer_stops_every_thread_after_a_throttled_write(fake_clock):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
-    clock = fake_clock
-    pacer = WritePacer(clock=clock.clock, sleep=clock.sleep)
-    assert pacer.before_write() == 0.0  # nothing known: the first write goes
-    pacer.after_write(202, remaining=2)
-    assert pacer.before_write() == 0.0 and pacer.before_write() == 0.0  # two left: both go together
-    pacer.after_write(429, retry_after=4.0)
-    pacer.after_write()  # the other one got no answer
-    assert pacer.before_write() == 4.0  # everybody waits out the Retry-After
-    assert pacer.in_flight == 1
-
-
-def test_pacer_lets_one_write_at_a_time_through_an_empty_budget():
-    """With real threads: 12 writes against a budget that the answers say is empty go one at a time."""
-    import threading
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import WritePacer
-    pacer = WritePacer()
-    pacer.interval = 0.01
-    pacer.after_write(202, remaining=0)
-    state = {"now": 0, "max": 0}
-    lock = threading.Lock()
-
-    def write():
-        pacer.before_write()
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
-        time.sleep(0.002)  # long enough for the others to overlap, were they let through
-        with lock:
-            state["now"] -= 1
-        pacer.after_write(202, remaining=0)
-
-    threads = [threading.Thread(target=write) for _number in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert state["max"] == 1 and pacer.in_flight == 0
-
-
 def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
     client = make_client()
     arm.route("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
@@ -363,11 +321,11 @@ def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
 
 def test_paging_follows_next_link_across_three_pages(make_client, arm):
     client = make_client()
-    page2 = arm.url + "/Subscriptions/sub-1/page?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&t=1&s=sig_-%7E"
-    page3 = arm.url + "/subscriptions/sub-1/page3?api-version=2026-02-01&$skiptoken=c;d"
+    page2 = arm.url + "/Subscriptions/00000000-0000-0000-0000-000000000001/page?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&t=1&s=sig_-%7E"
+    page3 = arm.url + "/subscriptions/00000000-0000-0000-0000-000000000001/page3?api-version=2026-02-01&$skiptoken=c;d"
     arm.route("GET", ITEM, (200, {"value": [{"id": 1}, {"id": 2}], "nextLink": page2}, {}))
-    arm.route("GET", "/Subscriptions/sub-1/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
-    arm.route("GET", "/subscriptions/sub-1/page3", (200, {"value": [{"id": 4}]}, {}))
+    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
+    arm.route("GET", "/subscriptions/00000000-0000-0000-0000-000000000001/page3", (200, {"value": [{"id": 4}]}, {}))
     items = client.list(ITEM, "listing protected items", query={"$filter": "backupManagementType eq 'AzureIaasVM'"})
     assert [item["id"] for item in items] == [1, 2, 3, 4]
     targets = [r.target for r in arm.api_requests()]
@@ -383,7 +341,7 @@ def test_paging_empty_list(make_client, arm):
 
 def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (200, {"value": [1], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
+    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
     with pytest.raises(ArmError, match="same nextLink twice"):
         client.list(ITEM, "listing")
 
@@ -391,16 +349,16 @@ def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
 # --------------------------------------------------------------------------- host pinning
 
 @pytest.mark.parametrize("foreign", [
-    "https://evil.example.com/subscriptions/sub-1/page2",
-    "http://127.0.0.1:{port}/subscriptions/sub-1/page2",
-    "https://127.0.0.1:1/subscriptions/sub-1/page2",
-    "https://localhost:{port}/subscriptions/sub-1/page2",
-    "https://127.0.0.1:{port}@evil.example.com/subscriptions/sub-1/page2",
+    "https://evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "http://127.0.0.1:{port}/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://127.0.0.1:1/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://localhost:{port}/subscriptions/00000000-0000-0000-0000-000000000001/page2",
+    "https://127.0.0.1:{port}@evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/page2",
 ])
 def test_foreign_host_next_link_refused(make_client, arm, foreign):
     client = make_client()
     foreign = foreign.format(port=arm.url.rsplit(":", 1)[1])
-    arm.route("GET", ITEM, (200, {"value": [1], "nextLink": foreign}, {}))
+    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": foreign}, {}))
     with pytest.raises(ArmError) as caught:
         client.list(ITEM, "listing protected items")
     assert caught.value.code == "UntrustedUrl"
@@ -412,7 +370,7 @@ def test_foreign_host_absolute_url_refused_before_any_token(make_client, arm, Fa
     credential = FakeCredential()
     client = make_client(credential=credential)
     with pytest.raises(ArmError, match="refusing to send the token to https://evil.example.com"):
-        client.get("https://evil.example.com/subscriptions/sub-1/x?api-version=1", "reading")
+        client.get("https://evil.example.com/subscriptions/00000000-0000-0000-0000-000000000001/x?api-version=1", "reading")
     assert credential.scopes == [] and arm.requests == []
 
 
@@ -556,7 +514,8 @@ def test_query_values_encoded_by_client(make_client, arm):
     assert arm.api_requests()[0].target == ITEM + "?api-version=2019-05-13&$filter=friendlyName%20eq%20'a%26b%20c'"
 
 
-SIGNED = ("/Subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+SIGNED = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+          "protectionContainers/"
           "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm%3Biaasvmcontainerv2%3brg%3Bvm1/operationsStatus/0f2e-11"
           "?api-version=2019-05-13-preview&t=638712345678901234&c=MIIHpTCCBo2gAwIBAgITOgM6dTLGpzYZpvPtgQAEAzp1MjANBg%2fq"
           "&s=Ab_c-D%7Ee%2B%3d&h=hC9b-x%3D")
@@ -638,43 +597,7 @@ def test_client_request_ids_are_random_version_4_uuids():
     assert all(uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value for value in ids)
 
 
-# --------------------------------------------------------------------------- write budget shared between processes
-
-def test_shared_writes_free_while_the_budget_has_room(tmp_path, fake_clock):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = fake_clock
-    one = SharedWrites(str(tmp_path / "writes.json"), clock=clock.clock, sleep=clock.sleep)
-    assert one.before_write() == (0.0, None)  # nothing known: free, and no lock file
-    one.after_write(None, 202, remaining=150)
-    assert one.before_write() == (0.0, None) and not (tmp_path / "writes.json.lock").exists()
-    assert clock.slept == []
-
-
-def test_shared_writes_a_throttled_process_pauses_the_others_then_they_take_turns(tmp_path, fake_clock):
-    """Process A is throttled (Retry-After 3): process B waits out the pause, then, the budget being
-    empty, process C waits one interval after B's start - each in turn, through the lock file."""
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    clock = fake_clock
-    path = str(tmp_path / "writes.json")
-    a, b, c = (SharedWrites(path, clock=clock.clock, sleep=clock.sleep) for _name in "abc")
-    a.after_write(None, 429, retry_after=3.0)
-    _waited, turn = b.before_write()
-    assert clock.slept == [3.0] and turn is not None
-    b.after_write(turn, 202, remaining=0)
-    clock.now += 1.0
-    _waited, turn = c.before_write()
-    assert clock.slept == [3.0, 2.0] and turn is not None  # 3 s (the interval) after b's start
-    c.after_write(turn, 202, remaining=5)
-    assert a.before_write() == (0.0, None)  # room again: free
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
-
-
-def test_shared_writes_trouble_with_the_file_is_no_failure(tmp_path):
-    from ansible_collections.azure_recovery.backup.plugins.module_utils._pacing import SharedWrites
-    shared = SharedWrites(str(tmp_path / "missing-dir" / "writes.json"))
-    shared.after_write(None, 429, retry_after=3.0)  # cannot write: ignored
-    assert shared.before_write() == (0.0, None)
-
+# --------------------------------------------------------------------------- write budget shared between processes (see test_pacing.py)
 
 def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monkeypatch):
     """Two ArmClients (as two module processes) with the same private cache directory: the second one's
@@ -691,3 +614,166 @@ def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monke
     second.send("PUT", PUT_PATH, "enabling protection", body={})
     assert len(fake_clock.slept) == 1 and 1.0 < fake_clock.slept[0] <= 2.0  # the pause, on the wall clock
     assert len(arm.api_requests()) == 2  # no second 429
+
+
+# --------------------------------------------------------------------------- the task's deadline (issue 11 item 3)
+
+def test_a_retry_that_does_not_fit_in_the_task_deadline_is_not_waited_for(make_client, arm, fake_clock):
+    client = make_client()
+    client.set_deadline(5)
+    arm.route("GET", ITEM, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "reading the operation status")
+    assert fake_clock.slept == [] and len(arm.api_requests()) == 1
+    error = caught.value
+    assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
+    assert "did not finish within 5s (wait_timeout); last saw HTTP 503 (Retry-After 20) at https://" in str(error)
+    assert "the service asked to wait 20s, more than the 5s left" in str(error)
+
+
+def test_retries_that_fit_spend_the_task_deadline_then_stop(make_client, arm, fake_clock):
+    client = make_client()
+    client.set_deadline(5)
+    arm.route("GET", ITEM, (503, "", {"Retry-After": "2"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing items")
+    assert fake_clock.slept == [2.0, 2.0] and caught.value.code == "OperationTimeout"  # a third 2 s wait would pass the 5 s
+
+
+def test_huge_retry_after_says_what_the_service_asked(make_client, arm, fake_clock):
+    client = make_client()
+    arm.route("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "100000"}))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing items")
+    assert fake_clock.slept == []
+    assert "gave up: the service asked to wait 100000s, more than the 600s retry deadline" in str(caught.value)
+
+
+def test_write_pacing_draws_from_the_task_deadline(make_client, arm, fake_clock):
+    client = make_client(max_retries=0)
+    client.set_deadline(10)
+    arm.route("PUT", PUT_PATH, (429, ARM_ERROR, {"Retry-After": "30"}))
+    with pytest.raises(ArmError):
+        client.send("PUT", PUT_PATH, "protecting VM vm1", body={})
+    # the next write of the task would wait 30 s for the budget: more than the 10 s left
+    with pytest.raises(ArmError) as caught:
+        client.send("PUT", PUT_PATH, "protecting VM vm2", body={})
+    assert caught.value.code == "OperationTimeout" and "write budget" in str(caught.value)
+    assert fake_clock.slept == [] and len([r for r in arm.api_requests() if r.method == "PUT"]) == 1
+
+
+# --------------------------------------------------------------------------- body shapes (issue 11 item 5)
+
+@pytest.mark.parametrize("body, shape", [("null", "empty or null"), ("[]", "a list"), ('"text"', "a string"), ("42", "a number"),
+                                         ("", "empty or null"), ("true", "a boolean")])
+def test_get_returns_an_object_or_fails_with_one_line(make_client, arm, body, shape):
+    client = make_client()
+    arm.route("GET", PUT_PATH, (200, body, {"Content-Type": "application/json", "x-ms-request-id": "req-1"}))
+    with pytest.raises(ArmError) as caught:
+        client.get_or_none(PUT_PATH, "reading the protection of VM vm1")
+    line = str(caught.value)
+    assert caught.value.code == "UnexpectedResponse" and "\n" not in line
+    assert line.startswith("reading the protection of VM vm1 failed: UnexpectedResponse: the response is %s, not a JSON object" % shape)
+    assert "x-ms-request-id req-1" in line
+
+
+@pytest.mark.parametrize("page, what", [
+    ([{"id": "1"}], "the list page is a list"),
+    ({"value": [1, 2]}, "value is a list with other items"),
+    ({"value": [{"id": "1"}, "two"]}, "value is a list with other items"),
+    ({"value": "x"}, "value is a string"),
+    ({}, "value is empty or null"),
+    ({"value": [], "nextLink": 5}, "nextLink is a number"),
+])
+def test_list_pages_must_be_objects_with_a_value_list_of_objects(make_client, arm, page, what):
+    client = make_client()
+    arm.route("GET", ITEM, (200, page, {}))
+    with pytest.raises(ArmError) as caught:
+        client.list(ITEM, "listing protected items")
+    assert caught.value.code == "UnexpectedResponse" and what in str(caught.value)
+
+
+def test_list_follows_at_most_max_pages(make_client, arm):
+    client = make_client()
+    client.max_pages = 5
+    pages = []
+
+    def endless(recorded):
+        pages.append(recorded.target)
+        return (200, {"value": [{"id": str(len(pages))}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01&page=%d" % len(pages)}, {})
+    arm.route("GET", ITEM, endless)
+    with pytest.raises(ArmError) as caught:
+        client.list(ITEM, "listing protected items")
+    assert len(pages) == 5 and caught.value.code == "TooManyPages"
+    assert "gave up after 5 pages" in str(caught.value)
+    assert _arm_client.MAX_PAGES >= 1000
+
+
+# --------------------------------------------------------------------------- options (issue 11 items 6, 9)
+
+@pytest.mark.parametrize("subscription", ["../../providers", "sub-1", "00000000-0000-0000-0000-00000000000", "00000000-0000-0000-0000-000000000001\n"])
+def test_subscription_id_must_be_a_guid_before_any_request(make_client, arm, subscription):
+    client = make_client(subscription_id=subscription)
+    with pytest.raises(ArmError) as caught:
+        client.subscription_id
+    assert caught.value.code == "InvalidSubscriptionId" and "must be a GUID" in str(caught.value) and "\n" not in str(caught.value)
+    assert arm.api_requests() == []
+
+
+@pytest.mark.parametrize("timeout", ["inf", "nan", "1e300", "-1", "0"])
+def test_request_timeout_must_be_a_finite_positive_number(make_client, timeout):
+    with pytest.raises(ArmError) as caught:
+        make_client(request_timeout=float(timeout))
+    assert caught.value.code == "InvalidOption" and "request_timeout" in str(caught.value)
+
+
+class _FailingTransport:
+    """Sends the cloud metadata request for real; every other request fails with ``failure``."""
+
+    def __init__(self, real, failure):
+        self.real = real
+        self.failure = failure
+        self.sent = 0
+
+    def send(self, method, url, headers, body=None):
+        if "/metadata/endpoints" in url:
+            return self.real.send(method, url, headers, body)
+        self.sent += 1
+        raise self.failure
+
+
+@pytest.mark.parametrize("unknown_issuer, hint", [(True, True), (False, False)])
+def test_tls_hint_set_ca_bundle_only_for_an_unknown_issuer(make_client, arm, fake_clock, unknown_issuer, hint):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", sent=False, tls=True,
+                             unknown_issuer=unknown_issuer)
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert ("set ca_bundle" in str(caught.value)) is hint
+    assert caught.value.code == "TlsFailure" and client.transport.sent == 1 and fake_clock.slept == []
+
+
+def test_unreachable_proxy_is_named_and_retried_briefly(make_client, arm, fake_clock):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("cannot reach the proxy proxy.corp:3128 (from the *_PROXY environment): gaierror: Name or service not known",
+                             sent=False, proxy="proxy.corp:3128")
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert client.transport.sent == 1 + _arm_client.PROXY_MAX_RETRIES == 3
+    assert "proxy.corp:3128" in str(caught.value) and "gave up after 2 retries" in str(caught.value)
+
+
+def test_proxy_407_is_not_retried(make_client, arm, fake_clock):
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import TransportError
+    client = make_client()
+    failure = TransportError("the proxy proxy.corp:3128 (from the *_PROXY environment) refused the tunnel: 407 Proxy Authentication Required",
+                             sent=False, config=True, proxy="proxy.corp:3128")
+    client.transport = _FailingTransport(client.transport, failure)
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert client.transport.sent == 1 and fake_clock.slept == []
+    assert "407" in str(caught.value) and caught.value.code == "ConnectionFailed"

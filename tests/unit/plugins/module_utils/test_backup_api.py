@@ -7,29 +7,22 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import functools
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, VmRef
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import VmRef
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC
 
 DROP = "DROP"
-VAULT = "/subscriptions/sub-1/resourceGroups/vrg/providers/Microsoft.RecoveryServices/vaults/v1"
+VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/vrg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 RAW_ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/VM;iaasvmcontainerv2;rg;vm1"
-VM = VmRef("sub-1", "rg", "vm1")
-VM_ID = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
+VM = VmRef("00000000-0000-0000-0000-000000000001", "rg", "vm1")
+VM_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch, fake_clock):
-    """LRO polling and job waits use the fake clock."""
-    monkeypatch.setattr(api, "wait_for_operation", functools.partial(_lro.wait_for_operation, sleep=fake_clock.sleep, clock=fake_clock.clock))
 
 
 def _filter(request):
@@ -98,7 +91,7 @@ def test_refresh_follows_location_to_204(make_client, arm):
     location = {"Location": arm.url + result_path + "?api-version=2016-12-01", "Retry-After": "60"}
     arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", (202, "", location))
     arm.route("GET", result_path, (202, "", {"Location": arm.url + result_path + "?api-version=2016-12-01"}), (204, "", {}))
-    api.refresh_containers(make_client(), VAULT, 600)
+    api.refresh_containers(make_client(), VAULT)
     methods = [(r.method, r.path) for r in arm.api_requests()]
     assert methods == [("POST", VAULT + "/backupFabrics/Azure/refreshContainers"), ("GET", result_path), ("GET", result_path)]
     assert _filter(arm.api_requests()[0]) == "backupManagementType eq 'AzureIaasVM'"
@@ -117,12 +110,26 @@ def test_refresh_waits_out_another_refresh_of_the_vault(make_client, arm, fake_c
     arm.route("GET", first_status, (200, first_body, {}))
     arm.route("GET", second_status, (200, second_body, {}))
     client = make_client()
-    result = api.refresh_containers(client, VAULT, 600)
+    result = api.refresh_containers(client, VAULT)
     assert result.status == "Succeeded"
     posts = [r for r in arm.api_requests() if r.method == "POST"]
     assert len(posts) == 2
     assert any("another refresh of the vault was running" in line for line in client.retries)
     assert api.REFRESH_LOCKED_WAIT in fake_clock.slept
+
+
+def test_refresh_waits_for_another_refresh_only_within_the_task_deadline(make_client, arm, fake_clock):
+    """The refresh's waits, its polls and its lock waits share the task's one deadline."""
+    locked = {"status": "Failed", "error": {"code": "BMSUserErrorObjectLocked", "message": "Another operation is in progress on the item."}}
+    first, status_path, body = _refresh_ending(arm, "op-1", locked)
+    arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", first)
+    arm.route("GET", status_path, (200, body, {}))
+    client = make_client()
+    client.set_deadline(8)  # poll (1 s), lock wait (5 s), poll (1 s): 1 s left, less than another lock wait
+    with pytest.raises(ArmError) as caught:
+        api.refresh_containers(client, VAULT)
+    assert caught.value.code == "OperationTimeout" and "another refresh of the vault was running" in str(caught.value)
+    assert sum(fake_clock.slept) <= 8 and len([r for r in arm.api_requests() if r.method == "POST"]) == 2
 
 
 def test_refresh_other_failures_are_not_retried(make_client, arm):
@@ -131,19 +138,19 @@ def test_refresh_other_failures_are_not_retried(make_client, arm):
     arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", first)
     arm.route("GET", status_path, (200, body, {}))
     with pytest.raises(ArmError) as err:
-        api.refresh_containers(make_client(), VAULT, 600)
+        api.refresh_containers(make_client(), VAULT)
     assert err.value.code == "BMSUserErrorContainerNotFound"
     assert len([r for r in arm.api_requests() if r.method == "POST"]) == 1
 
 
 def test_refresh_without_wait_only_posts(make_client, arm):
     arm.route("POST", VAULT + "/backupFabrics/Azure/refreshContainers", (202, "", {"Location": arm.url + VAULT + "/x"}))
-    assert api.refresh_containers(make_client(), VAULT, 600, wait=False) is None
+    assert api.refresh_containers(make_client(), VAULT, wait=False) is None
     assert len(arm.api_requests()) == 1
 
 
 def test_backup_status_is_a_retried_post(make_client, arm):
-    path = "/subscriptions/sub-1/providers/Microsoft.RecoveryServices/locations/westus/backupStatus"
+    path = "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.RecoveryServices/locations/westus/backupStatus"
     arm.route("POST", path, (503, "", {"Retry-After": "0"}), (200, {"protectionStatus": "NotProtected"}, {}))
     assert api.backup_status(make_client(), "westus", VM_ID) == {"protectionStatus": "NotProtected"}
     assert [r.json() for r in arm.api_requests()] == [{"resourceType": "VM", "resourceId": VM_ID}] * 2
@@ -159,7 +166,7 @@ def test_bodies():
         "diskExclusionProperties": {"diskLunList": [], "isInclusionList": False}}
     assert api.stop_body(VM, VM_ID)["properties"] == {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID,
                                                       "protectionState": "ProtectionStopped", "policyId": ""}
-    classic = VmRef("sub-1", "rg", "vm1", classic=True)
+    classic = VmRef("00000000-0000-0000-0000-000000000001", "rg", "vm1", classic=True)
     assert api.undelete_body(classic, VM_ID)["properties"] == {
         "protectedItemType": "Microsoft.ClassicCompute/virtualMachines", "sourceResourceId": VM_ID,
         "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}
@@ -167,14 +174,14 @@ def test_bodies():
 
 def test_put_follows_operation_to_job(make_client, arm):
     arm.route("PUT", ITEM, _accepted(arm, RAW_ITEM, job="job-7"))
-    result = api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600)
+    result = api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling")
     assert result.job_id == "job-7"
 
 
 def test_put_is_resent_after_a_dropped_connection_when_no_job_shows_it_happened(make_client, arm, fake_clock):
     arm.route("PUT", ITEM, DROP, _accepted(arm, RAW_ITEM))
     arm.route("GET", VAULT + "/backupJobs", (200, {"value": [_job("someone-else", activity="x")]}, {}))
-    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600, sleep=fake_clock.sleep).job_id == "job-1"
+    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling").job_id == "job-1"
     assert [r.method for r in arm.api_requests()].count("PUT") == 2
     # the job list was read (for ConfigureBackup jobs) after each check delay before sending again
     lists = [r for r in arm.api_requests() if r.method == "GET" and urlsplit(r.target).path.endswith("/backupJobs")]
@@ -203,9 +210,9 @@ def test_write_whose_response_was_lost_is_not_resent_when_its_job_exists(make_cl
     arm.route("GET", VAULT + "/backupJobs/ours", (200, ours, {}), (200, done, {}))
     client = make_client()
     if body is None:
-        result = api.delete_protected_item(client, VAULT, VM, "deleting", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+        result = api.delete_protected_item(client, VAULT, VM, "deleting")
     else:
-        result = api.put_protected_item(client, VAULT, VM, body, "writing", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+        result = api.put_protected_item(client, VAULT, VM, body, "writing")
     assert result.job_id == "ours"
     assert [r.method for r in arm.api_requests()].count(method) == 1
     assert "operation eq '%s'" % operation in _filter([r for r in arm.api_requests() if r.method == "GET"][0])
@@ -221,20 +228,20 @@ def test_write_whose_job_failed_after_a_lost_response_fails_with_the_job_error(m
               lambda recorded: (200, {"value": [dict(failed, properties=dict(failed["properties"], activityId=sent_ids[0]))]}, {}))
     arm.route("GET", VAULT + "/backupJobs/ours", (200, failed, {}))
     with pytest.raises(ArmError) as caught:
-        api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+        api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling")
     assert caught.value.code == "400136" and "VM not found" in str(caught.value)
     assert [r.method for r in arm.api_requests()].count("PUT") == 1
 
 
 def test_put_without_wait_does_not_poll(make_client, arm):
     arm.route("PUT", ITEM, _accepted(arm, RAW_ITEM))
-    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", 600, wait=False) is None
+    assert api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling", wait=False) is None
     assert len(arm.api_requests()) == 1
 
 
 def test_delete_404_means_already_gone(make_client, arm):
     arm.route("DELETE", ITEM, (404, {"error": {"code": "NotFound", "message": "gone"}}, {}))
-    assert api.delete_protected_item(make_client(), VAULT, VM, "deleting", 600) is None
+    assert api.delete_protected_item(make_client(), VAULT, VM, "deleting") is None
 
 
 def _job(name, status="InProgress", container="iaasvmcontainerv2;rg;vm1", activity="a-1", start="2026-03-01T11:59:00Z"):
@@ -251,7 +258,7 @@ def test_running_backup_jobs_of_one_vm_newest_first(make_client, arm):
 
 def test_trigger_backup_body_and_job(make_client, arm):
     arm.route("POST", ITEM + "/backup", _accepted(arm, RAW_ITEM, job="job-b"))
-    job_id, lost = api.trigger_backup(make_client(), VAULT, VM, NOW + datetime.timedelta(days=30), 600, now=NOW)
+    job_id, lost = api.trigger_backup(make_client(), VAULT, VM, NOW + datetime.timedelta(days=30), now=NOW)
     assert (job_id, lost) == ("job-b", False)
     assert arm.api_requests()[0].json() == {"properties": {"objectType": "IaasVMBackupRequest", "recoveryPointExpiryTimeInUTC": "2026-03-31T12:00:00Z"}}
 
@@ -263,7 +270,7 @@ def test_trigger_backup_lost_response_finds_the_job_and_never_resends(make_clien
     arm.route("POST", ITEM + "/backup", lambda recorded: sent_ids.append(recorded.headers["x-ms-client-request-id"]) or DROP)
     arm.route("GET", VAULT + "/backupJobs", (200, {"value": []}, {}),
               lambda recorded: (200, {"value": [_job("someone-else", activity="x"), _job("ours", activity=sent_ids[0])]}, {}))
-    job_id, lost = api.trigger_backup(client, VAULT, VM, NOW + datetime.timedelta(days=1), 600, sleep=fake_clock.sleep, now=NOW)
+    job_id, lost = api.trigger_backup(client, VAULT, VM, NOW + datetime.timedelta(days=1), now=NOW)
     assert (job_id, lost) == ("ours", True)
     assert [r.method for r in arm.api_requests()].count("POST") == 1
     # the job list was asked for backups that started since shortly before the request
@@ -274,7 +281,7 @@ def test_trigger_backup_lost_response_without_job_fails_without_resending(make_c
     arm.route("POST", ITEM + "/backup", DROP)
     arm.route("GET", VAULT + "/backupJobs", (200, {"value": []}, {}))
     with pytest.raises(ArmError) as caught:
-        api.trigger_backup(make_client(), VAULT, VM, NOW + datetime.timedelta(days=1), 600, sleep=fake_clock.sleep, now=NOW)
+        api.trigger_backup(make_client(), VAULT, VM, NOW + datetime.timedelta(days=1), now=NOW)
     assert caught.value.code == "AmbiguousBackupRequest"
     assert "it was not sent again" in str(caught.value)
     assert [r.method for r in arm.api_requests()].count("POST") == 1
@@ -283,7 +290,7 @@ def test_trigger_backup_lost_response_without_job_fails_without_resending(make_c
 
 def test_wait_for_job_until_it_ends(make_client, arm, fake_clock):
     arm.route("GET", VAULT + "/backupJobs/job-1", (200, _job("job-1"), {}), (200, _job("job-1"), {}), (200, _job("job-1", "Completed"), {}))
-    job = api.wait_for_job(make_client(), VAULT, "job-1", 600, sleep=fake_clock.sleep, clock=fake_clock.clock)
+    job = api.wait_for_job(make_client(), VAULT, "job-1")
     assert job["properties"]["status"] == "Completed"
     assert fake_clock.slept == [2.0, 3.0]
 
@@ -291,7 +298,9 @@ def test_wait_for_job_until_it_ends(make_client, arm, fake_clock):
 def test_wait_for_job_timeout(make_client, arm, fake_clock):
     arm.route("GET", VAULT + "/backupJobs/job-1", (200, _job("job-1"), {}))
     with pytest.raises(ArmError) as caught:
-        api.wait_for_job(make_client(), VAULT, "job-1", 10, sleep=fake_clock.sleep, clock=fake_clock.clock)
+        client = make_client()
+        client.set_deadline(10)
+        api.wait_for_job(client, VAULT, "job-1")
     assert caught.value.code == "OperationTimeout"
-    assert "still InProgress after 10 seconds" in str(caught.value)
+    assert "did not finish within 10s (wait_timeout); last saw job status InProgress" in str(caught.value)
     assert sum(fake_clock.slept) == 10

@@ -21,6 +21,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
 )
 
 VAULT = {"vault_name": "v1", "vault_resource_group": "rg"}
+SUB = "00000000-0000-0000-0000-000000000001"
 AZURE_ENV = ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID",
              "AZURE_PROFILE", "AZURE_CLOUD_ENVIRONMENT", "REQUESTS_CA_BUNDLE", "AZURE_RECOVERY_TOKEN_CACHE", "ANSIBLE_AZURE_AUTH_SOURCE")
 
@@ -138,8 +139,8 @@ def test_client_is_lazy_and_built_from_params(capsys):
         seen["before"] = module._client
         seen["client"] = module.client
         module.exit()
-    _run(capsys, dict(VAULT, subscription_id="s", client_id="a", secret="b", tenant="t"), action)
-    assert seen["before"] is None and isinstance(seen["client"], ArmClient) and seen["client"].subscription_id == "s"
+    _run(capsys, dict(VAULT, subscription_id=SUB, client_id="a", secret="b", tenant="t"), action)
+    assert seen["before"] is None and isinstance(seen["client"], ArmClient) and seen["client"].subscription_id == SUB
 
 
 def test_exit_reports_retries_and_warns_once(capsys):
@@ -201,3 +202,66 @@ def test_in_range_numbers_pass(capsys):
     spec = backup_argument_spec(**wait_argument_spec())
     result = _run(capsys, dict(VAULT, wait_timeout=1, request_timeout=0.5, max_retries=0), lambda m: m.exit(), spec=spec)
     assert not result.get("failed")
+
+
+@pytest.mark.parametrize("args,message", [
+    (dict(request_timeout=float("inf")), "request_timeout must be more than 0 (seconds), not inf"),
+    (dict(request_timeout=float("nan")), "request_timeout must be more than 0 (seconds), not nan"),
+    (dict(request_timeout=1e300), "request_timeout must be at most 3600 (seconds)"),
+    (dict(request_timeout="inf"), "request_timeout must be more than 0 (seconds), not inf"),
+])
+def test_request_timeout_must_be_finite(capsys, args, message):
+    spec = backup_argument_spec(**wait_argument_spec())
+    result = _run(capsys, dict(VAULT, **args), lambda m: pytest.fail("work must not start"), spec=spec)
+    assert result["failed"] is True and message in result["msg"]
+
+
+def _bool_spec():
+    """Options of the shapes the modules have: int and float options, a list of ints, a batch's entries."""
+    return backup_argument_spec(
+        retain_days=dict(type="int"),
+        include_disk_luns=dict(type="list", elements="int"),
+        vms=dict(type="list", elements="dict", options=dict(name=dict(type="str"), exclude_disk_luns=dict(type="list", elements="int"))),
+        **wait_argument_spec())
+
+
+@pytest.mark.parametrize("args, named", [
+    (dict(retain_days=True), "retain_days (true)"),
+    (dict(wait_timeout=True), "wait_timeout (true)"),
+    (dict(request_timeout=False), "request_timeout (false)"),
+    (dict(max_retries=True), "max_retries (true)"),
+    (dict(include_disk_luns=[0, True]), "include_disk_luns[1] (true)"),
+    (dict(vms=[{"name": "a"}, {"name": "b", "exclude_disk_luns": [True]}]), "vms[1].exclude_disk_luns[0] (true)"),
+])
+def test_a_yaml_boolean_where_a_number_is_expected_is_refused_before_any_call(capsys, args, named):
+    result = _run(capsys, dict(VAULT, **args), lambda m: pytest.fail("work must not start"), spec=_bool_spec())
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == "a number is expected, not a YAML boolean (yes/no/true/false), for %s" % named
+
+
+def test_numbers_and_number_strings_are_not_taken_for_booleans(capsys):
+    args = dict(VAULT, retain_days=1, wait_timeout="30", include_disk_luns=[0, 1], vms=[{"name": "a", "exclude_disk_luns": [2]}])
+    result = _run(capsys, args, lambda m: m.exit(retain_days=m.params["retain_days"]), spec=_bool_spec())
+    assert not result.get("failed") and result["retain_days"] == 1
+
+
+def test_run_adds_what_a_failure_knows_to_the_failed_result(capsys):
+    class JobFailedLike(ValueError):
+        def __init__(self, message, result):
+            super(JobFailedLike, self).__init__(message)
+            self.result = result
+    failure = JobFailedLike("backup job j-1 failed: UserErrorVmNotFound", {"changed": True, "job_id": "j-1", "msg": "not this one"})
+    result = _run(capsys, VAULT, lambda m: m.run(lambda: _raise(failure)))
+    assert result["failed"] is True and result["msg"] == "backup job j-1 failed: UserErrorVmNotFound"
+    assert result["changed"] is True and result["job_id"] == "j-1"
+
+
+def test_the_task_deadline_is_wait_timeout(capsys, monkeypatch):
+    seen = {}
+
+    def action(module):
+        seen["deadline"] = module.client.deadline
+        module.exit()
+    spec = backup_argument_spec(**wait_argument_spec())
+    _run(capsys, dict(VAULT, subscription_id=SUB, client_id="a", secret="b", tenant="t", wait_timeout=42), action, spec=spec)
+    assert seen["deadline"].seconds == 42 and seen["deadline"].name == "wait_timeout" and not seen["deadline"].expired()

@@ -11,10 +11,11 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 
 DROP = "DROP"
-VAULT = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
+VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 # As the service writes them: capital S, raw ';', another api-version, signed parameters.
-STATUS_PATH = ("/Subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/protectionContainers/"
+STATUS_PATH = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
+               "protectionContainers/"
                "IaasVMContainer;iaasvmcontainerv2;rg;vm1/protectedItems/vm;iaasvmcontainerv2;rg;vm1/operationsStatus/op-1")
 STATUS_QUERY = "?api-version=2019-05-13-preview&t=638712&c=MIIH%2fzCC&s=Ab_c%7E&h=x%3D"
 RESULT_PATH = STATUS_PATH.replace("operationsStatus", "operationResults")
@@ -32,7 +33,9 @@ def _start(client, arm, headers, status=202, body=""):
 
 
 def _wait(client, response, fake_clock, timeout=600, **kwargs):
-    return wait_for_operation(client, response, "enabling protection of VM vm1", timeout, sleep=fake_clock.sleep, clock=fake_clock.clock, **kwargs)
+    """The operation's wait within a task deadline of ``timeout`` (the fake clock: no real waiting)."""
+    client.set_deadline(timeout)
+    return wait_for_operation(client, response, "enabling protection of VM vm1", **kwargs)
 
 
 # --------------------------------------------------------------------------- Azure-AsyncOperation
@@ -101,7 +104,7 @@ def test_lro_async_operation_deadline(make_client, arm, fake_clock):
         _wait(client, response, fake_clock, timeout=10)
     error = caught.value
     assert error.code == "OperationTimeout"
-    assert "did not finish within 10s" in error.message and "last status InProgress" in error.message
+    assert "did not finish within 10s (wait_timeout); last saw status InProgress at https://" in error.message
     assert STATUS_PATH in error.message and "api-version=2019-05-13-preview" in error.message
     assert "s=Ab_c" not in error.message  # signed parameters are left out of messages
     assert sum(fake_clock.slept) == 10
@@ -172,7 +175,7 @@ def test_lro_location_deadline(make_client, arm, fake_clock):
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock, timeout=100)
     assert caught.value.code == "OperationTimeout" and caught.value.status == 202
-    assert "last status 202 Accepted" in caught.value.message and RESULT_PATH in caught.value.message
+    assert "last saw HTTP 202 Accepted at https://" in caught.value.message and RESULT_PATH in caught.value.message
     assert fake_clock.slept == [1.0, 60.0, 39.0]  # never sleeps past the deadline
 
 
@@ -211,3 +214,57 @@ def test_lro_foreign_host_in_later_location_refused(make_client, arm, fake_clock
     arm.route("GET", RESULT_PATH, (202, "", {"Location": "https://evil.example.com/next"}))
     with pytest.raises(ArmError, match="refusing to send the token to https://evil.example.com"):
         _wait(client, response, fake_clock)
+
+
+# --------------------------------------------------------------------------- a status that is not a status (issue 11 item 4)
+
+@pytest.mark.parametrize("body, headers, what", [
+    ("<html><title>Service Unavailable</title></html>", {"Content-Type": "text/html"}, "is not JSON"),
+    ('{"status": "InPro', {"Content-Type": "application/json"}, "is not JSON"),
+    ({}, {}, "a JSON object without a status"),
+    ({"status": 3}, {}, "a JSON object without a status"),
+    ([], {}, "not a JSON object"),
+])
+def test_lro_status_body_without_a_status_is_an_error_at_once(make_client, arm, fake_clock, body, headers, what):
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (200, body, dict(headers, **{"x-ms-request-id": "req-s"})))
+    with pytest.raises(ArmError) as caught:
+        _wait(client, response, fake_clock)
+    line = str(caught.value)
+    assert caught.value.code == "UnexpectedResponse" and what in line and "\n" not in line
+    assert "x-ms-request-id req-s" in line and STATUS_PATH in line and "s=Ab_c" not in line
+    assert len([r for r in arm.api_requests() if r.method == "GET"]) == 1  # not polled until the deadline
+
+
+def test_lro_202_without_a_body_is_still_running(make_client, arm, fake_clock):
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (202, "", {}), (200, SUCCEEDED, {}))
+    assert _wait(client, response, fake_clock).job_id == "job-42"
+
+
+# --------------------------------------------------------------------------- the task's deadline (issue 11 item 3)
+
+def test_lro_status_url_answering_503_retry_after_20_ends_at_wait_timeout(make_client, arm, fake_clock):
+    """wait_timeout 5 and a status URL that answers 503 Retry-After 20: the wait ends within the
+    5 s (not after the client's retries of 20 s each), saying what it last saw."""
+    client = make_client()
+    response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
+    arm.route("GET", STATUS_PATH, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    with pytest.raises(ArmError) as caught:
+        _wait(client, response, fake_clock, timeout=5)
+    assert sum(fake_clock.slept) <= 5
+    error = caught.value
+    assert error.code == "OperationTimeout" and error.status == 503 and error.request_id == "req-503"
+    assert "within 5s (wait_timeout)" in str(error) and "HTTP 503 (Retry-After 20)" in str(error) and STATUS_PATH in str(error)
+
+
+@pytest.mark.parametrize("final", ["null", "[]", '"done"'])
+def test_lro_final_resource_that_is_not_an_object_is_none(make_client, arm, fake_clock, final):
+    """The caller then reads the resource with a shape-checked GET instead of deciding on it."""
+    client = make_client()
+    response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
+    arm.route("GET", RESULT_PATH, (200, final, {"Content-Type": "application/json"}))
+    result = _wait(client, response, fake_clock)
+    assert result.status == "Succeeded" and result.resource is None and result.body is None

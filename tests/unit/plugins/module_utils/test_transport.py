@@ -22,7 +22,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._transport i
     proxy_for,
 )
 
-ITEM = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
+ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
 
 
 # --------------------------------------------------------------------------- proxy settings
@@ -74,8 +74,8 @@ def test_unusable_proxy_setting_fails_at_once(make_client, arm, fake_clock):
     assert "only http:// proxies are supported" in str(caught.value) and fake_clock.slept == [] and arm.api_requests() == []
 
 
-class ConnectProxy:
-    """A CONNECT proxy in a thread; remembers each CONNECT line and its Proxy-Authorization."""
+class _ProxyServer:
+    """A proxy in a thread: each connection goes to ``handle(client)`` in its own thread."""
 
     def __init__(self):
         self.sock = socket.socket()
@@ -91,16 +91,30 @@ class ConnectProxy:
                 client, _addr = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+            threading.Thread(target=self.handle, args=(client,), daemon=True).start()
 
-    def _tunnel(self, client):
+    def close(self):
+        self.sock.close()
+
+    @staticmethod
+    def read_head(client):
+        """The request head (up to the blank line) as lines; None when the client went away."""
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = client.recv(4096)
             if not chunk:
-                return
+                return None
             head += chunk
-        lines = head.split(b"\r\n")
+        return head.split(b"\r\n")
+
+
+class ConnectProxy(_ProxyServer):
+    """A CONNECT proxy; remembers each CONNECT line and its Proxy-Authorization."""
+
+    def handle(self, client):
+        lines = self.read_head(client)
+        if lines is None:
+            return
         auth = [line.split(b":", 1)[1].strip().decode() for line in lines if line.lower().startswith(b"proxy-authorization:")]
         self.connects.append((lines[0].decode(), auth[0] if auth else None))
         host, port = lines[0].split()[1].decode().rsplit(":", 1)
@@ -118,9 +132,6 @@ class ConnectProxy:
                     upstream.close()
                     return
                 pair[sock].sendall(data)
-
-    def close(self):
-        self.sock.close()
 
 
 def test_requests_go_through_the_proxy_tunnel(make_client, arm):
@@ -142,10 +153,10 @@ def test_requests_go_through_the_proxy_tunnel(make_client, arm):
 # --------------------------------------------------------------------------- CA bundle
 
 def test_ca_bundle_like_requests():
-    assert ca_bundle_from_env({"REQUESTS_CA_BUNDLE": "/a.pem", "CURL_CA_BUNDLE": "/b.pem"}) == "/a.pem"
-    assert ca_bundle_from_env({"CURL_CA_BUNDLE": "/b.pem"}) == "/b.pem"
+    assert ca_bundle_from_env({"REQUESTS_CA_BUNDLE": "/a.pem", "CURL_CA_BUNDLE": "/b.pem"}) == ("/a.pem", "REQUESTS_CA_BUNDLE")
+    assert ca_bundle_from_env({"CURL_CA_BUNDLE": "/b.pem"}) == ("/b.pem", "CURL_CA_BUNDLE")
     certifi = pytest.importorskip("certifi")
-    assert ca_bundle_from_env({}) == certifi.where()
+    assert ca_bundle_from_env({}) == (certifi.where(), "certifi")
 
 
 def test_untrusted_certificate_is_a_tls_failure_not_sent(arm):
@@ -189,7 +200,76 @@ def test_refused_connection_was_not_sent():
 
 def test_target_is_sent_as_given(arm):
     transport = Transport(verify=arm.ca_file, environ={})
-    target = "/Subscriptions/sub-1/op?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&s=sig_-%7E"
-    arm.route("GET", "/Subscriptions/sub-1/op", (200, {}, {}))
+    target = "/Subscriptions/00000000-0000-0000-0000-000000000001/op?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&s=sig_-%7E"
+    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/op", (200, {}, {}))
     assert transport.send("GET", arm.url + target, {}).status_code == 200
     assert arm.requests[-1].target == target
+
+
+# --------------------------------------------------------------------------- failures that name their cause (issue 11 items 6, 8, 9)
+
+def test_the_unknown_issuer_of_a_certificate_is_marked(arm):
+    transport = Transport(verify=True, environ={"REQUESTS_CA_BUNDLE": _system_or_certifi()})
+    with pytest.raises(TransportError) as caught:
+        transport.send("GET", arm.url + ITEM, {})
+    assert caught.value.tls and caught.value.unknown_issuer  # the case a private CA's ca_bundle fixes
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_a_ca_bundle_that_cannot_be_loaded_is_named_with_its_source(arm, tmp_path, content):
+    path = str(tmp_path / "ca.pem")
+    if content is not None:
+        (tmp_path / "ca.pem").write_bytes(content)
+    for transport, source in ((Transport(verify=path, environ={}, ca_source="ca_bundle or REQUESTS_CA_BUNDLE"), "ca_bundle or REQUESTS_CA_BUNDLE"),
+                              (Transport(verify=True, environ={"CURL_CA_BUNDLE": path}), "CURL_CA_BUNDLE")):
+        with pytest.raises(TransportError) as caught:
+            transport.send("GET", arm.url + ITEM, {})
+        assert caught.value.config and not caught.value.sent
+        assert caught.value.summary.startswith("cannot load the CA bundle %s (from %s): " % (path, source))
+    assert arm.api_requests() == []
+
+
+def test_a_missing_ca_bundle_fails_the_task_with_one_line_and_no_retry(make_client, arm, fake_clock, tmp_path):
+    client = make_client(ca_bundle=str(tmp_path / "missing.pem"))
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    assert "cannot load the CA bundle %s (from ca_bundle or REQUESTS_CA_BUNDLE): No such file or directory" % (tmp_path / "missing.pem") in str(caught.value)
+    assert fake_clock.slept == []
+
+
+class RefusingProxy(_ProxyServer):
+    """A proxy that answers every CONNECT with 407."""
+
+    def handle(self, client):
+        lines = self.read_head(client)
+        self.connects.append(lines[0].decode() if lines else None)
+        client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+        client.close()
+
+
+def test_proxy_407_names_the_proxy_not_its_credentials_and_is_not_retried(make_client, arm, fake_clock):
+    proxy = RefusingProxy()
+    try:
+        client = make_client(environ={"HTTPS_PROXY": "http://user:pr0xy-pw@127.0.0.1:%d" % proxy.port})
+        with pytest.raises(ArmError) as caught:
+            client.get(ITEM, "listing")
+    finally:
+        proxy.close()
+    line = str(caught.value)
+    assert "the proxy 127.0.0.1:%d" % proxy.port in line and "407" in line
+    assert "pr0xy-pw" not in line and "user:" not in line
+    assert len(proxy.connects) == 1 and fake_clock.slept == []  # the metadata request is the one that met the proxy
+    assert arm.requests == []
+
+
+def test_unreachable_proxy_is_named_and_retried_briefly(make_client, arm, fake_clock):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there
+    client = make_client(environ={"HTTPS_PROXY": "http://user:pr0xy-pw@127.0.0.1:%d" % port})
+    with pytest.raises(ArmError) as caught:
+        client.get(ITEM, "listing")
+    line = str(caught.value)
+    assert "cannot reach the proxy 127.0.0.1:%d (from the *_PROXY environment)" % port in line and "pr0xy-pw" not in line
+    assert len(fake_clock.slept) == 2 and "gave up after 2 retries" in line

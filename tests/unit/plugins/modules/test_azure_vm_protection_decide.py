@@ -20,7 +20,9 @@ EXCLUDE_1 = {"lun_list": [1], "is_inclusion_list": False}
 
 def item(state="Protected", policy="DefaultPolicy", soft_deleted=False, disks=None):
     return {"friendly_name": "testVM", "protection_state": state, "policy_name": policy, "soft_deleted": soft_deleted,
-            "deferred_delete_time": "2026-03-15T00:00:00Z" if soft_deleted else None, "disk_exclusion": disks}
+            "deferred_delete_time": "2026-03-15T00:00:00Z" if soft_deleted else None,
+            "deleted_time": "2026-03-01T00:00:00Z" if soft_deleted else None, "purge_time": "2026-03-15T00:00:00Z" if soft_deleted else None,
+            "purge_in_days": 14 if soft_deleted else None, "disk_exclusion": disks}
 
 
 CURRENT = {
@@ -94,7 +96,8 @@ def test_the_table_is_exhaustive():
 def test_decide(current, state, undelete):
     expected = UNDELETE_OVERRIDES.get((current, state), EXPECTED[(current, state)]) if undelete else EXPECTED[(current, state)]
     if expected == "error":
-        with pytest.raises(DecisionError, match="soft-deleted .* until 2026-03-15T00:00:00Z.*undelete=true"):
+        purge = "soft-deleted .deleted at 2026-03-01T00:00:00Z, purged for good at 2026-03-15T00:00:00Z, in 14 day.*undelete=true"
+        with pytest.raises(DecisionError, match=purge):
             decide(CURRENT[current], desired(state, undelete=undelete))
         return
     action, before, after = decide(CURRENT[current], desired(state, undelete=undelete))
@@ -173,7 +176,14 @@ def test_desired_disks(include, exclude, expected):
 
 @pytest.mark.parametrize("include,exclude,message", [
     ([0], [1], "not both"), ([], None, "include_disk_luns is empty"), ([64], None, "0 to 63"), (None, [-1], "0 to 63"),
+    # whole values only (issue 11, items 2 and 7): a YAML boolean, a string with a control character or a space
+    ([True], None, "0 to 63"), (None, [False], "0 to 63"), (["1\n"], None, "0 to 63"), (["\t2"], None, "0 to 63"),
+    (["3\r"], None, "0 to 63"), (["4\x00"], None, "0 to 63"), ([" 5"], None, "0 to 63"), (["1.0"], None, "0 to 63"), ([1.0], None, "0 to 63"),
 ])
 def test_desired_disks_errors(include, exclude, message):
     with pytest.raises(ValueError, match=message):
         desired_disks(include, exclude)
+
+
+def test_desired_disks_takes_digit_strings():
+    assert desired_disks(["2", "0", 2], None) == {"lun_list": [0, 2], "is_inclusion_list": True}

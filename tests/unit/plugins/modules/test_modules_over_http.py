@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The five modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
+"""The modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
 at the transport: a _transport.Transport whose send() answers from scripted routes with real
 _transport.Response objects, and records every request (so call counts are asserted)."""
 
@@ -9,7 +9,6 @@ __metaclass__ = type
 
 import collections
 import datetime
-import functools
 import json
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -20,11 +19,10 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common, _lro
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job_info,
     azure_backup_refresh,
@@ -60,6 +58,8 @@ class FakeArm:
         self.routes = []
         self.requests = []
         self.route("GET", r"^/metadata/endpoints$", (200, {"authentication": {"loginEndpoint": ENDPOINT + "/", "audiences": [ENDPOINT + "/"]}}))
+        # no job runs unless a test says so (the running-jobs read of every protection and backup task)
+        self.route("GET", r"/backupJobs$", (200, {"value": []}))
 
     def route(self, method, pattern, *responses):
         self.routes.insert(0, (method, re.compile(pattern), list(responses)))
@@ -114,8 +114,6 @@ def fake(monkeypatch):
         client.sleep = lambda seconds: None
         return client
     monkeypatch.setattr(_common, "ArmClient", client_factory)
-    monkeypatch.setattr(api, "wait_for_operation", functools.partial(_lro.wait_for_operation, sleep=lambda seconds: None))
-    monkeypatch.setattr(api.time, "sleep", lambda seconds: None)
     from ansible.module_utils.common import warnings as module_warnings
     monkeypatch.setattr(module_warnings, "_global_warnings", {})
     return session
@@ -193,12 +191,14 @@ def enable_reads(session, policy=True, protectable_items=None, status=None):
 
 # --------------------------------------------------------------------------- azure_vm_protection
 
-def test_protection_noop_costs_one_get(fake, capsys):
+def test_protection_noop_costs_one_get_and_one_job_list(fake, capsys):
     fake.route("GET", r"/protectedItems/", (200, item(policy="defaultPolicy")))
     result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
-    assert result["changed"] is False and result["action"] == "none"
-    assert [(r.method, r.path) for r in fake.arm] == [("GET", ITEM)]
+    assert result["changed"] is False and result["action"] == "none" and result["pending_operation"] is None
+    # the item, and the vault's running jobs (a write still running on the item would not show in the item yet)
+    assert [(r.method, r.path) for r in fake.arm] == [("GET", ITEM), ("GET", VAULT + "/backupJobs")]
     assert fake.arm[0].query["api-version"] == ["2026-02-01"]
+    assert "status eq 'InProgress'" in fake.arm[1].query["$filter"][0]
 
 
 def test_protection_enable(fake, capsys):
@@ -217,7 +217,7 @@ def test_protection_enable(fake, capsys):
                                           "policyId": POLICY_ID}}
     # the vault lists the VM as NotProtected: no backupStatus POST (it counts as a write), no vault GET
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm if r.method != "PUT" and "/operation" not in r.path] == [
-        ("GET", ITEM_NAME), ("GET", "DefaultPolicy"), ("GET", "backupProtectableItems"), ("GET", ITEM_NAME)]
+        ("GET", ITEM_NAME), ("GET", "backupJobs"), ("GET", "DefaultPolicy"), ("GET", "backupProtectableItems"), ("GET", ITEM_NAME)]
 
 
 @pytest.mark.parametrize("listed", ["Protected", "Protecting", None])
@@ -243,7 +243,7 @@ def test_protection_uses_the_operations_final_item_instead_of_reading_again(fake
     fake.route("PUT", r"/protectedItems/", (202, "", {"Azure-AsyncOperation": ENDPOINT + status, "Location": ENDPOINT + result_url}))
     result = run(azure_vm_protection, dict(VM_ARGS, state="stopped"), capsys)
     assert result["protected_item"]["protection_state"] == "ProtectionStopped" and result["job_id"] == "job-s"
-    assert [r.path.rsplit("/", 1)[-1] for r in fake.arm] == [ITEM_NAME, ITEM_NAME, "op-s", "op-s"]
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.arm] == [ITEM_NAME, "backupJobs", ITEM_NAME, "op-s", "op-s"]
 
 
 def test_protection_enable_check_mode_writes_nothing(fake, capsys):
@@ -319,8 +319,9 @@ def test_protection_vm_still_unknown_after_refresh(fake, capsys):
 def test_protection_soft_deleted_needs_undelete(fake, capsys):
     fake.route("GET", r"/protectedItems/", (200, item("ProtectionStopped", policy=None, soft_deleted=True)))
     result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
-    assert result["failed"] and "soft-deleted (kept until 2026-12-13T00:00:00Z)" in result["msg"]
-    assert len(fake.arm) == 1
+    # deferredDeleteTimeInUTC is the time of the delete; the purge is 14 days later
+    assert result["failed"] and "soft-deleted (deleted at 2026-12-13T00:00:00Z, purged for good at 2026-12-27T00:00:00Z" in result["msg"]
+    assert len(fake.arm) == 2
 
 
 def test_protection_undelete_then_protect(fake, capsys):
@@ -356,14 +357,16 @@ def test_protection_delete_reports_soft_delete(fake, capsys):
     fake.route("GET", r"/backupOperationResults/d1$", (202, ""), (204, ""))
     result = run(azure_vm_protection, dict(VM_ARGS, state="absent"), capsys)
     assert result["changed"] and result["action"] == "delete"
-    assert result["protected_item"]["soft_deleted"] and result["msg"].endswith("soft-deleted until 2026-12-13T00:00:00Z")
+    assert result["protected_item"]["soft_deleted"] and result["protected_item"]["deleted_time"] == "2026-12-13T00:00:00Z"
+    assert "purged for good at 2026-12-27T00:00:00Z" in result["msg"] and "undelete=true" in result["msg"]
 
 
 def test_protection_absent_on_soft_deleted_changes_nothing(fake, capsys):
     fake.route("GET", r"/protectedItems/", (200, item("ProtectionStopped", policy=None, soft_deleted=True)))
     result = run(azure_vm_protection, dict(VM_ARGS, state="absent"), capsys)
     assert result["changed"] is False and result["protected_item"]["soft_deleted"]
-    assert len(fake.arm) == 1
+    assert result["protected_item"]["purge_time"] == "2026-12-27T00:00:00Z"
+    assert len(fake.arm) == 2
 
 
 def test_protection_disk_change_sends_the_selection(fake, capsys):
@@ -497,7 +500,7 @@ def test_backup_now_skips_when_recent(fake, capsys):
     fake.route("GET", r"/protectedItems/", (200, item(last_backup=recent())))
     result = run(azure_vm_backup_now, dict(VM_ARGS, if_last_backup_older_than="12h"), capsys)
     assert result["changed"] is False and "newer than 12h" in result["skipped_reason"]
-    assert len(fake.arm) == 1
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.arm] == [ITEM_NAME]  # a skip needs no job list
 
 
 def test_backup_now_returns_the_running_job(fake, capsys):
@@ -676,14 +679,17 @@ def test_info_filters_and_unprotected(fake, capsys):
     assert [i["friendly_name"] for i in result["protected_items"]] == ["vm01"]
     # testVM is protected (with another policy), so it is not "unprotected"
     assert [i["friendly_name"] for i in result["unprotected_vms"]] == ["vm02"]
-    assert len(fake.arm) == 2 and fake.writes() == []
+    # the protected list, the protectable list and the vault's running jobs (pending_operation of every entry)
+    assert len(fake.arm) == 3 and fake.writes() == []
+    assert all(i["pending_operation"] is None for i in result["protected_items"] + result["unprotected_vms"])
 
 
 def test_info_by_name_uses_the_service_filter(fake, capsys):
     fake.route("GET", r"/backupProtectedItems$", (200, {"value": [item()]}))
     result = run(azure_vm_protection_info, dict(ARGS, vm_name="testVM", protection_state=["protected"], health_status=["Passed"]), capsys)
     assert len(result["protected_items"]) == 1
-    assert fake.arm[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and itemType eq 'VM' and friendlyName eq 'testVM'"]
+    listed = [r for r in fake.arm if r.path.endswith("/backupProtectedItems")]
+    assert listed[0].query["$filter"] == ["backupManagementType eq 'AzureIaasVM' and itemType eq 'VM' and friendlyName eq 'testVM'"]
 
 
 # --------------------------------------------------------------------------- azure_backup_job_info
@@ -707,3 +713,104 @@ def test_job_info_list_filters(fake, capsys):
 def test_job_info_refuses_bad_ids(fake, capsys):
     result = run(azure_backup_job_info, dict(ARGS, job_id="../x"), capsys)
     assert result["failed"] and "invalid job ID" in result["msg"] and fake.arm == []
+
+
+# --------------------------------------------------------------------------- a write still running on the item (issue 11, item 1)
+
+def running_job(name="job-run", operation="DisableBackup", vm="testVM", status="InProgress"):
+    return {"id": VAULT + "/backupJobs/" + name, "name": name,
+            "properties": {"operation": operation, "status": status, "entityFriendlyName": vm, "backupManagementType": "AzureIaasVM",
+                           "containerName": "iaasvmcontainerv2;testrg;%s" % vm.lower(), "startTime": "2026-03-01T10:00:00Z"}}
+
+
+def item_while_running(fake, before, after, job="job-run", operation="DisableBackup"):
+    """The item shows ``before`` until the job (read by its id) has ended; then ``after``."""
+    fake.route("GET", r"/backupJobs$", (200, {"value": [running_job(job, operation), running_job("other", "Backup")]}))
+    fake.route("GET", r"/backupJobs/%s$" % job, (200, running_job(job, operation)), (200, running_job(job, operation, status="Completed")))
+    fake.route("GET", r"/protectedItems/", (200, before), (200, after))
+
+
+def test_rerun_during_a_running_stop_follows_its_job_and_sends_nothing(fake, capsys):
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="stopped"), capsys)
+    assert result["changed"] is False and result["action"] == "none"
+    assert result["protected_item"]["protection_state"] == "ProtectionStopped"
+    assert result["pending_operation"] == {"job_id": "job-run", "operation": "DisableBackup", "status": "Completed",
+                                           "start_time": "2026-03-01T10:00:00Z"}
+    assert result["msg"].startswith("waited for the running DisableBackup job job-run (Completed); ")
+    assert not [r for r in fake.arm if r.method != "GET"]
+
+
+def test_present_while_a_stop_runs_waits_then_resumes(fake, capsys):
+    enable_reads(fake)
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None))
+    fake.route("GET", r"/protectedItems/", (200, item()), (200, item("ProtectionStopped", policy=None)), (200, item()))
+    fake.route("PUT", r"/protectedItems/", accepted(fake, job="job-resume"))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys)
+    # the item read first said Protected: without the job list, "already as asked" (and stopped 25 s later)
+    assert result["changed"] and result["action"] == "resume" and result["job_id"] == "job-resume", result
+    assert [r.method for r in fake.arm].count("PUT") == 1
+    job_reads = [r.path.rsplit("/", 1)[-1] for r in fake.arm if "/backupJobs" in r.path]
+    assert job_reads[0] == "backupJobs" and job_reads.count("backupJobs") == 1 and "job-run" in job_reads
+
+
+def test_check_mode_reports_the_running_operation_without_waiting(fake, capsys):
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None))
+    result = run(azure_vm_protection, dict(VM_ARGS, policy="DefaultPolicy"), capsys, check_mode=True)
+    assert result["pending_operation"]["job_id"] == "job-run" and result["pending_operation"]["status"] == "InProgress"
+    assert "DisableBackup job job-run still running" in result["msg"]
+    assert any("still running in the service" in warning for warning in warnings(result))
+    assert not [r for r in fake.arm if r.path.endswith("/job-run")]  # never waits
+    assert not [r for r in fake.arm if r.method != "GET"]
+
+
+def test_wait_false_with_a_running_write_fails_naming_the_job(fake, capsys):
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None), operation="ConfigureBackup")
+    result = run(azure_vm_protection, dict(VM_ARGS, state="stopped", wait=False), capsys)
+    assert result["failed"] and "ConfigureBackup job job-run of VM testRG/testVM is still running" in result["msg"]
+    assert "\n" not in result["msg"] and not [r for r in fake.arm if r.method != "GET"]
+
+
+def test_a_running_enable_is_not_taken_for_not_protected(fake, capsys):
+    """While an enable runs, the item GET is 404: state=absent must not say 'not protected; nothing to do'."""
+    fake.route("GET", r"/backupJobs$", (200, {"value": [running_job("job-en", "ConfigureBackup")]}))
+    fake.route("GET", r"/backupJobs/job-en$", (200, running_job("job-en", "ConfigureBackup", status="Completed")))
+    fake.route("GET", r"/protectedItems/", (404, {"error": {"code": "NotFound", "message": "no"}}), (200, item()))
+    fake.route("DELETE", r"/protectedItems/", (202, "", {"Location": ENDPOINT + VAULT + "/backupOperationResults/d1"}))
+    fake.route("GET", r"/backupOperationResults/d1$", (204, ""))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="absent", wait=True), capsys)
+    assert result["changed"] and result["action"] == "delete"
+    assert [r.method for r in fake.arm].count("DELETE") == 1
+
+
+def test_batch_reads_running_jobs_once_per_vault(fake, capsys):
+    fleet_routes(fake)
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False, concurrency=5,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in FLEET]), capsys)
+    assert result["counts"]["changed"] == 12 and all(row["pending_operation"] is None for row in result["results"])
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.arm].count("backupJobs") == 1
+
+
+def test_backup_now_waits_for_a_running_stop_and_then_refuses(fake, capsys):
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, wait=True), capsys)
+    assert result["failed"] and "protection of VM testRG/testVM is stopped" in result["msg"]
+    assert not [r for r in fake.arm if r.method == "POST"]
+    assert [r for r in fake.arm if r.path.endswith("/backupJobs/job-run")]
+
+
+def test_backup_now_check_mode_warns_about_a_running_protection_change(fake, capsys):
+    item_while_running(fake, item(), item("ProtectionStopped", policy=None))
+    result = run(azure_vm_backup_now, dict(VM_ARGS, wait=True), capsys, check_mode=True)
+    assert any("DisableBackup job job-run" in warning for warning in warnings(result))
+    assert not [r for r in fake.arm if r.path.endswith("/job-run") or r.method == "POST"]
+
+
+def test_info_says_which_items_have_a_write_running(fake, capsys):
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [dict(item(), id=ITEM, name=ITEM_NAME)]}))
+    fake.route("GET", r"/backupJobs$", (200, {"value": [running_job("job-stop", "DisableBackup"), running_job("job-b", "Backup")]}))
+    result = run(azure_vm_protection_info, dict(ARGS), capsys)
+    assert result["protected_items"][0]["protection_state"] == "Protected"
+    assert result["protected_items"][0]["pending_operation"] == {"job_id": "job-stop", "operation": "DisableBackup", "status": "InProgress",
+                                                                 "start_time": "2026-03-01T10:00:00Z"}
+    assert fake.writes() == []
