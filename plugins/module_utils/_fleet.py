@@ -24,12 +24,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
-    parse_service_time,
-    parse_vm_id,
-    protected_item_result,
-    quote_segment,
-)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import parse_vm_id, quote_segment
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import protected_item_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import parse_service_time
 
 COMPUTE_API_VERSION = "2024-07-01"
 VAULT_API_VERSION = "2026-02-01"
@@ -263,7 +260,7 @@ def read_estate(client, subscriptions, resource_groups=None, locations=None, tag
                 failed_cells.add((sub.lower(), info["location"]))
                 continue
             for item in items:
-                view = protected_item_result(item)
+                view = protected_item_result(item, now, vault_retention_days=info["soft_delete_days"])
                 if not view or not view.get("vm_id"):
                     continue
                 info["items"] += 1
@@ -330,10 +327,6 @@ def _rank(view):
     return 1
 
 
-def _iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 def vm_record(vm, items, now, max_backup_age_hours):
     """A VM (Compute list entry) and the protected items that name it -> one flat record."""
     ref = parse_vm_id(vm["id"])
@@ -363,10 +356,9 @@ def vm_record(vm, items, now, max_backup_age_hours):
     })
     if view.get("soft_deleted"):
         record["backup_state"] = "soft_deleted"
-        # deferredDeleteTimeInUTC is when the item was deleted; it is purged the vault's retention days later
-        deleted = parse_service_time(view.get("deferred_delete_time"))
-        record["delete_time"] = _iso(deleted)
-        record["purge_time"] = _iso(deleted + datetime.timedelta(days=vault["soft_delete_days"])) if deleted else None
+        # deferredDeleteTimeInUTC is when the item was deleted; it is purged the retention days later (_times.soft_delete_times)
+        record["delete_time"] = view.get("deleted_time")
+        record["purge_time"] = view.get("purge_time")
     elif state.lower() in ACTIVE_STATES:
         record["backup_state"] = "protected"
         record["backup_failed"] = (view.get("last_backup_status") or "").lower() == "failed"

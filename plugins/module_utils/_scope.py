@@ -27,7 +27,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._fleet impor
     read_estate,
     tags_match,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import parse_vm_id, validate_policy_name
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import parse_vm_id, validate_policy_name
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads
 
 RULE_KEYS = ("name", "subscriptions", "resource_groups", "locations", "tags", "names", "exclude_names", "exclude", "policy",

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _fleet, _scope
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC
 
 S1 = "11111111-aaaa-4000-8000-000000000001"
 S2 = "22222222-aaaa-4000-8000-000000000002"
