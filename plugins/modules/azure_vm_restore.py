@@ -160,7 +160,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import restore, restore_argument_spec, run_reporting_job_failure
+from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import restore, restore_argument_spec
 
 
 def main():
@@ -168,7 +168,8 @@ def main():
     spec.update(restore_argument_spec())
     spec.update(wait_argument_spec(default_timeout=3600))
     glue = AzureBackupModule(backup_argument_spec(**spec), supports_check_mode=True, **vm_selection_kwargs())
-    glue.run(lambda: run_reporting_job_failure(glue, lambda: restore(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn)))
+    # a failed job fails the task with what is known of the job (JobFailed.result)
+    glue.run(lambda: restore(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn))
 
 
 if __name__ == "__main__":
