@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keeps the c
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError, ArmNotFound
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
 from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import SUCCESSFUL, job_outcome
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
@@ -79,7 +79,7 @@ _NAMES = {
 _WHAT = {"storage": "storage account", "vnet": "virtual network", "des": "disk encryption set", "identity": "user-assigned identity",
          "disk_access": "disk access", "vm": "VM", "disk": "managed disk", "nic": "network interface"}
 _SUBNET_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]")
-_RG_ID_RE = re.compile(r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)", re.IGNORECASE)
+_RG_ID = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
 _RP_NAME_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
 _RP_ID_RE = re.compile(r"(?P<item>/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.RecoveryServices/vaults/[^/]+"
                        r"/backupFabrics/Azure/protectionContainers/[^/]{1,200}/protectedItems/[^/]{1,200})/recoveryPoints/(?P<name>[A-Za-z0-9-]{1,64})",
@@ -111,11 +111,17 @@ def check_text(value, what):
     return value
 
 
-def _subscription_and_group(match):
-    """The subscription and resource group of an ID's match, by _names' rules; ValueError otherwise."""
-    validate_subscription_id(match.group("sub"))
-    validate_resource_group(match.group("rg"))
-    return match.group("sub"), match.group("rg")
+def _id_match(pattern, value):
+    """The full match of an ID pattern (groups sub, rg) whose subscription and resource group are valid by
+    _names' rules; None otherwise."""
+    match = re.fullmatch(pattern, value, re.IGNORECASE)
+    try:
+        if match:
+            validate_subscription_id(match.group("sub"))
+            validate_resource_group(match.group("rg"))
+    except ValueError:
+        return None
+    return match
 
 
 def parse_arm_id(value, kind, what=None):
@@ -124,15 +130,11 @@ def parse_arm_id(value, kind, what=None):
     what = what or _WHAT[kind]
     check_text(value, what)
     provider, name_re = _NAMES[kind]
-    match = re.fullmatch(r"%s%s/(?P<name>%s)" % (_PREFIX, provider, name_re), value, re.IGNORECASE)
-    try:
-        if not match:
-            raise ValueError(value)
-        sub, rg = _subscription_and_group(match)
-    except ValueError:
+    match = _id_match(r"%s%s/(?P<name>%s)" % (_PREFIX, provider, name_re), value)
+    if not match:
         raise ValueError("invalid %s ID %r: expected /subscriptions/<id>/resourceGroups/<group>/providers/%s/<name>"
                          % (what, value, provider.replace("\\", "")))
-    return sub, rg, match.group("name")
+    return match.group("sub"), match.group("rg"), match.group("name")
 
 
 def same_subscription(client, subscription, what, value):
@@ -145,15 +147,11 @@ def parse_resource_group(client, value, what="target_resource_group"):
     """A resource group name, or its ID in the vault's subscription -> its name."""
     check_text(value, what)
     if value.startswith("/"):
-        match = _RG_ID_RE.fullmatch(value)
-        try:
-            if not match:
-                raise ValueError(value)
-            sub, rg = _subscription_and_group(match)
-        except ValueError:
+        match = _id_match(_RG_ID, value)
+        if not match:
             raise ValueError("invalid %s %r: expected a resource group name or /subscriptions/<id>/resourceGroups/<name>" % (what, value))
-        same_subscription(client, sub, "resource group", value)
-        return rg
+        same_subscription(client, match.group("sub"), "resource group", value)
+        return match.group("rg")
     return validate_resource_group(value, what)
 
 
@@ -621,20 +619,10 @@ def trigger_restore(client, vpath, plan, point, body, now):
     """POST the restore and follow its operation to the job; (job_id, found_after_lost_response).
     A lost answer is resolved through the job list (activityId = the request's
     x-ms-client-request-id), never by sending again."""
-    action = "starting a restore of VM %s" % plan.vm.label
     path = "%s/recoveryPoints/%s/restore" % (api.item_path(vpath, plan.vm), quote_segment(point.get("name")))
-    try:
-        response = client.send("POST", path, action, body=body)
-    except ArmAmbiguousWrite as exc:
-        job = api.job_of_lost_request(client, vpath, plan.vm, exc.client_request_id, now - datetime.timedelta(minutes=2), "Restore",
-                                      LOST_REQUEST_CHECKS)
-        if job is not None:
-            return job.get("name"), True
-        raise ArmError(action, status=exc.status, code="AmbiguousRestoreRequest", request_id=exc.request_id,
-                       message="the response to the restore request was lost (%s) and no restore job of it appeared in the job list; "
-                               "it was not sent again. Re-run the task: a restore in progress is found and followed" % exc.message)
-    result = wait_for_operation(client, response, action)
-    return result.job_id, False
+    return api.start_job(client, vpath, plan.vm, path, body, "Restore", "starting a restore of VM %s" % plan.vm.label, now, LOST_REQUEST_CHECKS,
+                         unresolved="no restore job of it appeared in the job list; it was not sent again. Re-run the task: a restore "
+                                    "in progress is found and followed")
 
 
 def restore_job_result(job):

@@ -255,6 +255,19 @@ def test_restore_lost_answer_is_found_by_activity_id_and_not_resent(fake, capsys
     assert len(restore_posts(fake)) == 1
 
 
+def test_restore_lost_answer_without_its_job_fails_in_one_line_and_is_not_resent(fake, capsys):
+    reads(fake)
+    fake.route("POST", r"/restore$", DROP)
+    result = run(azure_vm_restore, dict(DISKS_ARGS, wait=False), capsys)
+    assert result["failed"] and result["error"]["code"] == "AmbiguousRestoreRequest" and "\n" not in result["msg"]
+    assert result["msg"].startswith("starting a restore of VM testRG/testVM failed: AmbiguousRestoreRequest: the response to the restore "
+                                    "request was lost (ReadTimeout: read timed out")
+    assert "it was not sent again" in result["msg"] and len(restore_posts(fake)) == 1
+    # the job list was looked at after each delay of LOST_REQUEST_CHECKS, for Restore jobs
+    looks = [r for r in fake.arm if r.path.endswith("/backupJobs") and "operation eq 'Restore'" in r.query["$filter"][0]]
+    assert len(looks) == 1 + len(_restore.LOST_REQUEST_CHECKS)  # the re-run check, then the looks
+
+
 def test_restore_failed_job_fails_with_its_error(fake, capsys):
     reads(fake)
     fake.route("POST", r"/restore$", accepted(fake, job="job-f"))
