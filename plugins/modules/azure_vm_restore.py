@@ -30,6 +30,10 @@ description:
     A failed or cancelled one does not count, so a re-run restores again.
   - The restore request is never sent twice. When its response is lost, the job list is searched for the job whose
     C(activityId) is the request's C(x-ms-client-request-id).
+  - B(Never on a changing item.) While a protection change of the VM still runs in the service (enable, stop,
+    delete, undelete; the service refuses a restore meanwhile), the module waits for it with O(wait=true) and then
+    reads the item again; with O(wait=false) it fails naming the job, and check mode warns, as
+    M(azure_recovery.backup.azure_vm_backup_now) does.
   - In check mode the service's validate operation (it reads, restores nothing) is asked about the restore, and
     RV(validation) says what it found; no restore is sent.
 author:
@@ -43,7 +47,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds the whole task may wait (operation and job). Restores take from a minute to over an hour.
+      - Seconds the whole task may wait, all its waits together (a running protection change, the operation, the job,
+        retries). Restores take from a minute to over an hour.
     type: int
     default: 3600
 extends_documentation_fragment:
