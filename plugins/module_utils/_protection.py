@@ -180,7 +180,8 @@ def follow_running_write(client, vpath, vm, jobs, check_mode, wait, warn):
 
 class VaultReads(object):
     """Reads that every VM of one vault would repeat, made once per module process: the vault,
-    each policy, the list of VMs the vault can protect, and the refresh of that list.
+    each policy, the vault's running jobs, the list of VMs the vault can protect, the refresh of
+    that list, and any other read through ``once()``.
 
     Thread-safe: with many VMs on threads (azure_vm_protection_batch), the first thread that
     needs a value reads it and the others wait for it; a failure is remembered like a value.
@@ -195,7 +196,11 @@ class VaultReads(object):
         self._key_locks = {}
         self._before_refresh = {}
 
-    def _once(self, key, load):
+    def once(self, key, load):
+        """``load()`` once per process under ``key``, a tuple (VaultReads' own start with "vault", "policy",
+        "running", "protectable", "refresh"): the first thread that asks loads it, the others wait for it;
+        an ArmError or ValueError is remembered and raised again like a value. Also for other reads that
+        every VM of a batch would repeat (a restore's staging account, network, Restore job list)."""
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -210,7 +215,7 @@ class VaultReads(object):
         return value
 
     def vault(self, vpath, label):
-        return self._once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
+        return self.once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
 
     def policy(self, vpath, name, vault_label):
         def load():
@@ -223,17 +228,17 @@ class VaultReads(object):
             if kind and kind.lower() != BACKUP_MANAGEMENT_TYPE.lower():
                 raise ValueError("backup policy %r is a %s policy, not one for Azure virtual machines" % (name, kind))
             return policy
-        return self._once(("policy", vpath.lower(), name.lower()), load)
+        return self.once(("policy", vpath.lower(), name.lower()), load)
 
     def running_jobs(self, vpath):
         """The vault's InProgress jobs, read once per process: one read answers for every VM of the vault
         whether a write on its item still runs in the service (the item GET shows the old state until then)."""
-        return self._once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
+        return self.once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
 
     def protectable(self, vpath, vm):
         """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
         if self.whole_lists:
-            found = self._once(("protectable", vpath.lower()), lambda: [
+            found = self.once(("protectable", vpath.lower()), lambda: [
                 protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath)])
         else:
             found = [protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath, friendly_name=vm.name)]
@@ -255,7 +260,7 @@ class VaultReads(object):
                 ok, listed = self._values.pop(("protectable", vpath.lower()), (False, None))
                 self._before_refresh[vpath.lower()] = listed if ok else []
             return True
-        return self._once(("refresh", vpath.lower()), load)
+        return self.once(("refresh", vpath.lower()), load)
 
 
 def _match(items, vm):
