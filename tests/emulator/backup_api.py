@@ -19,6 +19,11 @@ from urllib.parse import quote
 from common import (EPOCH_ZERO, NEVER_BACKED_UP, ArmError, Response, dotnet_general, iso, iso_duration, iso_seconds,
                     parse_filter, parse_time, timespan)
 from state import CLASSIC_TYPE, COMPUTE_TYPE, IAAS, Item, Job, Operation, lkey
+# VAULT-EMU: the vault RP, vault/storage config, policies and resource guards live in their own modules.
+import guard_api
+import policy_api
+import suspend_api
+import vault_api
 
 BACKUP_API_VERSIONS = (
     "2016-06-01", "2016-08-10", "2016-12-01", "2017-07-01", "2018-12-20", "2019-05-13", "2019-06-15", "2020-02-02",
@@ -47,7 +52,6 @@ MAX_EXPIRY_SECONDS = 99 * 365.25 * 86400  # on-demand retention limit chosen by 
 
 ITEM_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems"
 JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
-POLICY_TYPE = "Microsoft.RecoveryServices/vaults/backupPolicies"
 LOCKED_MESSAGE = "Another operation is in progress on the selected item. Wait for the other operation to complete and retry."
 
 
@@ -107,6 +111,10 @@ class BackupApi:
     def __init__(self, state):
         self.state = state
         self.signing_key = hashlib.sha256(str(time.time()).encode() + b"emulator").digest()
+        self.vault_rp = vault_api.VaultApi(self)       # VAULT-EMU hook
+        self.policies = policy_api.PolicyApi(self)     # VAULT-EMU hook
+        self.guards = guard_api.GuardApi(self)         # VAULT-EMU hook
+        self.item_hooks = suspend_api.ItemHooks(self)  # VAULT-EMU hook: suspend, MUA, immutability on items
 
     # ================================================================== routing
     def handle(self, req):
@@ -118,6 +126,9 @@ class BackupApi:
         if sub.lower() not in st.subscriptions:
             raise ArmError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
         rest = segs[2:]
+        answer = self.vault_rp.handle_subscription(req, sub, rest) or self.vault_rp.handle_resource_group(req, sub, rest)
+        if answer is not None:                          # VAULT-EMU hook: subscription vault list, resource groups
+            return answer
         if len(rest) >= 3 and rest[0] == "providers" and rest[1] == "microsoft.recoveryservices":
             self._check_version(req, BACKUP_API_VERSIONS, "locations")
             if len(rest) == 5 and rest[2] == "locations" and rest[4] == "backupstatus" and req.method == "POST":
@@ -134,6 +145,14 @@ class BackupApi:
             if len(rest) == 6 and rest[4] == "virtualmachines" and req.method == "GET":
                 return self.get_vm(req, sub, rg, req.segments[7])
             raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace 'Microsoft.Compute'.")
+        if namespace == "microsoft.dataprotection":      # VAULT-EMU hook: seeded resource guards
+            answer = self.guards.handle_guard(req, sub, rg, rest)
+            if answer is not None:
+                return answer
+        if namespace == "microsoft.recoveryservices" and len(rest) >= 5 and rest[4] == "vaults":
+            answer = self.vault_rp.handle_vaults(req, sub, rg, rest)   # VAULT-EMU hook: vault RP
+            if answer is not None:
+                return answer
         if namespace != "microsoft.recoveryservices" or len(rest) < 6 or rest[4] != "vaults":
             raise ArmError(404, "InvalidResourceType", "The resource type could not be found for api version '%s'."
                            % req.query.get("api-version"))
@@ -157,14 +176,11 @@ class BackupApi:
     def _vault_route(self, req, vault, rest, raw):
         method = req.method
         n = len(rest)
-        routes = []
-        if n == 0:
-            routes = [("GET", self.get_vault, ())]
-        elif rest == ["backupconfig", "vaultconfig"]:
-            routes = [("GET", self.get_vault_config, ()), ("PATCH", self.patch_vault_config, ()),
-                      ("PUT", self.patch_vault_config, ())]
-        elif rest[0] == "backuppolicies" and n <= 2:
-            routes = [("GET", self.list_policies, ())] if n == 1 else [("GET", self.get_policy, (raw[1],))]
+        # VAULT-EMU hook: vault/storage config, policies, guard proxies (vault_api / policy_api / guard_api)
+        routes = (self.vault_rp.child_routes(req, vault, rest) or self.policies.child_routes(req, vault, rest, raw)
+                  or self.guards.child_routes(req, vault, rest, raw) or [])
+        if routes:
+            pass
         elif rest == ["backupprotectableitems"]:
             routes = [("GET", self.list_protectable, ())]
         elif rest == ["backupprotecteditems"]:
@@ -341,39 +357,6 @@ class BackupApi:
         props["softDeleteRetentionPeriod"] = vault.soft_delete_days if item.soft_deleted else 0
         return {"id": self.item_id(item), "name": "VM;" + vm.container_name, "type": ITEM_TYPE, "properties": props}
 
-    def policy_body(self, vault, policy):
-        count = sum(1 for i in vault.items.values() if i.policy is policy and not i.soft_deleted)
-        sched_time = policy.schedule_time
-        retention = {"retentionPolicyType": "LongTermRetentionPolicy",
-                     "dailySchedule": {"retentionTimes": [sched_time],
-                                       "retentionDuration": {"count": policy.retention_days, "durationType": "Days"}}}
-        if policy.workload == IAAS:
-            if policy.policy_type == "V2":
-                schedule = {"schedulePolicyType": "SimpleSchedulePolicyV2", "scheduleRunFrequency": "Hourly",
-                            "hourlySchedule": {"interval": 4, "scheduleWindowStartTime": sched_time, "scheduleWindowDuration": 12}}
-            else:
-                schedule = {"schedulePolicyType": "SimpleSchedulePolicy", "scheduleRunFrequency": "Daily",
-                            "scheduleRunTimes": [sched_time], "scheduleWeeklyFrequency": 0}
-            props = {"backupManagementType": IAAS, "protectedItemsCount": count, "retentionPolicy": retention,
-                     "schedulePolicy": schedule, "instantRpRetentionRangeInDays": 2, "timeZone": policy.time_zone,
-                     "policyType": policy.policy_type}
-        elif policy.workload == "AzureStorage":
-            props = {"backupManagementType": "AzureStorage", "workLoadType": "AzureFileShare", "protectedItemsCount": count,
-                     "schedulePolicy": {"schedulePolicyType": "SimpleSchedulePolicy", "scheduleRunFrequency": "Daily",
-                                        "scheduleRunTimes": [sched_time], "scheduleWeeklyFrequency": 0},
-                     "retentionPolicy": retention, "timeZone": policy.time_zone}
-        else:
-            props = {"backupManagementType": policy.workload, "workLoadType": "SQLDataBase", "protectedItemsCount": count,
-                     "settings": {"timeZone": policy.time_zone, "issqlcompression": False, "isCompression": False},
-                     "subProtectionPolicy": [{
-                         "policyType": "Full",
-                         "schedulePolicy": {"schedulePolicyType": "SimpleSchedulePolicy", "scheduleRunFrequency": "Daily",
-                                            "scheduleRunTimes": [sched_time], "scheduleWeeklyFrequency": 0},
-                         "retentionPolicy": retention}]}
-        return {"id": "/Subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupPolicies/%s" % (
-            vault.sub, vault.resource_group, vault.name, policy.name), "name": policy.name, "type": POLICY_TYPE,
-            "properties": props}
-
     def job_body(self, job, detail):
         now = time.time()
         props = {"jobType": "AzureIaaSVMJob"}
@@ -477,76 +460,7 @@ class BackupApi:
             body["nextLink"] = req.endpoint + req.path + "?" + "&".join("%s=%s" % (k, quote(v, safe="")) for k, v in params)
         return Response(200, body)
 
-    # ================================================================== vault, config, policies, containers
-    def get_vault(self, req, vault):
-        state = "AlwaysON" if vault.soft_delete_always_on else ("Enabled" if vault.soft_delete else "Disabled")
-        body = {
-            "location": vault.location, "name": vault.name,
-            "etag": "W/\"datetime'%s'\"" % quote(iso(vault.etag_time)),
-            "tags": {},
-            "properties": {
-                "provisioningState": "Succeeded",
-                "privateEndpointStateForBackup": "None", "privateEndpointStateForSiteRecovery": "None",
-                "backupStorageVersion": "V2",
-                "securitySettings": {
-                    "immutabilitySettings": {"state": "Disabled"},
-                    "softDeleteSettings": {"softDeleteRetentionPeriodInDays": vault.soft_delete_days,
-                                           "softDeleteState": state, "enhancedSecurityState": "Enabled"},
-                    "multiUserAuthorization": "Disabled"},
-                "redundancySettings": {"standardTierStorageRedundancy": "GeoRedundant", "crossRegionRestore": "Disabled"},
-                "secureScore": "None", "bcdrSecurityLevel": "Poor", "publicNetworkAccess": "Enabled",
-            },
-            "id": vault.id, "type": "Microsoft.RecoveryServices/vaults", "sku": {"name": "RS0", "tier": "Standard"},
-        }
-        return Response(200, body)
-
-    def _vault_config(self, vault):
-        state = "AlwaysON" if vault.soft_delete_always_on else ("Enabled" if vault.soft_delete else "Disabled")
-        return {"id": vault.id + "/backupconfig/vaultconfig", "name": "vaultconfig",
-                "type": "Microsoft.RecoveryServices/vaults/backupconfig",
-                "properties": {"enhancedSecurityState": "Enabled", "softDeleteFeatureState": state,
-                               "softDeleteRetentionPeriodInDays": vault.soft_delete_days,
-                               "isSoftDeleteFeatureStateEditable": not vault.soft_delete_always_on}}
-
-    def get_vault_config(self, req, vault):
-        return Response(200, self._vault_config(vault))
-
-    def patch_vault_config(self, req, vault):
-        body = req.json() or {}
-        props = body.get("properties") if isinstance(body, dict) else None
-        if not isinstance(props, dict):
-            raise _bad_input("The request body needs 'properties'.")
-        wanted = props.get("softDeleteFeatureState")
-        if wanted is not None:
-            if wanted not in ("Enabled", "Disabled", "AlwaysON"):
-                raise _bad_input("softDeleteFeatureState must be Enabled, Disabled or AlwaysON.")
-            if vault.soft_delete_always_on and wanted != "AlwaysON":
-                raise ArmError(400, "BMSUserErrorSoftDeleteStateChangeNotAllowed",
-                               "Soft delete is AlwaysON for this vault and cannot be changed.")
-            vault.soft_delete = wanted != "Disabled"
-            vault.soft_delete_always_on = wanted == "AlwaysON"
-            vault.etag_time = time.time()
-        return Response(200, self._vault_config(vault))
-
-    def list_policies(self, req, vault):
-        flt = parse_filter(req.query.get("$filter"), {"backupmanagementtype", "workloadtype", "fabricname"})
-        out = []
-        for policy in sorted(vault.policies.values(), key=lambda p: p.name.lower()):
-            body = self.policy_body(vault, policy)
-            if "backupmanagementtype" in flt and flt["backupmanagementtype"].lower() != policy.workload.lower():
-                continue
-            wtype = "VM" if policy.workload == IAAS else body["properties"].get("workLoadType", "")
-            if "workloadtype" in flt and flt["workloadtype"].lower() != wtype.lower():
-                continue
-            out.append(body)
-        return Response(200, {"value": out})
-
-    def get_policy(self, req, vault, name):
-        policy = vault.policies.get(name.lower())
-        if policy is None:
-            raise ArmError(404, "BMSUserErrorPolicyNotFound", "Policy '%s' not found in the vault." % name)
-        return Response(200, self.policy_body(vault, policy))
-
+    # ================================================================== containers
     def get_container(self, req, vault, container):
         parts = container.split(";")
         workload = vault.workload_containers.get(container.lower())
@@ -755,6 +669,9 @@ class BackupApi:
             return self._start_item_op(req, vault, vm, "Undelete", self._apply_undelete(vault, vm))
         if rehydrate:
             raise _bad_input("isRehydrate is only valid for a soft-deleted item.")
+        answer = self.item_hooks.before_write(req, vault, vm, item, props)   # VAULT-EMU hook: suspend, MUA
+        if answer is not None:
+            return answer
         if state_wanted == "ProtectionStopped" and not policy_id:
             if item is None:
                 raise self._item_not_found(item_name)
@@ -778,7 +695,7 @@ class BackupApi:
             if item is None:
                 item = vault.items[vm.key] = Item(vault, vm, policy)
             item.policy = policy
-            if item.state == "ProtectionStopped":
+            if item.state in ("ProtectionStopped", "BackupsSuspended"):   # VAULT-EMU: resume after suspend
                 item.state = "Protected" if item.recovery_points else "IRPending"
             if disks is not None:
                 item.disk_exclusion = disks
@@ -831,6 +748,7 @@ class BackupApi:
         if item is None:
             return Response(204)
         self._check_unlocked(vault, vm)
+        self.item_hooks.before_delete(vault, item)     # VAULT-EMU hook: immutability, MUA unlockDelete
         soft = vault.soft_delete
 
         def apply(when):

@@ -32,6 +32,14 @@ DEFAULT_CONFIG = {
     "read_window_seconds": 3600.0,
     "token_lifetime": 3600,       # seconds
     "require_async_signature": True,
+    # VAULT-EMU: vault RP, policies, resource guards (vault_api.py, policy_api.py, guard_api.py; README)
+    "vault_lro_seconds": 3.0,     # vault create / update / delete operations
+    "vault_list_page_size": 200,  # vault list page size (nextLink beyond it)
+    "vault_soft_delete_writes": "ignored",  # "ignored" (azure-rest-api-specs #34218) | "applied"
+    "vault_ignored_settings": [],  # dotted paths of a vault PUT/PATCH body the service silently ignores
+    "policy_put_async": "auto",   # "auto" (202 when items use the policy) | "always" | "never"
+    "policy_delete_status": 202,  # 200 | 202 | 204
+    "unlock_delete_seconds": 1800.0,
 }
 
 IAAS = "AzureIaasVM"
@@ -220,6 +228,7 @@ class State:
             self.read_buckets = {}
             self.config = dict(self.base_config)
             self.faults = []
+            self.vault_ext = None         # VAULT-EMU: resource-group locations, resource guards (vault_api.ext)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
@@ -242,8 +251,10 @@ class State:
                         spec.get("location", "westus"), bool(spec.get("classic")), spec.get("data_disk_luns", []))
                 self.vms[lkey(vm.sub, vm.resource_group, vm.name)] = vm
                 self.resource_groups.add(lkey(vm.sub, vm.resource_group))
+            import vault_api  # pylint: disable=import-outside-toplevel  # VAULT-EMU hook (vault_api imports state)
+            vault_api.seed(self, data)    # VAULT-EMU hook: subscriptions, resource_guards
             for spec in data.get("vaults", []):
-                self._seed_vault(sub, spec)
+                vault_api.seed_vault(self, self._seed_vault(sub, spec), spec)  # VAULT-EMU hook: vault settings
             for spec in data.get("protected_items", []):
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
@@ -274,6 +285,7 @@ class State:
             vault.discovered.add(vm.key)
         for cont in spec.get("workload_containers", []):
             vault.workload_containers[cont["name"].lower()] = cont
+        return vault
 
     def find_vm_ref(self, sub, ref):
         """``rg/name`` or a VM resource ID -> VM or None."""
