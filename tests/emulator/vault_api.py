@@ -136,9 +136,9 @@ def seed_vault(state, vault, spec):
         if pol.get("properties") is not None:
             import policy_api  # pylint: disable=import-outside-toplevel
             policy = vault.policies[pol["name"].lower()]
-            if policy.workload == "AzureIaasVM":
-                policy.policy_type = policy_api.validate_iaas(pol["properties"], None)
+            if policy.workload == "AzureIaasVM":       # seeds are trusted: normalised, not validated
                 policy.props = policy_api.normalise(pol["properties"])
+                policy.policy_type = policy.props["policyType"]
             else:
                 policy.props = copy.deepcopy(pol["properties"])
     if spec.get("resource_guard"):
@@ -603,6 +603,12 @@ class VaultApi:
         if props.get("encryption"):
             merged = copy.deepcopy(conf["encryption"] or {})
             merged.update(copy.deepcopy(props["encryption"]))
+            kek = merged.get("kekIdentity") or {}
+            if kek.get("useSystemAssignedIdentity"):     # the service states the identity kind explicitly
+                merged["kekIdentity"] = {"useSystemAssignedIdentity": True}
+            elif kek:
+                kek["useSystemAssignedIdentity"] = False
+            merged.setdefault("infrastructureEncryption", "Disabled")
             conf["encryption"] = merged
         if props.get("regionOfChoiceSettings"):
             conf["region_of_choice"] = dict(props["regionOfChoiceSettings"])
