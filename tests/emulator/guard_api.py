@@ -119,8 +119,8 @@ class GuardApi:
         if req.method != "GET":
             raise ArmError(405, "HttpMethodNotAllowed", "The emulator serves resource guards read-only (seed them).")
         self.api._check_rg(sub, rg)  # pylint: disable=protected-access
-        guard = find_guard(self.state, "/subscriptions/%s/resourceGroups/%s/providers/%s/%s" % (sub, rg, GUARD_TYPE,
-                                                                                              req.segments[7]))
+        guard_id = "/subscriptions/%s/resourceGroups/%s/providers/%s/%s" % (sub, rg, GUARD_TYPE, req.segments[7])
+        guard = find_guard(self.state, guard_id)
         if guard is None:
             raise ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.DataProtection/resourceGuards/%s' under resource "
                            "group '%s' was not found." % (req.segments[7], rg), headers={"x-ms-failure-cause": "gateway"})

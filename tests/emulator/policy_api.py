@@ -414,11 +414,15 @@ class PolicyApi:
         if not self._mode(bool(items)):
             apply()
             return Response(200, policy_body(vault, vault.policies[name.lower()]))
+        return self._start(req, vault, name, "put", apply, items)
+
+    def _start(self, req, vault, name, action, apply, items=()):
+        """202: an operation that applies the change when done; one ConfigureBackup job per item re-protected."""
         now = time.time()
         op = Operation("policy", vault, now, now + float(self.state.config["lro_seconds"]))
         op.apply = apply
         op.policy_name = name
-        op.action = "put"
+        op.action = action
         op.job_ids = []
         for item in items:
             job = Job(vault, "ConfigureBackup", item.vm, now, req.client_request_id)
@@ -462,14 +466,7 @@ class PolicyApi:
         if status != 202:
             apply()
             return Response(status)
-        now = time.time()
-        op = Operation("policy", vault, now, now + float(self.state.config["lro_seconds"]))
-        op.apply = apply
-        op.policy_name = name
-        op.action = "delete"
-        op.job_ids = []
-        self.state.add_operation(op)
-        return self._accepted(req, vault, name, op)
+        return self._start(req, vault, name, "delete", apply)
 
     def policy_operation(self, req, vault, name, kind, op_id):
         op = self.state.operations.get(op_id.lower())
@@ -499,4 +496,3 @@ def check_item_policy_change(state, vault, item, policy, tokens):
                        "Item '%s' is protected by an enhanced (V2) policy and cannot move to a standard (V1) policy."
                        % item.vm.name)
     guard_api.require(state, vault, "updateProtectedItemRequests", tokens, "change the policy of '%s'" % item.vm.name)
-

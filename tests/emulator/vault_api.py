@@ -446,8 +446,9 @@ class VaultApi:
     def delete_vault(self, req, vault):
         items = len(vault.items)
         soft = soft_deleted_count(vault)
-        containers = sorted({i.vm.name for i in vault.items.values()} | {c.get("friendly_name") or c["name"]
-                                                                          for c in vault.workload_containers.values()})
+        names = {i.vm.name for i in vault.items.values()}
+        names |= {c.get("friendly_name") or c["name"] for c in vault.workload_containers.values()}
+        containers = sorted(names)
         if items or containers:
             raise ArmError(400, "ServiceResourceNotEmptyWithContainerDetails",
                            "Vault cannot be deleted as there are existing resources within the vault (%d backup items, %d of "

@@ -52,10 +52,10 @@ def test_disable_soft_delete_needs_the_guard_request(emu, arm, guarded):
     err = error(arm.patch(url, params=Q, json={"properties": {"softDeleteFeatureState": "Disabled"}}))
     assert "teamGuard" in err["message"] and "disableSoftDeleteRequests" in err["message"]
     wrong = [GUARD.replace("teamGuard", "otherGuard") + "/disableSoftDeleteRequests/default"]
-    assert error(arm.patch(url, params=Q, json={"properties": {"softDeleteFeatureState": "Disabled",
-                                                                "resourceGuardOperationRequests": wrong}}))
-    ok = arm.patch(url, params=Q, json={"properties": {"softDeleteFeatureState": "Disabled",
-                                                        "resourceGuardOperationRequests": [_token("disableSoftDeleteRequests")]}})
+    body = {"properties": {"softDeleteFeatureState": "Disabled", "resourceGuardOperationRequests": wrong}}
+    assert "otherGuard" in error(arm.patch(url, params=Q, json=body))["message"]
+    body["properties"]["resourceGuardOperationRequests"] = [_token("disableSoftDeleteRequests")]
+    ok = arm.patch(url, params=Q, json=body)
     assert ok.status_code == 200 and ok.json()["properties"]["softDeleteFeatureState"] == "Disabled"
 
 
