@@ -419,6 +419,9 @@ class VaultApi:
         policy_api.attach_default_props(default)
         vault.policies["defaultpolicy"] = default
         self.state.vaults[vault.key] = vault
+        if self.state.config.get("vault_create_mode") == "sync":
+            conf["provisioning"] = "Succeeded"
+            return Response(201, self.vault_body(req, vault))
 
         def apply(when):
             conf["provisioning"] = "Succeeded"

@@ -44,6 +44,14 @@ def test_create_vault_from_an_empty_resource_group(emu, arm):
     assert policies[0]["properties"]["policyType"] == "V1"
 
 
+def test_synchronous_create_mode(emu, arm):
+    emu.admin("POST", "config", {"vault_create_mode": "sync"})
+    created = arm.put(emu.vault_url("syncVault"), params=Q, json=NEW_VAULT)
+    assert created.status_code == 201 and "Azure-AsyncOperation" not in created.headers
+    assert created.json()["properties"]["provisioningState"] == "Succeeded"
+    assert arm.get(emu.vault_url("syncVault") + "/backupPolicies/DefaultPolicy", params=Q).status_code == 200
+
+
 def test_vault_name_and_location_azure_refuses(emu, arm):
     assert error(arm.put(emu.vault_url("9bad", "testVaultRG"), params=Q, json=NEW_VAULT))["code"] == "BMSUserErrorInvalidResourceName"
     body = dict(NEW_VAULT, location="Atlantis")
