@@ -44,6 +44,10 @@ LOCATIONS = ("eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "
 NO_PAIR_REGIONS = ("qatarcentral", "israelcentral", "mexicocentral", "polandcentral", "italynorth", "spaincentral",
                    "newzealandnorth")
 ENABLED_DISABLED = ("Enabled", "Disabled")
+# Older api-versions omit the newer sub-objects: the 2022 az CLI recording (api-version 2021-03-01) shows only these.
+OLD_SHAPE_BEFORE = "2022-01-01"
+OLD_SHAPE_KEYS = ("provisioningState", "privateEndpointStateForBackup", "privateEndpointStateForSiteRecovery", "moveState",
+                  "moveDetails", "upgradeDetails")
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 
 
@@ -337,6 +341,8 @@ class VaultApi:
                 "sku": dict(conf["sku"])}
         if conf["identity"] is not None:
             body["identity"] = copy.deepcopy(conf["identity"])
+        if str(req.query.get("api-version", "9999"))[:10] < OLD_SHAPE_BEFORE:
+            body["properties"] = {k: v for k, v in props.items() if k in OLD_SHAPE_KEYS}
         return body
 
     def _secure_score(self, vault):

@@ -52,6 +52,12 @@ def test_synchronous_create_mode(emu, arm):
     assert arm.get(emu.vault_url("syncVault") + "/backupPolicies/DefaultPolicy", params=Q).status_code == 200
 
 
+def test_older_api_versions_see_the_older_vault_shape(emu, arm):
+    old = arm.get(emu.vault_url(), params={"api-version": "2021-03-01"}).json()["properties"]
+    assert sorted(old) == ["privateEndpointStateForBackup", "privateEndpointStateForSiteRecovery", "provisioningState"]
+    assert "securitySettings" in get_vault(emu, arm)["properties"]
+
+
 def test_vault_name_and_location_azure_refuses(emu, arm):
     assert error(arm.put(emu.vault_url("9bad", "testVaultRG"), params=Q, json=NEW_VAULT))["code"] == "BMSUserErrorInvalidResourceName"
     body = dict(NEW_VAULT, location="Atlantis")
