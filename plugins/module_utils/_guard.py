@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
 
 # The request types of the critical operations (CONTRACT-wave2.md 6.3), by what the modules do.
 UPDATE_POLICY = "updateProtectionPolicyRequests"
@@ -54,7 +54,12 @@ class Guard(object):
 
     @classmethod
     def read(cls, client, vpath, label):
-        proxies = vapi.list_guard_proxies(client, vpath, label)
+        """The vault's guard, or None. A 404 of the list (the service answers [] for a vault without a guard)
+        counts as none: the write that follows fails on its own when the vault is not there."""
+        try:
+            proxies = vapi.list_guard_proxies(client, vpath, label)
+        except ArmNotFound:
+            return None
         return cls(proxies[0]) if proxies else None
 
     @property

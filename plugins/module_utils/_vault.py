@@ -284,13 +284,10 @@ class Plan(object):
 
     # which write carries which setting
     def vault_patch_settings(self):
-        names = [n for n in self.changes if n not in VAULT_CONFIG_SETTINGS and n not in ("resource_guard", "location", "sku")]
-        if self.moving("enhanced_security", "always_on"):
-            names.append("enhanced_security")
-        return names
+        return [n for n in self.changes if n not in VAULT_CONFIG_SETTINGS and n not in ("resource_guard", "location", "sku")]
 
     def vault_config_settings(self):
-        return [n for n in self.changes if n in VAULT_CONFIG_SETTINGS and not (n == "enhanced_security" and self.desired[n] == "always_on")]
+        return [n for n in self.changes if n in VAULT_CONFIG_SETTINGS]
 
     def diff(self):
         before = dict((n, self.current.get(n)) for n in SETTINGS if n in self.desired) if not self.creating else {}
@@ -350,8 +347,6 @@ def vault_properties(settings, names):
 def create_body(desired):
     """The PUT body of a new vault: location, SKU and every vault-level setting asked for."""
     names = [n for n in SETTINGS if n in desired and n not in VAULT_CONFIG_SETTINGS and n not in ("location", "sku", "resource_guard")]
-    if desired.get("enhanced_security") == "always_on":
-        names.append("enhanced_security")
     top, props = vault_properties(desired, names)
     body = {"location": desired["location"], "sku": {"name": "Standard"}, "properties": props}
     body.update(top)
@@ -360,10 +355,9 @@ def create_body(desired):
 
 def vault_config_properties(settings):
     """The vault config PATCH: clients send the three together (CONTRACT-wave2 5)."""
-    enhanced = settings.get("enhanced_security") or "enabled"
     return {"softDeleteFeatureState": ALWAYS[settings.get("soft_delete") or "enabled"],
             "softDeleteRetentionPeriodInDays": settings.get("soft_delete_retention_days") or 14,
-            "enhancedSecurityState": "Disabled" if enhanced == "disabled" else "Enabled"}
+            "enhancedSecurityState": ALWAYS[settings.get("enhanced_security") or "enabled"]}
 
 
 # ---------------------------------------------------------------------------------------
@@ -503,7 +497,7 @@ class VaultRun(object):
         current = vault_settings(vault, config)
         plan = Plan(current, desired, creating=False)
         guard = None
-        guard_needed = "resource_guard" in desired or plan.moving("soft_delete", "disabled") or \
+        guard_needed = "resource_guard" in desired or plan.moving("soft_delete", "disabled") or plan.moving("enhanced_security", "disabled") or \
             (plan.moving("immutability", "disabled") and current.get("immutability") == "unlocked")
         if guard_needed:
             guard = mua.Guard.read(client, vpath, self.label)
@@ -566,7 +560,8 @@ class VaultRun(object):
 
     def _write_vault_config(self, vpath, settings, guard, current):
         props = vault_config_properties(settings)
-        disabling = settings.get("soft_delete") == "disabled" and (current or NEW_VAULT).get("soft_delete") != "disabled"
+        before = current or NEW_VAULT
+        disabling = any(settings.get(n) == "disabled" and before.get(n) != "disabled" for n in ("soft_delete", "enhanced_security"))
 
         def write(reqs):
             if reqs:
