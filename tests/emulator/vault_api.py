@@ -51,6 +51,35 @@ OLD_SHAPE_KEYS = ("provisioningState", "privateEndpointStateForBackup", "private
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 
 
+ENUM_KEYS = {"publicNetworkAccess", "standardTierStorageRedundancy", "crossRegionRestore", "state", "softDeleteState",
+             "enhancedSecurityState", "alertsForAllJobFailures", "alertsForAllReplicationIssues", "alertsForAllFailoverIssues",
+             "alertsForCriticalOperations", "emailNotificationsForSiteRecovery", "crossSubscriptionRestoreState",
+             "granularityLevel", "infrastructureEncryption", "status", "operationIdentityType", "softDeleteFeatureState",
+             "storageType", "storageModelType", "storageTypeState"}
+ENUM_WORDS = {w.lower(): w for w in (
+    "Enabled", "Disabled", "AlwaysON", "Unlocked", "Locked", "Invalid", "PermanentlyDisabled", "LocallyRedundant",
+    "GeoRedundant", "ZoneRedundant", "ReadAccessGeoZoneRedundant", "VaultLevel", "ProtectedItemLevel",
+    "ProtectedItemWithParentTag", "SystemAssigned", "UserAssigned")}
+
+
+def canonical(node):
+    """A copy of a request body with enum values in the service's spelling (it parses them case-insensitively:
+    the 2026 CLI recording sends ``AlwaysOn`` and reads back ``AlwaysON``)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key in ENUM_KEYS and isinstance(value, str):
+                out[key] = ENUM_WORDS.get(value.lower(), value)
+            elif key in ("tags", "userAssignedIdentities", "resourceGuardOperationRequests"):
+                out[key] = copy.deepcopy(value)
+            else:
+                out[key] = canonical(value)
+        return out
+    if isinstance(node, list):
+        return [canonical(v) for v in node]
+    return node
+
+
 def _bad(message):
     return ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. " + message)
 
@@ -327,14 +356,12 @@ class VaultApi:
             "restoreSettings": {"crossSubscriptionRestoreSettings": {"crossSubscriptionRestoreState": conf["csr"]}},
             "secureScore": self._secure_score(vault), "bcdrSecurityLevel": self._bcdr_level(vault),
         }
-        if conf["source_scan"] is not None:
-            props["securitySettings"]["sourceScanConfiguration"] = copy.deepcopy(conf["source_scan"])
+        props["securitySettings"]["sourceScanConfiguration"] = copy.deepcopy(conf["source_scan"] or {"state": "Disabled"})
         if conf["cost"] is not None:
             props["costManagementSettings"] = dict(conf["cost"])
         if conf["encryption"] is not None:
             props["encryption"] = copy.deepcopy(conf["encryption"])
-        if conf["region_of_choice"] is not None:
-            props["regionOfChoiceSettings"] = dict(conf["region_of_choice"])
+        props["regionOfChoiceSettings"] = dict(conf["region_of_choice"] or {"status": "Disabled"})
         body = {"location": vault.location, "name": vault.name,
                 "etag": "W/\"datetime'%s'\"" % quote(iso(vault.etag_time)),
                 "tags": dict(conf["tags"]), "properties": props, "id": vault.id, "type": VAULT_TYPE,
@@ -351,8 +378,8 @@ class VaultApi:
         points = (vault.soft_delete_always_on, conf["immutability"] == "Locked", conf["proxy"] is not None)
         if all(points):
             return "Maximum"
-        if vault.soft_delete and conf["immutability"] != "Disabled":
-            return "Adequate"
+        if vault.soft_delete_always_on or (vault.soft_delete and conf["immutability"] != "Disabled"):
+            return "Adequate"       # AlwaysON soft delete alone reads Adequate / Good (2026 CLI recording)
         return "Minimum" if vault.soft_delete else "None"
 
     def _bcdr_level(self, vault):
@@ -416,8 +443,7 @@ class VaultApi:
         conf = settings(vault)
         conf["storage_version"] = "Unassigned"
         conf["provisioning"] = "Provisioning"
-        conf["sku"] = {"name": "RS0", "tier": "Standard"}
-        patch = self._check_patch(vault, body, replace=True)
+        patch = self._check_patch(vault, body, replace=True, creating=True)
         self._apply_patch(vault, patch, replace=True)
         from state import Policy  # pylint: disable=import-outside-toplevel
         import policy_api  # pylint: disable=import-outside-toplevel
@@ -427,14 +453,21 @@ class VaultApi:
         self.state.vaults[vault.key] = vault
         if self.state.config.get("vault_create_mode") == "sync":
             conf["provisioning"] = "Succeeded"
-            return Response(201, self.vault_body(req, vault))
+            return Response(201, self._created_body(req, vault))
 
         def apply(when):
             conf["provisioning"] = "Succeeded"
             vault.etag_time = when
         op = self._start(req, vault, "create", apply)
         headers = self._async_headers(req, op, location=False)
-        return Response(201, self.vault_body(req, vault), headers)
+        return Response(201, self._created_body(req, vault), headers)
+
+    def _created_body(self, req, vault):
+        """The create answer: as the 2026 CLI recording shows, MUA reads Invalid and there is no backupStorageVersion yet."""
+        body = self.vault_body(req, vault)
+        body["properties"].pop("backupStorageVersion", None)
+        body["properties"]["securitySettings"]["multiUserAuthorization"] = "Invalid"
+        return body
 
     def patch_vault(self, req, vault):
         body = req.json()
@@ -477,10 +510,8 @@ class VaultApi:
         if op is None or op.kind != "vault" or lkey(*op.vault_path) != lkey(sub, rg, name) or op.id != op_id:
             raise ArmError(404, "ResourceNotFound", "The operation '%s' was not found for vault '%s'." % (op_id, name))
         if kind == "operationstatus":
-            body = {"id": "%s/operationStatus/%s" % (op.vault.id, op.id), "name": op.id, "status": op.status,
-                    "startTime": iso(op.start)}
-            if op.status != "InProgress":
-                body["endTime"] = iso(max(op.due, op.start))
+            # The 2026 CLI recording shows {id, name, status} only (no startTime / endTime).
+            body = {"id": "%s/operationStatus/%s" % (op.vault.id, op.id), "name": op.id, "status": op.status}
             if op.status == "Failed":
                 body["error"] = {"code": op.error[1], "message": op.error[2]}
             return Response(200, body)
@@ -494,7 +525,7 @@ class VaultApi:
         return Response(200, self.vault_body(req, op.vault))
 
     # ------------------------------------------------------------------ rules
-    def _ignored(self, body):
+    def _ignored(self, body, creating=False):
         """Drop the settings the admin config says the service silently ignores (vault_ignored_settings)."""
         body = copy.deepcopy(body)
         for path in self.state.config.get("vault_ignored_settings") or []:
@@ -504,8 +535,9 @@ class VaultApi:
                 node = node.get(part) if isinstance(node, dict) else None
             if isinstance(node, dict) and parts:
                 node.pop(parts[-1], None)
-        if self.state.config.get("vault_soft_delete_writes") != "applied":
-            # azure-rest-api-specs #34218 / #34530: the vault API answers 200/202 and leaves soft delete as it was.
+        if not creating and self.state.config.get("vault_soft_delete_writes") != "applied":
+            # azure-rest-api-specs #34218 / #34530: an update through the vault API answers 200/202 and leaves soft
+            # delete as it was (a create applies it: 2026 az CLI recording test_vault_soft_delete_basic).
             security = (body.get("properties") or {}).get("securitySettings")
             if isinstance(security, dict):
                 security.pop("softDeleteSettings", None)
@@ -517,9 +549,10 @@ class VaultApi:
             raise _bad("%s must be one of %s, not %r." % (name, ", ".join(allowed), value))
         return value
 
-    def _check_patch(self, vault, body, replace):
+    def _check_patch(self, vault, body, replace, creating=False):
         """Validate a PUT/PATCH body against the vault's state; return what to apply (already filtered)."""
         import guard_api  # pylint: disable=import-outside-toplevel
+        body = canonical(body)
         props = body.get("properties") or {}
         if not isinstance(props, dict):
             raise _bad("properties must be an object.")
@@ -554,7 +587,7 @@ class VaultApi:
             if current == "Unlocked" and immut == "Disabled":
                 guard_api.require(self.state, vault, "reduceImmutabilityStateRequests", tokens, "disable immutability")
         soft = security.get("softDeleteSettings")
-        if isinstance(soft, dict) and self.state.config.get("vault_soft_delete_writes") == "applied":
+        if isinstance(soft, dict) and (creating or self.state.config.get("vault_soft_delete_writes") == "applied"):
             check_soft_delete(self.state, vault, soft.get("softDeleteState"), soft.get("softDeleteRetentionPeriodInDays"),
                               soft.get("enhancedSecurityState"), tokens, ("AlwaysON", "Enabled", "Disabled"))
         monitoring = props.get("monitoringSettings") or {}
@@ -572,7 +605,7 @@ class VaultApi:
         if cost is not None:
             self._enum((cost or {}).get("granularityLevel"), ("VaultLevel", "ProtectedItemLevel", "ProtectedItemWithParentTag"),
                        "costManagementSettings.granularityLevel")
-        return self._ignored(body)
+        return self._ignored(body, creating)
 
     def _apply_patch(self, vault, body, replace):
         conf = settings(vault)
@@ -580,7 +613,8 @@ class VaultApi:
         if "tags" in body or replace:
             conf["tags"] = dict(body.get("tags") or {})
         if body.get("sku"):
-            conf["sku"] = {"name": "RS0", "tier": "Standard"}
+            # The service echoes the SKU as written (recordings: {"name": "Standard"}); RS0/Standard for portal vaults.
+            conf["sku"] = {k: v for k, v in body["sku"].items() if k in ("name", "tier")}
         if "identity" in body:
             conf["identity"] = self._identity(body["identity"], conf["identity"])
         if props.get("publicNetworkAccess"):
@@ -652,7 +686,7 @@ class VaultApi:
         return Response(200, self.vault_config_body(vault))
 
     def write_vault_config(self, req, vault):
-        body = req.json() or {}
+        body = canonical(req.json() or {})
         props = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(props, dict):
             raise _bad("The request body needs 'properties'.")
@@ -688,7 +722,7 @@ class VaultApi:
         return Response(200, self.storage_config_body(vault))
 
     def write_storage_config(self, req, vault):
-        body = req.json() or {}
+        body = canonical(req.json() or {})
         props = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(props, dict):
             raise _bad("The request body needs 'properties'.")
@@ -767,7 +801,7 @@ def apply_soft_delete(vault, wanted, days, enhanced):
     if days is not None:
         vault.soft_delete_days = int(days)
     if enhanced is not None:
-        settings(vault)["enhanced_security"] = "Enabled" if enhanced == "AlwaysON" else enhanced
+        settings(vault)["enhanced_security"] = enhanced
 
 
 def check_not_immutable(vault, what):

@@ -26,8 +26,9 @@ BACKUP_SETS = ("AzureIaasVm/ProtectionPolicies_*.json", "AzureIaasVm/ProtectionP
                "Common/BackupResourceVaultConfigs_*.json", "Common/BackupStorageConfig_*.json", "ResourceGuardProxyCRUD/*.json")
 VAULT_LITERALS = LITERAL_SEGMENTS | {"operationStatus", "operationResults", "backupPolicies", "operations"}
 # Vault properties that appear only when set (private endpoints are not modelled).
-# Tags are the caller's (the examples' differ from request to response).
-VAULT_OPTIONAL = {"privateEndpointConnections", "costManagementSettings", "sourceScanConfiguration", "identity", "tags"}
+# Tags are the caller's (the examples' differ from request to response). The PUT examples answer sku {RS0, Standard}
+# for a request of {Standard}; the 2026 CLI recording (and the PATCH examples) show {"name": "Standard"}: the recording wins.
+VAULT_OPTIONAL = {"privateEndpointConnections", "costManagementSettings", "sourceScanConfiguration", "identity", "tags", "sku"}
 GUARD = "/subscriptions/c999d45b-944f-418c-a0d8-c3fcfd1802c8/resourceGroups/vaultguardRGNew/providers/Microsoft.DataProtection/" \
         "resourceGuards/VaultGuardTestNew"
 FAST = {"vault_lro_seconds": 0.2}

@@ -37,11 +37,33 @@ def test_create_vault_from_an_empty_resource_group(emu, arm):
     assert props["securitySettings"]["softDeleteSettings"]["softDeleteState"] == "Enabled"
     assert props["securitySettings"]["softDeleteSettings"]["softDeleteRetentionPeriodInDays"] == 14
     assert props["backupStorageVersion"] == "Unassigned"
-    assert vault["sku"] == {"name": "RS0", "tier": "Standard"}
+    assert vault["sku"] == {"name": "Standard"}                          # echoed as written (recordings)
+    assert props["regionOfChoiceSettings"] == {"status": "Disabled"}
+    assert props["securitySettings"]["sourceScanConfiguration"] == {"state": "Disabled"}
     policies = arm.get(url + "/backupPolicies", params=Q).json()["value"]
     assert [p["name"] for p in policies] == ["DefaultPolicy"]
     assert policies[0]["properties"]["schedulePolicy"]["scheduleRunFrequency"] == "Daily"
     assert policies[0]["properties"]["policyType"] == "V1"
+
+
+def test_create_applies_soft_delete_as_the_2026_cli_recording_shows(emu, arm):
+    """test_vault_soft_delete_basic (az CLI 2.88, api 2026-05-01): AlwaysOn sent, AlwaysON read back; MUA Invalid in the 201."""
+    emu.admin("POST", "config", FAST)
+    body = dict(NEW_VAULT, properties={"securitySettings": {"softDeleteSettings": {
+        "enhancedSecurityState": "AlwaysOn", "softDeleteState": "AlwaysOn", "softDeleteRetentionPeriodInDays": 14}}})
+    created = arm.put(emu.vault_url("aoVault"), params=Q, json=body)
+    assert created.status_code == 201
+    security_201 = created.json()["properties"]["securitySettings"]
+    assert security_201["softDeleteSettings"]["softDeleteState"] == "AlwaysON"
+    assert security_201["softDeleteSettings"]["enhancedSecurityState"] == "AlwaysON"
+    assert security_201["multiUserAuthorization"] == "Invalid"
+    assert "backupStorageVersion" not in created.json()["properties"]
+    emu.wait_op(arm, created)
+    vault = get_vault(emu, arm, "aoVault")
+    assert vault["properties"]["securitySettings"]["multiUserAuthorization"] == "Disabled"
+    assert (vault["properties"]["secureScore"], vault["properties"]["bcdrSecurityLevel"]) == ("Adequate", "Good")
+    config = arm.get(emu.vault_url("aoVault") + "/backupconfig/vaultconfig", params=Q).json()["properties"]
+    assert config["softDeleteFeatureState"] == "AlwaysON" and config["isSoftDeleteFeatureStateEditable"] is False
 
 
 def test_synchronous_create_mode(emu, arm):
@@ -235,4 +257,5 @@ def test_operation_status_outlives_the_deleted_vault(emu, arm):
     resp = arm.delete(emu.vault_url("gone"), params=Q)
     time.sleep(0.4)
     status = arm.get(resp.headers["Azure-AsyncOperation"])
-    assert status.status_code == 200 and status.json()["status"] == "Succeeded" and status.json()["endTime"]
+    assert status.status_code == 200 and status.json()["status"] == "Succeeded"
+    assert sorted(status.json()) == ["id", "name", "status"]          # as the 2026 CLI recording shows
