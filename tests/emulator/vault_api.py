@@ -239,7 +239,8 @@ class VaultApi:
         return op
 
     def _async_headers(self, req, op, location=True):
-        query = "api-version=%s" % req.query.get("api-version")
+        # The request's api-version plus ARM's signature (t, c, s, h), as the 2026 CLI recording shows.
+        query = self.api._async_query(op.id, req.query.get("api-version"))  # pylint: disable=protected-access
         prefix = self._prefix(req)
         headers = {"Azure-AsyncOperation": "%s/operationStatus/%s?%s" % (prefix, op.id, query),
                    "Retry-After": self._retry_after()}
@@ -509,6 +510,7 @@ class VaultApi:
         op = self.state.operations.get(op_id.lower())
         if op is None or op.kind != "vault" or lkey(*op.vault_path) != lkey(sub, rg, name) or op.id != op_id:
             raise ArmError(404, "ResourceNotFound", "The operation '%s' was not found for vault '%s'." % (op_id, name))
+        self.api._check_signature(req, op.id, False)  # pylint: disable=protected-access  (rebuilt, unsigned URLs work)
         if kind == "operationstatus":
             # The 2026 CLI recording shows {id, name, status} only (no startTime / endTime).
             body = {"id": "%s/operationStatus/%s" % (op.vault.id, op.id), "name": op.id, "status": op.status}

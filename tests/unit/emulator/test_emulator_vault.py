@@ -30,6 +30,10 @@ def test_create_vault_from_an_empty_resource_group(emu, arm):
     assert created.status_code == 201
     assert created.json()["properties"]["provisioningState"] == "Provisioning"
     assert "Location" not in created.headers and "/operationStatus/" in created.headers["Azure-AsyncOperation"]
+    assert "&s=" in created.headers["Azure-AsyncOperation"]             # signed, as ARM writes it
+    tampered = created.headers["Azure-AsyncOperation"].replace("&s=", "&s=x")
+    assert error(arm.get(tampered), 403)["code"] == "AuthorizationFailed"
+    assert arm.get(created.headers["Azure-AsyncOperation"].split("&t=")[0]).status_code == 200   # rebuilt, unsigned
     assert emu.wait_op(arm, created)["status"] == "Succeeded"
     vault = get_vault(emu, arm, "newVault", "newRG")
     props = vault["properties"]
