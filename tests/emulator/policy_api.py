@@ -495,4 +495,7 @@ def check_item_policy_change(state, vault, item, policy, tokens):
         raise ArmError(400, "BMSUserErrorEnhancedToStandardPolicyNotAllowed",
                        "Item '%s' is protected by an enhanced (V2) policy and cannot move to a standard (V1) policy."
                        % item.vm.name)
+    cut = reduces_retention(props_of(item.policy), props_of(policy))
+    if cut:     # an immutable vault refuses "change backup policy to reduce retention" (product docs)
+        check_not_immutable(vault, "move '%s' to policy '%s', which keeps less (%s)" % (item.vm.name, policy.name, ", ".join(cut)))
     guard_api.require(state, vault, "updateProtectedItemRequests", tokens, "change the policy of '%s'" % item.vm.name)

@@ -126,6 +126,18 @@ def test_immutable_vault_refuses_a_retention_cut_but_not_an_increase(emu, arm):
     assert _put(emu, arm, longer).status_code == 200
 
 
+def test_immutable_vault_refuses_moving_an_item_to_a_policy_that_keeps_less(emu, arm):
+    _put(emu, arm, props(V1_DAILY, retentionPolicy__dailySchedule__retentionDuration__count=7), name="short")
+    _put(emu, arm, props(V1_DAILY, retentionPolicy__dailySchedule__retentionDuration__count=90), name="long")
+    emu.admin("POST", "seed", {"vaults": [{"name": "testVault", "resource_group": "testVaultRG", "immutability": "Unlocked"}],
+                               "protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "policy": "DefaultPolicy"}]})
+    item = emu.item_url("testRG", "testVM")
+    err = error(arm.put(item, params=Q, json=emu.enable_body("testRG", "testVM", policy="short")))
+    assert "aka.ms/AB-ImmutableVaults-States" in err["message"] and "short" in err["message"]
+    done(emu, arm, arm.put(item, params=Q, json=emu.enable_body("testRG", "testVM", policy="long")))
+    assert arm.get(item, params=Q).json()["properties"]["policyName"] == "long"
+
+
 def test_seeded_policy_with_full_properties(emu, arm):
     emu.admin("POST", "seed", {"vaults": [{"name": "testVault", "resource_group": "testVaultRG",
                                            "policies": [{"name": "hourly", "properties": V2_HOURLY}]}]})
