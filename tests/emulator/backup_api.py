@@ -177,6 +177,7 @@ class BackupApi:
         method = req.method
         n = len(rest)
         # VAULT-EMU hook: vault/storage config, policies, guard proxies (vault_api / policy_api / guard_api)
+        self.vault_rp.check_ready(vault)
         routes = (self.vault_rp.child_routes(req, vault, rest) or self.policies.child_routes(req, vault, rest, raw)
                   or self.guards.child_routes(req, vault, rest, raw) or [])
         if routes:

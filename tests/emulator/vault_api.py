@@ -325,6 +325,14 @@ class VaultApi:
             raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
         return None
 
+    @staticmethod
+    def check_ready(vault):
+        """Backup calls on a vault still being created are refused (CONTRACT-wave2 §4.2: they work once it is Succeeded)."""
+        if settings(vault)["provisioning"] != "Succeeded":
+            raise ArmError(409, "BMSUserErrorVaultNotReady",
+                           "Vault '%s' is still being created (provisioningState %s); wait for its creation to complete."
+                           % (vault.name, settings(vault)["provisioning"]))
+
     def child_routes(self, req, vault, rest):
         """Routes for ``P/backupconfig/vaultconfig`` and ``P/backupstorageconfig/vaultstorageconfig``."""
         if rest == ["backupconfig", "vaultconfig"]:

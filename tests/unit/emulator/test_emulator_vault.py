@@ -50,6 +50,15 @@ def test_create_vault_from_an_empty_resource_group(emu, arm):
     assert policies[0]["properties"]["policyType"] == "V1"
 
 
+def test_backup_calls_wait_for_the_vault_creation(emu, arm):
+    emu.admin("POST", "config", {"vault_lro_seconds": 30})
+    created = arm.put(emu.vault_url("slowVault"), params=Q, json=NEW_VAULT)
+    assert created.status_code == 201
+    policies = arm.get(emu.vault_url("slowVault") + "/backupPolicies", params=Q)
+    assert error(policies, 409)["code"] == "BMSUserErrorVaultNotReady"
+    assert get_vault(emu, arm, "slowVault")["properties"]["provisioningState"] == "Provisioning"
+
+
 def test_create_applies_soft_delete_as_the_2026_cli_recording_shows(emu, arm):
     """test_vault_soft_delete_basic (az CLI 2.88, api 2026-05-01): AlwaysOn sent, AlwaysON read back; MUA Invalid in the 201."""
     emu.admin("POST", "config", FAST)
