@@ -81,8 +81,12 @@ def handle(state, method, name, query, raw_body):
         if not isinstance(body, dict) or set(body) - set(DEFAULT_CONFIG):
             raise ArmError(400, "InvalidConfig", "Known settings: %s" % sorted(DEFAULT_CONFIG))
         with state.lock:
+            wanted = dict(state.config)
             for key, value in body.items():
-                state.config[key] = type(DEFAULT_CONFIG[key])(value)
+                wanted[key] = type(DEFAULT_CONFIG[key])(value)
+            import vault_api  # pylint: disable=import-outside-toplevel  # VAULT-EMU hook: check the vault settings
+            vault_api.check_config(wanted)
+            state.config.update(wanted)
         return Response(200, dict(state.config))
     if route == ("GET", "state"):
         return Response(200, state.dump())

@@ -86,12 +86,21 @@ def props_of(policy):
     return found
 
 
-def attach_default_props(policy):
-    """A new vault's DefaultPolicy: V1, daily at the creation hour (rounded to :30), 30 days, UTC."""
+NEW_VAULT_POLICIES = {"DefaultPolicy": (IAAS, "V1"), "EnhancedPolicy": (IAAS, "V2"), "HourlyLogBackup": ("AzureWorkload", "V1")}
+
+
+def new_vault_policies(names):
+    """The policies a new vault comes with (config vault_default_policies): DefaultPolicy is V1 daily at the
+    creation half-hour, 30 days, UTC; EnhancedPolicy V2 hourly; HourlyLogBackup the SQL-in-VM default."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    minute = 30 if now.minute >= 30 else 0
-    policy.schedule_time = now.strftime("%Y-%m-%dT%H:") + "%02d:00Z" % minute
-    policy.props = normalise(legacy_props(policy))
+    when = now.strftime("%Y-%m-%dT%H:") + ("30:00Z" if now.minute >= 30 else "00:00Z")
+    out = []
+    for name in names:
+        workload, policy_type = NEW_VAULT_POLICIES[name]
+        policy = Policy(name, workload, policy_type, 30, when)
+        props_of(policy)
+        out.append(policy)
+    return out
 
 
 def items_using(vault, policy):

@@ -189,6 +189,22 @@ def seed(state, data):
             guard_api.seed_guard(state, data.get("subscription_id") or state.subscription_id, spec)
 
 
+def check_config(config):
+    """Refuse admin config values the vault / policy handlers do not know (admin.py hook)."""
+    import policy_api  # pylint: disable=import-outside-toplevel
+    choices = {"vault_create_mode": ("async", "sync"), "vault_default_soft_delete": ("Enabled", "AlwaysON"),
+               "vault_soft_delete_writes": ("ignored", "applied"), "policy_put_async": ("auto", "always", "never")}
+    for key, allowed in choices.items():
+        if config.get(key) not in allowed:
+            raise ArmError(400, "InvalidConfig", "%s must be one of %s." % (key, ", ".join(allowed)))
+    if int(config.get("policy_delete_status", 202)) not in (200, 202, 204):
+        raise ArmError(400, "InvalidConfig", "policy_delete_status must be 200, 202 or 204.")
+    unknown = set(config.get("vault_default_policies") or []) - set(policy_api.NEW_VAULT_POLICIES)
+    if unknown:
+        raise ArmError(400, "InvalidConfig", "vault_default_policies: unknown %s (known: %s)."
+                       % (sorted(unknown), sorted(policy_api.NEW_VAULT_POLICIES)))
+
+
 def ext(state):
     """Extension state kept on ``state`` (reset with it): resource-group locations, guards."""
     found = getattr(state, "vault_ext", None)
@@ -449,16 +465,16 @@ class VaultApi:
                            "Vault name '%s' is invalid: use 2 to 50 characters, letters, digits and hyphens, starting with "
                            "a letter." % name)
         vault = Vault(sub, rg, name, location, soft_delete=True, soft_delete_days=14)
+        # "Secure by default" regions make a new vault's soft delete AlwaysON (vault_default_soft_delete).
+        vault.soft_delete_always_on = self.state.config.get("vault_default_soft_delete") == "AlwaysON"
         conf = settings(vault)
         conf["storage_version"] = "Unassigned"
         conf["provisioning"] = "Provisioning"
         patch = self._check_patch(vault, body, replace=True, creating=True)
         self._apply_patch(vault, patch, replace=True)
-        from state import Policy  # pylint: disable=import-outside-toplevel
         import policy_api  # pylint: disable=import-outside-toplevel
-        default = Policy("DefaultPolicy")
-        policy_api.attach_default_props(default)
-        vault.policies["defaultpolicy"] = default
+        for policy in policy_api.new_vault_policies(self.state.config.get("vault_default_policies") or ["DefaultPolicy"]):
+            vault.policies[policy.name.lower()] = policy
         self.state.vaults[vault.key] = vault
         if self.state.config.get("vault_create_mode") == "sync":
             conf["provisioning"] = "Succeeded"

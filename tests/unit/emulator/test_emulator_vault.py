@@ -79,6 +79,24 @@ def test_create_applies_soft_delete_as_the_2026_cli_recording_shows(emu, arm):
     assert config["softDeleteFeatureState"] == "AlwaysON" and config["isSoftDeleteFeatureStateEditable"] is False
 
 
+def test_secure_by_default_region_and_more_default_policies(emu, arm):
+    emu.admin("POST", "config", dict(FAST, vault_default_soft_delete="AlwaysON",
+                                     vault_default_policies=["DefaultPolicy", "EnhancedPolicy", "HourlyLogBackup"]))
+    disabled = dict(NEW_VAULT, properties={"securitySettings": {"softDeleteSettings": {"softDeleteState": "Disabled"}}})
+    assert error(arm.put(emu.vault_url("sbd"), params=Q, json=disabled))["code"] == "BMSUserErrorDisablingSoftDeleteStateNotAllowed"
+    emu.wait_op(arm, arm.put(emu.vault_url("sbd"), params=Q, json=NEW_VAULT))
+    assert security(emu, arm, "sbd")["softDeleteSettings"]["softDeleteState"] == "AlwaysON"
+    policies = {p["name"]: p["properties"] for p in arm.get(emu.vault_url("sbd") + "/backupPolicies", params=Q).json()["value"]}
+    assert sorted(policies) == ["DefaultPolicy", "EnhancedPolicy", "HourlyLogBackup"]
+    assert policies["EnhancedPolicy"]["policyType"] == "V2" and policies["HourlyLogBackup"]["backupManagementType"] == "AzureWorkload"
+
+
+def test_admin_refuses_unknown_vault_settings(emu):
+    resp = emu.session(token=False).post(emu.endpoint + "/_emulator/config", json={"vault_default_policies": ["Nope"]})
+    assert resp.status_code == 400 and "Nope" in resp.text
+    assert emu.admin("GET", "config")["vault_default_policies"] == ["DefaultPolicy"]
+
+
 def test_synchronous_create_mode(emu, arm):
     emu.admin("POST", "config", {"vault_create_mode": "sync"})
     created = arm.put(emu.vault_url("syncVault"), params=Q, json=NEW_VAULT)
