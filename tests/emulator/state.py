@@ -34,9 +34,9 @@ DEFAULT_CONFIG = {
     "require_async_signature": True,
     # VAULT-EMU: vault RP, policies, resource guards (vault_api.py, policy_api.py, guard_api.py; README)
     "vault_lro_seconds": 3.0,     # vault create / update / delete operations
-    "vault_create_mode": "async",
+    "vault_create_mode": "async",  # "async" (201 Provisioning + AsyncOp) | "sync" (201 Succeeded, no header: 2022 CLI recording)
     "vault_default_soft_delete": "Enabled",  # "Enabled" | "AlwaysON" (secure-by-default regions)
-    "vault_default_policies": ["DefaultPolicy"],  # any of DefaultPolicy, EnhancedPolicy, HourlyLogBackup  # "async" (201 Provisioning + AsyncOp) | "sync" (201 Succeeded, no header: 2022 CLI recording)
+    "vault_default_policies": ["DefaultPolicy"],  # any of DefaultPolicy, EnhancedPolicy, HourlyLogBackup
     "vault_list_page_size": 200,  # vault list page size (nextLink beyond it)
     "vault_soft_delete_writes": "ignored",  # "ignored" (azure-rest-api-specs #34218) | "applied"
     "vault_ignored_settings": [],  # dotted paths of a vault PUT/PATCH body the service silently ignores
