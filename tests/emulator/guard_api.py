@@ -23,6 +23,9 @@ REQUEST_TYPES = ("updateProtectionPolicyRequests", "updateProtectedItemRequests"
                  "deleteProtectedItemRequests", "disableSoftDeleteRequests", "reduceImmutabilityStateRequests",
                  "deleteResourceGuardProxyRequests", "getBackupSecurityPINRequests", "triggerRestoreRequests",
                  "modifyEncryptionSettings")
+DATA_PROTECTION_VERSIONS = ("2021-07-01", "2022-01-01", "2022-03-01", "2022-04-01", "2022-05-01", "2022-09-01-preview",
+                            "2022-10-01-preview", "2022-11-01-preview", "2022-12-01", "2023-01-01", "2023-05-01", "2023-11-01",
+                            "2023-12-01", "2024-03-01", "2024-04-01", "2025-01-01", "2025-07-01", "2025-09-01")
 GUARD_ID = re.compile(r"(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.DataProtection/"
                       r"resourceGuards/([^/]+)$")
 
@@ -116,6 +119,7 @@ class GuardApi:
         """``GET …/providers/Microsoft.DataProtection/resourceGuards/{g}`` (None when not ours)."""
         if len(rest) != 6 or rest[4] != "resourceguards":
             return None
+        self.api._check_version(req, DATA_PROTECTION_VERSIONS, "resourceGuards")  # pylint: disable=protected-access
         if req.method != "GET":
             raise ArmError(405, "HttpMethodNotAllowed", "The emulator serves resource guards read-only (seed them).")
         self.api._check_rg(sub, rg)  # pylint: disable=protected-access

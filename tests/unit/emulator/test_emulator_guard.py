@@ -35,6 +35,7 @@ def test_proxy_lists_the_guard_requests_and_turns_mua_on(emu, arm, guarded):
     assert [p["name"] for p in listed] == ["VaultProxy"]
     guard = arm.get(emu.endpoint + GUARD, params={"api-version": "2024-04-01"})
     assert guard.status_code == 200 and guard.json()["name"] == "teamGuard"
+    assert error(arm.get(emu.endpoint + GUARD))["code"] == "MissingApiVersionParameter"
 
 
 def test_excluded_operations_are_not_guarded(emu, arm):
