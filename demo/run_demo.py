@@ -115,8 +115,7 @@ def load(path):
 
 
 def writes(entries):
-    return [e for e in entries if e["path"].lower().startswith("/subscriptions/") and e["method"] != "GET"
-            and not e["path"].lower().endswith("/backupstatus")]
+    return [e for e in entries if e["kind"] == "write"]   # the emulator marks each entry read / write / poll
 
 
 def reports(stem):

@@ -200,13 +200,9 @@ def parse_time(text):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
-WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")
-
-
 def classify(entry):
     """What a journal entry is: metadata, openid, token, arm-read, arm-write, other."""
     path = entry["path"].lower()
-    method = entry["method"]
     if path.startswith("/metadata/endpoints"):
         return "metadata"
     if "/.well-known/openid-configuration" in path or path.startswith("/common/discovery"):
@@ -214,9 +210,7 @@ def classify(entry):
     if "/oauth2/" in path and path.endswith("/token"):
         return "token"
     if path.startswith("/subscriptions/"):
-        if method == "POST" and path.endswith("/backupstatus"):
-            return "arm-read"   # a POST that only reads
-        return "arm-write" if method in WRITE_METHODS else "arm-read"
+        return "arm-write" if entry["kind"] == "write" else "arm-read"   # the emulator's journal kind
     return "other"
 
 

@@ -23,6 +23,10 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     parser.add_argument("--state-dir", default=None, help="directory for ca.pem and endpoint.json (default: a new temp dir)")
     parser.add_argument("--scenario", default=None, help="JSON scenario file (same shape as POST /_emulator/seed)")
+    parser.add_argument("--pace", choices=("fast", "real"), default=os.environ.get("EMULATOR_PACE") or None,
+                        help="fast (default: quick tests) or real (Retry-After 60, operations of 15-90 s, ARM's token buckets); "
+                             "the options below override it; default from $EMULATOR_PACE")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the RNG that draws operation durations (real pace)")
     parser.add_argument("--lro-seconds", type=float, default=None, help="seconds a protect/stop/delete operation runs")
     parser.add_argument("--retry-after", type=int, default=None, help="Retry-After seconds on 202 answers (default 1)")
     parser.add_argument("--job-seconds", type=float, default=None, help="seconds a backup job runs (default 5)")
@@ -40,9 +44,8 @@ def main(argv=None):
         with open(args.scenario, encoding="utf-8") as handle:
             scenario = json.load(handle)
     config = {}
-    for option, key in (("lro_seconds", "lro_seconds"), ("retry_after", "retry_after"), ("job_seconds", "job_seconds"),
-                        ("refresh_seconds", "refresh_seconds"), ("write_budget", "write_budget")):
-        value = getattr(args, option)
+    for key in ("pace", "seed", "lro_seconds", "retry_after", "job_seconds", "refresh_seconds", "write_budget"):
+        value = getattr(args, key)
         if value is not None:
             config[key] = value
     server, info = build_server(args.host, args.port, state_dir, scenario, config, args.verbose)

@@ -78,16 +78,12 @@ def handle(state, method, name, query, raw_body):
         return Response(200, dict(state.config))
     if route == ("POST", "config"):
         body = _json_body(raw_body)
-        if not isinstance(body, dict) or set(body) - set(DEFAULT_CONFIG):
-            raise ArmError(400, "InvalidConfig", "Known settings: %s" % sorted(DEFAULT_CONFIG))
-        with state.lock:
-            wanted = dict(state.config)
-            for key, value in body.items():
-                wanted[key] = type(DEFAULT_CONFIG[key])(value)
-            import vault_api  # pylint: disable=import-outside-toplevel  # VAULT-EMU hook: check the vault settings
-            vault_api.check_config(wanted)
-            state.config.update(wanted)
-        return Response(200, dict(state.config))
+        if not isinstance(body, dict):
+            raise ArmError(400, "InvalidConfig", "Post an object of settings; known: %s" % sorted(DEFAULT_CONFIG))
+        try:
+            return Response(200, state.configure(body))
+        except (ValueError, TypeError) as exc:
+            raise ArmError(400, "InvalidConfig", "%s (known settings: %s)" % (exc, sorted(DEFAULT_CONFIG))) from exc
     if route == ("GET", "state"):
         return Response(200, state.dump())
     raise ArmError(404, "NotFound", "Unknown admin call %s /_emulator/%s" % route)

@@ -82,12 +82,19 @@ def iso_duration(seconds):
 
 
 def timespan(seconds):
-    """.NET TimeSpan text ``13.23:59:59`` (deferredDeleteTimeRemaining)."""
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
+    """.NET ``TimeSpan.ToString()`` text: ``[d.]hh:mm:ss[.fffffff]`` (deferredDeleteTimeRemaining, e.g.
+    ``13.23:59:43.1234567``); the day part is left out under a day, the fraction when it is zero."""
+    ticks = max(0, int(round(seconds * 10 ** 7)))
+    secs, fraction = divmod(ticks, 10 ** 7)
+    days, rest = divmod(secs, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    return "%d.%02d:%02d:%02d" % (days, hours, minutes, secs)
+    text = "%02d:%02d:%02d" % (hours, minutes, secs)
+    if days:
+        text = "%d.%s" % (days, text)
+    if fraction:
+        text += ".%07d" % fraction
+    return text
 
 
 _DATE_FORMS = (

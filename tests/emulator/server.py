@@ -14,13 +14,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import admin
-from backup_api import BackupApi, Request
+from backup_api import BackupApi
 from common import ArmError, Response, iso, new_id
 from identity import Identity
+from routing import Request, rate_limit_bucket, request_kind
 from state import State
 from tls import create_certificates, server_context
 
-WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")
+
+def journal_kind(method, path, query):
+    """The journal's ``kind``: ``read`` / ``write`` / ``poll`` for Resource Manager requests (routing.request_kind),
+    ``identity`` for the token and metadata endpoints; poll entries also say whether the URL was ``signed``."""
+    if not path.lower().startswith("/subscriptions/"):
+        return {"kind": "identity"}
+    kind = request_kind(method, path)
+    if kind == "poll":
+        return {"kind": kind, "signed": "s" in query}
+    return {"kind": kind}
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -133,6 +143,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"method": self.command, "path": path, "query": parts.query, "time": iso(started),
                  "token": bool(self.headers.get("Authorization")),
                  "client_request_id": self.headers.get("x-ms-client-request-id")}
+        entry.update(journal_kind(self.command, path, query))
         fault = state.match_fault(self.command, path)
         try:
             if fault and fault.get("delay"):
@@ -194,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
     def _arm(self, segments, path, raw_query, query, body):
         server = self.server
         state = server.state
-        write = self.command in WRITE_METHODS
+        bucket = rate_limit_bucket(self.command)
         sub = segments[1] if len(segments) > 1 else ""
         error = server.identity.check(server.endpoint, self.headers.get("Authorization"))
         if error is not None:
@@ -203,14 +214,14 @@ class Handler(BaseHTTPRequestHandler):
         req = Request(self.command, path, segments, query, raw_query, body, self.headers, server.endpoint, client_id)
         with state.lock:
             state.tick()
-            ok, remaining, wait = state.take_budget(sub, write)
-            header = "x-ms-ratelimit-remaining-subscription-%s" % ("writes" if write else "reads")
+            ok, remaining, wait = state.take_budget(sub, bucket)
+            header = "x-ms-ratelimit-remaining-subscription-%s" % bucket
             if not ok:
                 raise ArmError(429, "SubscriptionRequestsThrottled",
                                "Number of '%s' requests for subscription '%s' actor '%s' exceeded. Please try again after "
                                "'%d' seconds after the additional tokens are available. Refer to "
                                "https://aka.ms/arm-throttling for additional information."
-                               % ("write" if write else "read", sub, state.client_id, wait),
+                               % (bucket[:-1], sub, state.client_id, wait),
                                headers={"Retry-After": str(wait), header: "0"})
             try:
                 response = server.api.handle(req)

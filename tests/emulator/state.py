@@ -17,33 +17,11 @@ import re
 import threading
 import time
 
+import pace
 from common import new_id, parse_time
 from scenario import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID, default_scenario
 
-DEFAULT_CONFIG = {
-    "lro_seconds": 3.0,           # protect / stop / delete / undelete operations
-    "backup_op_seconds": 1.0,     # the backup trigger operation (the job runs longer)
-    "refresh_seconds": 3.0,       # refreshContainers
-    "job_seconds": 5.0,           # duration of a backup job
-    "retry_after": 1,             # Retry-After on 202s
-    "write_budget": 1200,         # ARM subscription writes per window (token bucket)
-    "write_window_seconds": 3600.0,
-    "read_budget": 12000,
-    "read_window_seconds": 3600.0,
-    "token_lifetime": 3600,       # seconds
-    "require_async_signature": True,
-    # VAULT-EMU: vault RP, policies, resource guards (vault_api.py, policy_api.py, guard_api.py; README)
-    "vault_lro_seconds": 3.0,     # vault create / update / delete operations
-    "vault_create_mode": "async",  # "async" (201 Provisioning + AsyncOp) | "sync" (201 Succeeded, no header: 2022 CLI recording)
-    "vault_default_soft_delete": "Enabled",  # "Enabled" | "AlwaysON" (secure-by-default regions)
-    "vault_default_policies": ["DefaultPolicy"],  # any of DefaultPolicy, EnhancedPolicy, HourlyLogBackup
-    "vault_list_page_size": 200,  # vault list page size (nextLink beyond it)
-    "vault_soft_delete_writes": "ignored",  # "ignored" (azure-rest-api-specs #34218) | "applied"
-    "vault_ignored_settings": [],  # dotted paths of a vault PUT/PATCH body the service silently ignores
-    "policy_put_async": "auto",   # "auto" (202 when items use the policy) | "always" | "never"
-    "policy_delete_status": 202,  # 200 | 202 | 204
-    "unlock_delete_seconds": 1800.0,
-}
+DEFAULT_CONFIG = pace.FAST
 
 IAAS = "AzureIaasVM"
 COMPUTE_TYPE = "Microsoft.Compute/virtualMachines"
@@ -106,7 +84,8 @@ class Item:
         self.policy = policy
         self.state = "IRPending"
         self.soft_deleted = False
-        self.deferred_delete_time = None
+        self.deleted_at = None            # soft delete: when the DELETE took effect (deferredDeleteTimeInUTC)
+        self.purge_at = None              # deleted_at + the vault's soft-delete retention
         self.last_backup_status = ""
         self.last_backup_time = None
         self.disk_exclusion = None
@@ -175,30 +154,6 @@ class Operation:
         self.apply = None                 # callable(now) -> None or (status, code, message)
 
 
-class TokenBucket:
-    def __init__(self, capacity, window):
-        self.capacity = float(capacity)
-        self.rate = float(capacity) / max(float(window), 0.001)
-        self.tokens = float(capacity)
-        self.stamp = time.monotonic()
-
-    def reconfigure(self, capacity, window):
-        self.capacity = float(capacity)
-        self.rate = float(capacity) / max(float(window), 0.001)
-        self.tokens = min(self.tokens, self.capacity)
-
-    def take(self):
-        """Consume one token; returns (ok, remaining, seconds until a token is back)."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True, int(self.tokens), 0
-        wait = (1.0 - self.tokens) / self.rate if self.rate > 0 else 3600
-        return False, 0, max(1, int(wait + 0.999))
-
-
 class State:
     """All mutable emulator state. Use ``with state.lock:`` around every access."""
 
@@ -227,17 +182,34 @@ class State:
             self.jobs = {}
             self.events = []
             self.event_seq = itertools.count()
-            self.write_buckets = {}
-            self.read_buckets = {}
+            self.buckets = {}            # (bucket name, subscription) -> pace.TokenBucket
             self.config = dict(self.base_config)
+            self.rng = random.Random(self.config["seed"])
             self.faults = []
-            self.vault_ext = None         # VAULT-EMU: resource-group locations, resource guards (vault_api.ext)
+            self.vault_ext = None         # wave 2: resource-group locations, resource guards (vault_settings.ext)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
     def set_base_config(self, **values):
-        self.base_config.update(values)
-        self.config.update(values)
+        """Settings a reset returns to (the CLI's); same rules as POST /_emulator/config."""
+        pace.apply(self.base_config, values)
+        self.configure(values)
+
+    def configure(self, values):
+        """Apply settings (``pace`` presets, window shorthands); ValueError / TypeError on a bad one."""
+        with self.lock:
+            seed_before = self.config["seed"]
+            pace.apply(self.config, values)
+            if "seed" in values or "pace" in values or self.config["seed"] != seed_before:
+                self.rng = random.Random(self.config["seed"])
+            return dict(self.config)
+
+    def duration(self, key):
+        """Seconds for a ``*_seconds`` setting: the number, or a draw from its [low, high] range."""
+        value = self.config[key]
+        if isinstance(value, list):
+            return self.rng.uniform(value[0], value[1])
+        return float(value)
 
     # ----------------------------------------------------------------- seeding
     def seed(self, data):
@@ -254,10 +226,10 @@ class State:
                         spec.get("location", "westus"), bool(spec.get("classic")), spec.get("data_disk_luns", []))
                 self.vms[lkey(vm.sub, vm.resource_group, vm.name)] = vm
                 self.resource_groups.add(lkey(vm.sub, vm.resource_group))
-            import vault_api  # pylint: disable=import-outside-toplevel  # VAULT-EMU hook (vault_api imports state)
-            vault_api.seed(self, data)    # VAULT-EMU hook: subscriptions, resource_guards
+            import vaults  # pylint: disable=import-outside-toplevel  # wave 2 seed keys (vaults imports state)
+            vaults.seed(self, data)
             for spec in data.get("vaults", []):
-                vault_api.seed_vault(self, self._seed_vault(sub, spec), spec)  # VAULT-EMU hook: vault settings
+                vaults.seed_vault(self, self._seed_vault(sub, spec), spec)
             for spec in data.get("protected_items", []):
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
@@ -322,10 +294,8 @@ class State:
         state = spec.get("state", "Protected")
         now = time.time()
         if state == "SoftDeleted":
-            item.state = "ProtectionStopped"
-            item.policy = None
-            item.soft_deleted = True
-            item.deferred_delete_time = now + vault.soft_delete_days * 86400
+            vault.items[vm.key] = item
+            self.soft_delete(item, parse_time(spec["deleted_time"]) if spec.get("deleted_time") else now)
         else:
             item.state = state
             if state == "ProtectionStopped":
@@ -373,6 +343,28 @@ class State:
             due, _seq, callback = heapq.heappop(self.events)
             callback(due)
 
+    # ----------------------------------------------------------------- soft delete
+    def soft_delete(self, item, when):
+        """Soft-delete ``item`` at ``when``: stopped, no policy, purged at ``when`` + the vault's retention."""
+        item.soft_deleted = True
+        item.state = "ProtectionStopped"
+        item.policy = None
+        item.deleted_at = when
+        item.purge_at = when + item.vault.soft_delete_days * 86400
+        self.schedule(item.purge_at, lambda _when, it=item: self._purge(it))
+
+    @staticmethod
+    def _purge(item):
+        vault = item.vault
+        if vault.items.get(item.vm.key) is item and item.soft_deleted:
+            del vault.items[item.vm.key]
+
+    def undelete(self, item):
+        item.soft_deleted = False
+        item.deleted_at = item.purge_at = None
+        item.state = "ProtectionStopped"
+        item.policy = None
+
     # ----------------------------------------------------------------- jobs and operations
     def add_job(self, job):
         self.jobs[job.id.lower()] = job
@@ -408,22 +400,16 @@ class State:
             op.vault.refreshing = None
 
     # ----------------------------------------------------------------- throttling
-    def take_budget(self, sub, write):
-        buckets = self.write_buckets if write else self.read_buckets
-        capacity = self.config["write_budget"] if write else self.config["read_budget"]
-        window = self.config["write_window_seconds"] if write else self.config["read_window_seconds"]
-        bucket = buckets.get(sub.lower())
+    def take_budget(self, sub, bucket_name):
+        """Spend one token of the subscription's ``reads`` / ``writes`` / ``deletes`` bucket: (ok, remaining, wait)."""
+        capacity, rate = pace.bucket_settings(self.config, bucket_name)
+        key = (bucket_name, sub.lower())
+        bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = buckets[sub.lower()] = TokenBucket(capacity, window)
-        elif bucket.capacity != capacity or abs(bucket.rate - capacity / max(window, 0.001)) > 1e-9:
-            bucket.reconfigure(capacity, window)
+            bucket = self.buckets[key] = pace.TokenBucket(capacity, rate)
+        elif bucket.capacity != capacity or abs(bucket.rate - rate) > 1e-9:
+            bucket.reconfigure(capacity, rate)
         return bucket.take()
-
-    def remaining(self, sub, write):
-        bucket = (self.write_buckets if write else self.read_buckets).get(sub.lower())
-        if bucket is None:
-            return int(self.config["write_budget"] if write else self.config["read_budget"]) - 1
-        return int(bucket.tokens)
 
     # ----------------------------------------------------------------- journal
     def log(self, entry):
@@ -486,6 +472,8 @@ class State:
                 "vms": [{"name": vm.name, "resource_group": vm.resource_group, "location": vm.location,
                          "classic": vm.classic, "data_disk_luns": vm.luns} for vm in self.vms.values()],
                 "operations": {"total": len(self.operations),
-                               "in_progress": sum(1 for o in self.operations.values() if o.status == "InProgress")},
+                               "in_progress": sum(1 for o in self.operations.values() if o.status == "InProgress"),
+                               "running": [{"id": o.id, "kind": o.kind, "seconds": round(o.due - o.start, 3)}
+                                           for o in self.operations.values() if o.status == "InProgress"]},
                 "faults": [{k: v for k, v in f.items() if not k.startswith("_")} for f in self.faults],
             }

@@ -66,9 +66,8 @@ def _stdout(runner):
 
 
 def _writes(entries):
-    """Resource Manager writes (backupStatus is a POST that only reads)."""
-    return [e for e in entries if e["path"].lower().startswith("/subscriptions/") and e["method"] != "GET"
-            and not e["path"].lower().endswith("/backupstatus")]
+    """Resource Manager writes (the emulator's journal kind)."""
+    return [e for e in entries if e["kind"] == "write"]
 
 
 def _refreshes(entries):

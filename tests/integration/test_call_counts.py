@@ -70,11 +70,10 @@ def _run(emulator, env, playbook, vm, expected_action):
     assert result.returncode == 0, result.stdout[-6000:]
     entries = emulator.journal(mark)
     arm = [e for e in entries if e["path"].lower().startswith("/subscriptions/")]
-    # POST .../backupStatus only reads (which vault protects a VM)
-    reads = [e for e in arm if e["method"] == "GET" or (e["method"] == "POST" and e["path"].lower().endswith("/backupstatus"))]
+    # the emulator marks each entry read / write / poll (backupStatus, a POST that only reads: read)
     return {
-        "arm_reads": reads,
-        "arm_writes": [e for e in arm if e not in reads],
+        "arm_reads": [e for e in arm if e["kind"] != "write"],
+        "arm_writes": [e for e in arm if e["kind"] == "write"],
         "tokens": [e for e in entries if e["method"] == "POST" and "/oauth2/" in e["path"].lower()],
         "metadata": [e for e in entries if e["path"].lower().startswith("/metadata/endpoints")],
     }

@@ -6,6 +6,8 @@ faults, journal and concurrency, all over HTTPS with the emulator's CA."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+import re
 import threading
 import time
 from urllib.parse import urlsplit, parse_qs
@@ -163,6 +165,48 @@ def test_enable_backup_job_lifecycle(emu, arm):
     assert len(points) == 1
 
 
+STOP_BODY = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
+                            "policyId": ""}}
+
+
+@pytest.mark.parametrize("write", ["ConfigureBackup", "DisableBackup", "DeleteBackupData"])
+def test_what_an_item_shows_while_its_operation_runs(emu, arm, write):
+    """Issue 11 item 1: while an operation is in flight, what the contract and recordings say is observable and
+    nothing more: the job list's InProgress entry (entityFriendlyName, operation, no endTime), 409
+    BMSUserErrorObjectLocked on a second write, and the item GET still showing the state before the write."""
+    if write != "ConfigureBackup":
+        emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 1}]})
+    emu.admin("POST", "config", {"lro_seconds": 30})
+    url = emu.item_url("testRG", "testVM")
+    before = arm.get(url, params=Q)
+    stop = {"properties": dict(STOP_BODY["properties"], sourceResourceId=emu.vm_id("testRG", "testVM"))}
+    resp = {"ConfigureBackup": lambda: arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM")),
+            "DisableBackup": lambda: arm.put(url, params=Q, json=stop),
+            "DeleteBackupData": lambda: arm.delete(url, params=Q)}[write]()
+    assert resp.status_code == 202
+
+    jobs = arm.get(emu.vault_url() + "/backupJobs", params=dict(Q, **{"$filter": "status eq 'InProgress'"})).json()["value"]
+    assert [(j["properties"]["operation"], j["properties"]["entityFriendlyName"]) for j in jobs] == [(write, "testvm")]
+    entry = jobs[0]["properties"]
+    assert "endTime" not in entry and "extendedInfo" not in entry and "actionsInfo" not in entry
+
+    during = arm.get(url, params=Q)
+    assert during.status_code == before.status_code                      # the old state until the operation completes
+    if before.status_code == 200:
+        assert during.json() == before.json()                             # same body: no in-flight marker the service lacks
+    else:
+        _error(during, 404, "BMSUserErrorItemNotFound")
+
+    second_writes = [arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM", "EnhancedPolicy"))]
+    if before.status_code == 200:
+        second_writes += [arm.delete(url, params=Q),
+                          arm.post(url + "/backup", params=Q, json={"properties": {"objectType": "IaasVMBackupRequest"}})]
+    for second in second_writes:
+        _error(second, 409, "BMSUserErrorObjectLocked")
+    status = arm.get(resp.headers["Azure-AsyncOperation"]).json()
+    assert status["status"] == "InProgress" and "properties" not in status  # the job id shows once it is done
+
+
 def test_backup_request_validation(emu, arm):
     emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM"}]})
     url = emu.item_url("testRG", "testVM") + "/backup"
@@ -268,6 +312,23 @@ def test_protectable_list_of_a_second_vault(emu, arm):
     assert listed()["testVM"] == "NotProtected"
 
 
+@pytest.mark.parametrize("policy", ["absent", "", None])
+def test_stop_protection_with_policy_id_absent_empty_or_null(emu, arm, policy):
+    """Issue 12 item 3: the spec's StopProtection examples (2016-12-01 and 2026-02-01) send no policyId, the
+    recordings send ""; both are the contract, so both stop protection (not a leniency)."""
+    emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 1}]})
+    props = {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
+             "sourceResourceId": emu.vm_id("testRG", "testVM")}
+    if policy != "absent":
+        props["policyId"] = policy
+    status = emu.wait_op(arm, arm.put(emu.item_url("testRG", "testVM"), params=Q, json={"properties": props}))
+    assert status["status"] == "Succeeded"
+    item = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]
+    assert item["protectionState"] == "ProtectionStopped" and item["policyId"] == ""
+    job = arm.get(emu.vault_url() + "/backupJobs/" + status["properties"]["jobId"], params=Q).json()["properties"]
+    assert job["operation"] == "DisableBackup"
+
+
 # ---------------------------------------------------------------------- delete and soft delete
 def test_soft_delete_and_undelete(emu, arm):
     emu.admin("POST", "seed", {"protected_items": [{"vault": "testVault", "vm": "testRG/testVM", "recovery_points": 2}]})
@@ -281,7 +342,7 @@ def test_soft_delete_and_undelete(emu, arm):
     assert arm.get(resp.headers["Location"]).status_code == 204
     props = arm.get(url, params=Q).json()["properties"]
     assert props["isScheduledForDeferredDelete"] is True and props["protectionState"] == "ProtectionStopped"
-    assert props["deferredDeleteTimeRemaining"].startswith("13.23:") or props["deferredDeleteTimeRemaining"].startswith("14.")
+    assert props["deferredDeleteTimeRemaining"].startswith("13.23:")
     _error(arm.put(url, params=Q, json=emu.enable_body("testRG", "testVM")), 400, "BMSUserErrorSoftDeletedItemReprotectNotAllowed")
     undelete = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "protectionState": "ProtectionStopped",
                                "sourceResourceId": emu.vm_id("testRG", "testVM"), "policyId": None, "isRehydrate": True}}
@@ -292,6 +353,60 @@ def test_soft_delete_and_undelete(emu, arm):
     assert "isScheduledForDeferredDelete" not in props and props["protectionState"] == "ProtectionStopped"
     emu.protect(arm, "testRG", "testVM")
     assert arm.get(url, params=Q).json()["properties"]["protectionState"] == "Protected"
+
+
+TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d\d):(\d\d):(\d\d)(?:\.(\d{7}))?$")
+
+
+def _timespan_seconds(text):
+    """Seconds in a .NET TimeSpan text ``[d.]hh:mm:ss[.fffffff]`` (the recorded deferredDeleteTimeRemaining)."""
+    match = TIMESPAN.match(text)
+    assert match, "not a .NET TimeSpan: %r" % text
+    days, hours, minutes, secs, fraction = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(secs) + int(fraction or 0) / 1e7
+
+
+def _utc(text):
+    return datetime.datetime.strptime(text[:26] + "Z", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize("retention_days", [14, 20])
+def test_soft_delete_shapes_follow_the_recorded_trace(emu, arm, retention_days):
+    """Issue 12 item 2, as the recorded az CLI soft delete shows it: deferredDeleteTimeInUTC is the moment of the
+    delete; deferredDeleteTimeRemaining a .NET TimeSpan (``13.23:59:43.1234567``) counting down from the vault's
+    soft-delete retention; isScheduledForDeferredDelete true."""
+    emu.admin("POST", "seed", {
+        "vaults": [{"name": "sdVault", "resource_group": "testVaultRG", "soft_delete_days": retention_days, "policies": [
+            {"name": "DefaultPolicy"}]}],
+        "protected_items": [{"vault": "sdVault", "vm": "testRG/vm02", "recovery_points": 1}]})
+    url = emu.item_url("testRG", "vm02", vault="sdVault")
+    before = time.time()
+    emu.wait_op(arm, arm.delete(url, params=Q))
+    after = time.time()
+    props = arm.get(url, params=Q).json()["properties"]
+    seen = time.time()
+    assert props["isScheduledForDeferredDelete"] is True and props["protectionState"] == "ProtectionStopped"
+    deleted = _utc(props["deferredDeleteTimeInUTC"])
+    assert before - 1 <= deleted <= after + 1, (before, props["deferredDeleteTimeInUTC"], after)   # the delete, not the purge
+    remaining = _timespan_seconds(props["deferredDeleteTimeRemaining"])
+    assert props["deferredDeleteTimeRemaining"].startswith("%d.23:59:" % (retention_days - 1)), props["deferredDeleteTimeRemaining"]
+    assert abs((deleted + retention_days * 86400 - seen) - remaining) < 5   # purge date = delete + retention
+    assert props["softDeleteRetentionPeriod"] == retention_days
+
+
+def test_soft_deleted_item_counts_down_and_is_purged_at_delete_plus_retention(emu, arm):
+    now = time.time()
+
+    def iso_ago(seconds):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))
+    emu.admin("POST", "seed", {"protected_items": [
+        {"vault": "testVault", "vm": "testRG/testVM", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 - 3600)},
+        {"vault": "testVault", "vm": "testRG/vm01", "state": "SoftDeleted", "deleted_time": iso_ago(14 * 86400 + 60)}]})
+    props = arm.get(emu.item_url("testRG", "testVM"), params=Q).json()["properties"]
+    assert props["deferredDeleteTimeInUTC"].startswith(iso_ago(14 * 86400 - 3600)[:19])
+    assert TIMESPAN.match(props["deferredDeleteTimeRemaining"]).group(1) is None    # under a day: no day part
+    assert 3500 < _timespan_seconds(props["deferredDeleteTimeRemaining"]) <= 3600
+    _error(arm.get(emu.item_url("testRG", "vm01"), params=Q), 404, "BMSUserErrorItemNotFound")   # past its purge
 
 
 def test_hard_delete_without_soft_delete(emu, arm):
@@ -305,7 +420,32 @@ def test_hard_delete_without_soft_delete(emu, arm):
 
 
 # ---------------------------------------------------------------------- the contract wins / async URLs
-def test_async_urls_follow_the_examples_and_need_their_signature(emu, arm):
+def _served_backup_versions(emu, arm):
+    """The api-versions the emulator serves for backup calls, as its NoRegisteredProviderFound message lists them
+    (a backup path: the vault resource itself also takes the vault RP's versions)."""
+    msg = _error(arm.get(emu.vault_url() + "/backupPolicies", params={"api-version": "2099-01-01"}), 400, "NoRegisteredProviderFound")
+    return msg.split("The supported api-versions are '")[1].rstrip("'.").split(", ")
+
+
+def _status_and_result_urls(emu, op_id, job_id, vault="testVault", rg="testVaultRG", container=None, item=None):
+    """Every documented operation-status / operation-result form for one operation, unsigned."""
+    fabric = emu.vault_url(vault, rg) + "/backupFabrics/Azure"
+    urls = {"vault status (BackupOperationStatuses_Get)": emu.vault_url(vault, rg) + "/backupOperations/" + op_id,
+            "vault result (BackupOperationResults_Get)": emu.vault_url(vault, rg) + "/backupOperationResults/" + op_id,
+            "fabric status": fabric + "/operationsStatus/" + op_id,
+            "fabric result (ProtectionContainerRefreshOperationResults_Get)": fabric + "/operationResults/" + op_id,
+            "job result (JobOperationResults_Get)": "%s/backupJobs/%s/operationResults/%s" % (emu.vault_url(vault, rg), job_id, op_id),
+            "job result, rebuilt (backupJobs/Azure)": "%s/backupJobs/Azure/operationResults/%s" % (emu.vault_url(vault, rg), op_id),
+            "job status": "%s/backupJobs/%s/operationsStatus/%s" % (emu.vault_url(vault, rg), job_id, op_id)}
+    if item:
+        urls["item status (ProtectedItemOperationStatuses_Get)"] = item + "/operationsStatus/" + op_id
+        urls["item result (ProtectedItemOperationResults_Get)"] = item + "/operationResults/" + op_id
+        urls["container result (ProtectionContainerOperationResults_Get)"] = "%s/protectionContainers/%s/operationResults/%s" % (
+            fabric, container, op_id)
+    return urls
+
+
+def test_async_urls_follow_the_examples_signed(emu, arm):
     resp = arm.put(emu.item_url("testRG", "testVM", prefix="vm"), params=Q, json=emu.enable_body("testRG", "testVM"))
     for name in ("Location", "Azure-AsyncOperation"):
         parts = urlsplit(resp.headers[name])
@@ -313,13 +453,67 @@ def test_async_urls_follow_the_examples_and_need_their_signature(emu, arm):
         assert ";" in parts.path and "/protectedItems/vm;iaasvmcontainerv2;testRG;testVM/" in parts.path
         query = parse_qs(parts.query)
         assert query["api-version"] == ["2016-12-01"] and {"t", "c", "s", "h"} <= set(query)
-    unsigned = resp.headers["Azure-AsyncOperation"].split("&t=")[0]
-    _error(arm.get(unsigned), 403, "AuthorizationFailed")
-    tampered = resp.headers["Azure-AsyncOperation"].replace("&s=", "&s=x")
-    _error(arm.get(tampered), 403, "AuthorizationFailed")
+        assert arm.get(resp.headers[name]).status_code in (200, 202)   # followed verbatim
+
+
+def test_every_documented_status_and_result_form_answers_unsigned_at_every_api_version(emu, arm):
+    """Issue 12: the spec's operation-status / -result calls carry no signature (bms.json examples, the
+    SDK's *OperationStatuses_Get), and PowerShell polls URLs it rebuilt itself (recording): all accepted."""
+    emu.admin("POST", "config", {"lro_seconds": 30})
+    item = emu.item_url("testRG", "testVM")
+    resp = arm.put(item, params=Q, json=emu.enable_body("testRG", "testVM"))
     op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
-    vault_level = arm.get(emu.vault_url() + "/backupOperations/" + op_id, params=Q)
-    assert vault_level.status_code == 200 and vault_level.json()["id"] == op_id   # rebuilt vault-level URL, as PowerShell does
+    status = arm.get(resp.headers["Azure-AsyncOperation"]).json()
+    assert status["status"] == "InProgress"
+    job_id = [j for j in arm.get(emu.vault_url() + "/backupJobs", params=Q).json()["value"]
+              if j["properties"]["operation"] == "ConfigureBackup"][0]["name"]
+    urls = _status_and_result_urls(emu, op_id, job_id, container="IaasVMContainer%3Biaasvmcontainerv2%3BtestRG%3BtestVM", item=item)
+    versions = _served_backup_versions(emu, arm)
+    assert "2019-05-13" in versions and "2016-12-01" in versions and len(versions) > 40
+    for version in versions:
+        for form, url in urls.items():
+            got = arm.get(url, params={"api-version": version})
+            if "status" in form:
+                assert got.status_code == 200 and got.json()["id"] == op_id and got.json()["status"] == "InProgress", (form, version, got.text)
+            else:
+                assert got.status_code == 202 and got.headers["Location"].startswith(url), (form, version, got.text)
+    # a second operation, run to its end: every form gives the outcome
+    emu.admin("POST", "config", {"lro_seconds": 0.2})
+    item = emu.item_url("classicRG", "classicVM", classic=True)
+    resp = arm.put(item, params=Q, json=emu.enable_body("classicRG", "classicVM", classic=True))
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    job_id = emu.wait_op(arm, resp)["properties"]["jobId"]
+    urls = _status_and_result_urls(emu, op_id, job_id, container="IaasVMContainer%3Biaasvmcontainer%3BclassicRG%3BclassicVM", item=item)
+    done = {form: arm.get(url, params={"api-version": "2019-05-13"}) for form, url in urls.items()}
+    enabled = done.pop("item result (ProtectedItemOperationResults_Get)")
+    assert enabled.status_code == 200 and enabled.json()["properties"]["protectionState"] == "IRPending"
+    for form, got in done.items():
+        if "status" in form:
+            assert got.json()["status"] == "Succeeded" and got.json()["properties"]["jobId"] == job_id, (form, got.text)
+        else:
+            assert got.status_code == 204, (form, got.text)
+
+
+def test_a_signature_when_present_must_be_the_issued_one(emu, arm):
+    resp = arm.put(emu.item_url("testRG", "testVM", prefix="vm"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    signed = resp.headers["Azure-AsyncOperation"]
+    for tampered in (signed.replace("&s=", "&s=x"), re.sub(r"&t=\d+", "&t=1", signed), signed.split("&s=")[0]):
+        _error(arm.get(tampered), 403, "AuthorizationFailed")
+    assert arm.get(signed).status_code == 200
+    # the strict mode a client test can switch on to prove it follows the URL verbatim
+    emu.admin("POST", "config", {"require_async_signature": True})
+    _error(arm.get(signed.split("&t=")[0]), 403, "AuthorizationFailed")
+    assert arm.get(signed).status_code == 200
+
+
+def test_operation_of_another_item_or_vault_is_not_found(emu, arm):
+    resp = arm.put(emu.item_url("testRG", "testVM"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    _error(arm.get(emu.item_url("testRG", "classicVM", classic=True) + "/operationsStatus/" + op_id, params=Q),
+           404, "BMSUserErrorOperationNotFound")
+    _error(arm.get(emu.vault_url("otherVault", "otherVaultRG") + "/backupOperations/" + op_id, params=Q),
+           404, "BMSUserErrorOperationNotFound")
+    _error(arm.get(emu.vault_url() + "/backupOperations/" + "0" * 8, params=Q), 404, "BMSUserErrorOperationNotFound")
 
 
 # ---------------------------------------------------------------------- jobs
@@ -371,6 +565,57 @@ def test_write_budget_throttles(emu, arm):
     assert arm.get(emu.vault_url(), params=Q).status_code == 200          # reads have their own budget
 
 
+def test_deletes_have_their_own_bucket_and_header(emu, arm):
+    """ARM's token buckets: DELETEs spend the deletes bucket and say so in x-ms-ratelimit-remaining-subscription-deletes."""
+    emu.admin("POST", "config", {"delete_budget": 2, "delete_refill_per_second": 0.001, "write_budget": 5})
+    deletes = [arm.delete(emu.item_url("testRG", name), params=Q) for name in ("vm01", "vm02", "appVM1")]
+    assert [r.status_code for r in deletes[:2]] == [204, 204]                  # absent items: 204, still spend a token
+    assert [int(r.headers["x-ms-ratelimit-remaining-subscription-deletes"]) for r in deletes[:2]] == [1, 0]
+    assert "x-ms-ratelimit-remaining-subscription-writes" not in deletes[0].headers
+    _error(deletes[2], 429, "SubscriptionRequestsThrottled")
+    assert "Number of 'delete' requests" in deletes[2].json()["error"]["message"]
+    put = arm.post(emu.vault_url() + "/backupFabrics/Azure/refreshContainers", params=Q)
+    assert put.status_code == 202 and int(put.headers["x-ms-ratelimit-remaining-subscription-writes"]) == 4
+
+
+def test_real_pace_is_one_setting(emu, arm):
+    """Issue 12: pace real = Retry-After 60, operations of tens of seconds from a seeded range, ARM's buckets."""
+    config = emu.admin("POST", "config", {"pace": "real", "seed": 7})
+    assert config["pace"] == "real" and config["retry_after"] == 60 and config["lro_seconds"] == [15.0, 90.0]
+    assert (config["read_budget"], config["read_refill_per_second"]) == (250, 25.0)
+    assert (config["write_budget"], config["write_refill_per_second"]) == (200, 10.0)
+    assert (config["delete_budget"], config["delete_refill_per_second"]) == (200, 10.0)
+    read = arm.get(emu.vault_url(), params=Q)
+    assert int(read.headers["x-ms-ratelimit-remaining-subscription-reads"]) == 249
+    two_vms = (("testVM", "testRG", False), ("classicVM", "classicRG", True))
+    writes = [arm.put(emu.item_url(rg, name, classic=classic), params=Q, json=emu.enable_body(rg, name, classic=classic))
+              for name, rg, classic in two_vms]
+    assert [w.status_code for w in writes] == [202, 202]
+    assert [w.headers["Retry-After"] for w in writes] == ["60", "60"]
+    assert int(writes[0].headers["x-ms-ratelimit-remaining-subscription-writes"]) == 199
+    assert arm.get(writes[0].headers["Azure-AsyncOperation"]).json()["status"] == "InProgress"
+    running = emu.admin("GET", "state")["operations"]["running"]
+    drawn = sorted(op["seconds"] for op in running)
+    assert len(drawn) == 2 and all(15 <= d <= 90 for d in drawn) and drawn[0] != drawn[1]
+
+    # the same seed draws the same durations; the fast pace comes back with one setting
+    emu.admin("POST", "reset")
+    emu.admin("POST", "config", {"pace": "real", "seed": 7})
+    for name, rg, classic in two_vms:
+        arm.put(emu.item_url(rg, name, classic=classic), params=Q, json=emu.enable_body(rg, name, classic=classic))
+    assert sorted(op["seconds"] for op in emu.admin("GET", "state")["operations"]["running"]) == drawn
+    fast = emu.admin("POST", "config", {"pace": "fast"})
+    assert fast["retry_after"] == 1 and fast["lro_seconds"] == 3.0 and fast["write_budget"] == 1200
+
+
+@pytest.mark.parametrize("bad", [{"pace": "slow"}, {"lro_seconds": [90, 15]}, {"lro_seconds": [1, 2, 3]}, {"nope": 1},
+                                 {"require_async_signature": "yes"}])
+def test_bad_settings_are_refused(emu, bad):
+    resp = emu.session(token=False).post("%s/_emulator/config" % emu.endpoint, json=bad)
+    _error(resp, 400, "InvalidConfig")
+    assert emu.admin("GET", "config")["pace"] == "fast"
+
+
 def test_faults_status_drop_and_delay(emu, arm):
     emu.admin("POST", "faults", {"method": "GET", "path": "/backupPolicies$", "status": 503, "count": 1,
                                  "headers": {"Retry-After": "2"}, "body": {"error": {"code": "ServiceUnavailable", "message": "x"}}})
@@ -402,6 +647,27 @@ def test_journal(emu, arm):
     assert entries[0]["path"].endswith("/vaults/testVault") and "api-version" in entries[0]["query"]
     later = emu.admin("GET", "journal?since=%d" % entries[0]["seq"])["entries"]
     assert [e["seq"] for e in later] == [entries[1]["seq"]]
+
+
+def test_journal_marks_each_entry_read_write_or_poll(emu, arm):
+    """Issue 13: the one place for "backupStatus is a POST that reads"; polls of an earlier write are marked."""
+    emu.admin("DELETE", "journal")
+    status_url = "%s/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/westus/backupStatus" % (emu.endpoint, emu.sub)
+    arm.post(status_url, params=Q, json={"resourceType": "VM", "resourceId": emu.vm_id("testRG", "testVM")})
+    resp = arm.put(emu.item_url("testRG", "testVM"), params=Q, json=emu.enable_body("testRG", "testVM"))
+    arm.get(resp.headers["Azure-AsyncOperation"])
+    op_id = urlsplit(resp.headers["Location"]).path.split("/")[-1]
+    arm.get(emu.vault_url() + "/backupOperations/" + op_id, params=Q)
+    arm.get(emu.item_url("testRG", "testVM"), params=Q)
+    emu.admin("POST", "faults", {"path": "/backupStatus$", "status": 500, "count": 1})
+    arm.post(status_url, params=Q, json={"resourceType": "VM", "resourceId": emu.vm_id("testRG", "testVM")})
+    arm.delete(emu.item_url("testRG", "classicVM", classic=True), params=Q)
+    emu.get_token(fresh=True)
+    entries = emu.admin("GET", "journal")["entries"]
+    kinds = [(e["method"], e["kind"], e.get("signed")) for e in entries]
+    assert kinds == [("POST", "read", None), ("PUT", "write", None), ("GET", "poll", True), ("GET", "poll", False),
+                     ("GET", "read", None), ("POST", "read", None), ("DELETE", "write", None), ("POST", "identity", None)], kinds
+    assert entries[5]["fault"] is True
 
 
 # ---------------------------------------------------------------------- concurrency

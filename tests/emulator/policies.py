@@ -13,10 +13,11 @@ import copy
 import datetime
 import time
 
+import guards
 from common import ArmError, Response, iso, parse_filter
+from routing import VAULT, bad_input, route
 from state import IAAS, Job, Operation, Policy
-import guard_api
-from vault_api import check_not_immutable
+from vault_settings import check_not_immutable
 
 POLICY_TYPE = "Microsoft.RecoveryServices/vaults/backupPolicies"
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -46,10 +47,6 @@ TIME_ZONES = (
 UNIT_DAYS = {"Days": 1, "Weeks": 7, "Months": 30, "Years": 365}
 LIMITS = {"dailySchedule": ("Days", 1, 9999), "weeklySchedule": ("Weeks", 1, 5163), "monthlySchedule": ("Months", 1, 1188),
           "yearlySchedule": ("Years", 1, 99)}
-
-
-def _bad(message):
-    return ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. " + message)
 
 
 # ---------------------------------------------------------------------- seeded policies
@@ -107,36 +104,28 @@ def items_using(vault, policy):
     return [i for i in vault.items.values() if i.policy is policy and not i.soft_deleted]
 
 
-def policy_body(vault, policy):
-    props = copy.deepcopy(props_of(policy))
-    props["protectedItemsCount"] = len(items_using(vault, policy))
-    return {"id": "/Subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupPolicies/%s" % (
-        vault.sub, vault.resource_group, vault.name, policy.name), "name": policy.name, "type": POLICY_TYPE,
-        "properties": props}
-
-
 # ---------------------------------------------------------------------- validation
 def _time_of_day(text, where):
     try:
         value = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError as exc:
-        raise _bad("%s: '%s' is not a date-time." % (where, text)) from exc
+        raise bad_input("%s: '%s' is not a date-time." % (where, text)) from exc
     return value.strftime("%H:%M:%S")
 
 
 def _days(values, where):
     if not isinstance(values, list) or not values:
-        raise _bad("%s needs at least one day of the week." % where)
+        raise bad_input("%s needs at least one day of the week." % where)
     bad = [d for d in values if d not in DAYS]
     if bad:
-        raise _bad("%s: %s are not days of the week." % (where, bad))
+        raise bad_input("%s: %s are not days of the week." % (where, bad))
     if len(set(values)) != len(values):
-        raise _bad("%s lists a day twice." % where)
+        raise bad_input("%s lists a day twice." % where)
 
 
 def _one_time(times, where):
     if not isinstance(times, list) or len(times) != 1:
-        raise _bad("%s must hold exactly one time." % where)
+        raise bad_input("%s must hold exactly one time." % where)
     return _time_of_day(times[0], where)
 
 
@@ -144,14 +133,14 @@ def _schedule(props, policy_type):
     """Validate the schedule; return (frequency, time of day, weekly days or None)."""
     sched = props.get("schedulePolicy")
     if not isinstance(sched, dict):
-        raise _bad("schedulePolicy is required.")
+        raise bad_input("schedulePolicy is required.")
     kind = sched.get("schedulePolicyType")
     freq = sched.get("scheduleRunFrequency")
     if kind == "SimpleSchedulePolicy":
         if policy_type == "V2":
-            raise _bad("An enhanced (V2) policy needs schedulePolicyType SimpleSchedulePolicyV2.")
+            raise bad_input("An enhanced (V2) policy needs schedulePolicyType SimpleSchedulePolicyV2.")
         if freq not in ("Daily", "Weekly"):
-            raise _bad("A standard (V1) policy runs Daily or Weekly; hourly backups need an enhanced (V2) policy.")
+            raise bad_input("A standard (V1) policy runs Daily or Weekly; hourly backups need an enhanced (V2) policy.")
         when = _one_time(sched.get("scheduleRunTimes"), "schedulePolicy.scheduleRunTimes")
         days = None
         if freq == "Weekly":
@@ -160,16 +149,16 @@ def _schedule(props, policy_type):
         return freq, when, days
     if kind == "SimpleSchedulePolicyV2":
         if policy_type != "V2":
-            raise _bad("schedulePolicyType SimpleSchedulePolicyV2 needs policyType 'V2'.")
+            raise bad_input("schedulePolicyType SimpleSchedulePolicyV2 needs policyType 'V2'.")
         if freq == "Hourly":
             hourly = sched.get("hourlySchedule")
             if not isinstance(hourly, dict):
-                raise _bad("An hourly schedule needs hourlySchedule.")
+                raise bad_input("An hourly schedule needs hourlySchedule.")
             if hourly.get("interval") not in (4, 6, 8, 12):
-                raise _bad("hourlySchedule.interval must be 4, 6, 8 or 12 hours, not %r." % hourly.get("interval"))
+                raise bad_input("hourlySchedule.interval must be 4, 6, 8 or 12 hours, not %r." % hourly.get("interval"))
             window = hourly.get("scheduleWindowDuration")
             if not isinstance(window, int) or isinstance(window, bool) or not 4 <= window <= 24:
-                raise _bad("hourlySchedule.scheduleWindowDuration must be 4 to 24 hours, not %r." % (window,))
+                raise bad_input("hourlySchedule.scheduleWindowDuration must be 4 to 24 hours, not %r." % (window,))
             return freq, _time_of_day(hourly.get("scheduleWindowStartTime"), "hourlySchedule.scheduleWindowStartTime"), None
         if freq == "Daily":
             daily = sched.get("dailySchedule") or {}
@@ -178,41 +167,41 @@ def _schedule(props, policy_type):
             weekly = sched.get("weeklySchedule") or {}
             _days(weekly.get("scheduleRunDays"), "weeklySchedule.scheduleRunDays")
             return freq, _one_time(weekly.get("scheduleRunTimes"), "weeklySchedule.scheduleRunTimes"), set(weekly["scheduleRunDays"])
-        raise _bad("scheduleRunFrequency must be Hourly, Daily or Weekly.")
-    raise _bad("schedulePolicyType must be SimpleSchedulePolicy or SimpleSchedulePolicyV2.")
+        raise bad_input("scheduleRunFrequency must be Hourly, Daily or Weekly.")
+    raise bad_input("schedulePolicyType must be SimpleSchedulePolicy or SimpleSchedulePolicyV2.")
 
 
 def _retention(props, freq, when, days):
     ret = props.get("retentionPolicy")
     if not isinstance(ret, dict) or ret.get("retentionPolicyType") != "LongTermRetentionPolicy":
-        raise _bad("retentionPolicy must be a LongTermRetentionPolicy.")
+        raise bad_input("retentionPolicy must be a LongTermRetentionPolicy.")
     present = [k for k in LIMITS if ret.get(k) is not None]
     if freq in ("Daily", "Hourly") and "dailySchedule" not in present:
-        raise _bad("A %s schedule needs retentionPolicy.dailySchedule." % freq.lower())
+        raise bad_input("A %s schedule needs retentionPolicy.dailySchedule." % freq.lower())
     if freq == "Weekly" and "dailySchedule" in present:
-        raise _bad("A weekly schedule cannot have daily retention.")
+        raise bad_input("A weekly schedule cannot have daily retention.")
     if freq == "Weekly" and "weeklySchedule" not in present:
-        raise _bad("A weekly schedule needs retentionPolicy.weeklySchedule.")
+        raise bad_input("A weekly schedule needs retentionPolicy.weeklySchedule.")
     for key in present:
         part = ret[key]
         unit, low, high = LIMITS[key]
         duration = part.get("retentionDuration") or {}
         count = duration.get("count")
         if duration.get("durationType") != unit:
-            raise _bad("%s.retentionDuration.durationType must be %s." % (key, unit))
+            raise bad_input("%s.retentionDuration.durationType must be %s." % (key, unit))
         if not isinstance(count, int) or isinstance(count, bool) or not low <= count <= high:
-            raise _bad("%s.retentionDuration.count must be %d to %d %s, not %r." % (key, low, high, unit.lower(), count))
+            raise bad_input("%s.retentionDuration.count must be %d to %d %s, not %r." % (key, low, high, unit.lower(), count))
         times = part.get("retentionTimes")
         if not isinstance(times, list) or not times:
-            raise _bad("%s.retentionTimes is required." % key)
+            raise bad_input("%s.retentionTimes is required." % key)
         for value in times:
             if _time_of_day(value, key + ".retentionTimes") != when:
-                raise _bad("%s.retentionTimes must equal the backup schedule time (%s UTC of the policy's time zone)."
-                           % (key, when[:5]))
+                raise bad_input("%s.retentionTimes must equal the backup schedule time (%s UTC of the policy's time zone)."
+                                % (key, when[:5]))
         if key == "weeklySchedule":
             _days(part.get("daysOfTheWeek"), "weeklySchedule.daysOfTheWeek")
             if freq == "Weekly" and set(part["daysOfTheWeek"]) - (days or set()):
-                raise _bad("weeklySchedule.daysOfTheWeek must be among the schedule's days.")
+                raise bad_input("weeklySchedule.daysOfTheWeek must be among the schedule's days.")
         if key in ("monthlySchedule", "yearlySchedule"):
             fmt = part.get("retentionScheduleFormatType")
             if fmt == "Weekly":
@@ -220,32 +209,32 @@ def _retention(props, freq, when, days):
                 _days(weekly.get("daysOfTheWeek"), key + ".retentionScheduleWeekly.daysOfTheWeek")
                 weeks = weekly.get("weeksOfTheMonth")
                 if not isinstance(weeks, list) or not weeks or set(weeks) - set(WEEKS):
-                    raise _bad("%s.retentionScheduleWeekly.weeksOfTheMonth must list First..Fourth or Last." % key)
+                    raise bad_input("%s.retentionScheduleWeekly.weeksOfTheMonth must list First..Fourth or Last." % key)
                 if freq == "Weekly" and set(weekly["daysOfTheWeek"]) - (days or set()):
-                    raise _bad("%s.retentionScheduleWeekly.daysOfTheWeek must be among the schedule's days." % key)
+                    raise bad_input("%s.retentionScheduleWeekly.daysOfTheWeek must be among the schedule's days." % key)
             elif fmt == "Daily":
                 if freq == "Weekly":
-                    raise _bad("%s: day-of-month retention needs a daily schedule." % key)
+                    raise bad_input("%s: day-of-month retention needs a daily schedule." % key)
                 daily = part.get("retentionScheduleDaily") or {}
                 dates = daily.get("daysOfTheMonth")
                 if not isinstance(dates, list) or not dates:
-                    raise _bad("%s.retentionScheduleDaily.daysOfTheMonth is required." % key)
+                    raise bad_input("%s.retentionScheduleDaily.daysOfTheMonth is required." % key)
                 for entry in dates:
                     if not isinstance(entry, dict) or not (entry.get("isLast") is True or entry.get("date") in range(1, 29)):
-                        raise _bad("%s.retentionScheduleDaily.daysOfTheMonth entries are {date: 1..28} or {isLast: true}." % key)
+                        raise bad_input("%s.retentionScheduleDaily.daysOfTheMonth entries are {date: 1..28} or {isLast: true}." % key)
             else:
-                raise _bad("%s.retentionScheduleFormatType must be Daily or Weekly." % key)
+                raise bad_input("%s.retentionScheduleFormatType must be Daily or Weekly." % key)
             if key == "yearlySchedule":
                 months = part.get("monthsOfYear")
                 if not isinstance(months, list) or not months or set(months) - set(MONTHS):
-                    raise _bad("yearlySchedule.monthsOfYear must list months (January..December).")
+                    raise bad_input("yearlySchedule.monthsOfYear must list months (January..December).")
 
 
 def validate_iaas(props, existing):
     """Validate an AzureIaasVM policy; return its policy type."""
     policy_type = props.get("policyType") or "V1"
     if policy_type not in ("V1", "V2"):
-        raise _bad("policyType must be V1 or V2.")
+        raise bad_input("policyType must be V1 or V2.")
     if existing is not None and existing.workload == IAAS and existing.policy_type != policy_type:
         raise ArmError(400, "BMSUserErrorPolicyTypeChangeNotAllowed",
                        "Policy '%s' is a %s policy; a policy cannot be switched between standard (V1) and enhanced (V2). "
@@ -255,23 +244,23 @@ def validate_iaas(props, existing):
     instant = props.get("instantRpRetentionRangeInDays")
     high = 30 if policy_type == "V2" else 5
     if instant is not None and (not isinstance(instant, int) or isinstance(instant, bool) or not 1 <= instant <= high):
-        raise _bad("instantRpRetentionRangeInDays must be 1 to %d for a %s policy, not %r." % (high, policy_type, instant))
+        raise bad_input("instantRpRetentionRangeInDays must be 1 to %d for a %s policy, not %r." % (high, policy_type, instant))
     zone = props.get("timeZone")
     if zone is not None and zone not in TIME_ZONES:
-        raise _bad("timeZone '%s' is not a known Windows time zone id." % zone)
+        raise bad_input("timeZone '%s' is not a known Windows time zone id." % zone)
     tiering = props.get("tieringPolicy")
     if tiering is not None:
         if not isinstance(tiering, dict) or set(tiering) - {"ArchivedRP"}:
-            raise _bad("tieringPolicy is keyed by 'ArchivedRP'.")
+            raise bad_input("tieringPolicy is keyed by 'ArchivedRP'.")
         for rule in tiering.values():
             mode = (rule or {}).get("tieringMode")
             if mode not in ("TierRecommended", "TierAfter", "DoNotTier"):
-                raise _bad("tieringMode must be TierRecommended, TierAfter or DoNotTier.")
+                raise bad_input("tieringMode must be TierRecommended, TierAfter or DoNotTier.")
             if mode == "TierAfter" and ((rule.get("durationType") not in ("Days", "Weeks", "Months", "Years"))
                                         or not isinstance(rule.get("duration"), int) or rule["duration"] < 1):
-                raise _bad("tieringMode TierAfter needs duration (>= 1) and durationType.")
+                raise bad_input("tieringMode TierAfter needs duration (>= 1) and durationType.")
     if props.get("snapshotConsistencyType") not in (None, "OnlyCrashConsistent", "Invalid"):
-        raise _bad("snapshotConsistencyType must be OnlyCrashConsistent.")
+        raise bad_input("snapshotConsistencyType must be OnlyCrashConsistent.")
     return policy_type
 
 
@@ -341,29 +330,25 @@ def reduces_retention(old, new):
 
 
 # ---------------------------------------------------------------------- handlers
-class PolicyApi:
-    def __init__(self, api):
-        self.api = api
-        self.state = api.state
+class Policies:
+    """Mixin of BackupApi: backup policies and their operations."""
 
-    def child_routes(self, req, vault, rest, raw):
-        if not rest or rest[0] != "backuppolicies":
-            return None
-        n = len(rest)
-        if n == 1:
-            return [("GET", self.list_policies, ())]
-        if n == 2:
-            return [("GET", self.get_policy, (raw[1],)), ("PUT", self.put_policy, (raw[1],)),
-                    ("DELETE", self.delete_policy, (raw[1],))]
-        if n == 4 and rest[2] in ("operations", "operationresults"):
-            return [("GET", self.policy_operation, (raw[1], rest[2], raw[3]))]
-        return None
+    def policy_id(self, vault, policy):
+        return "%s/backupPolicies/%s" % (vault.id, policy.name)
 
+    def policy_body(self, vault, policy):
+        props = copy.deepcopy(props_of(policy))
+        props["protectedItemsCount"] = len(items_using(vault, policy))
+        return {"id": "/Subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupPolicies/%s" % (
+            vault.sub, vault.resource_group, vault.name, policy.name), "name": policy.name, "type": POLICY_TYPE,
+            "properties": props}
+
+    @route("GET", VAULT, "backupPolicies")
     def list_policies(self, req, vault):
         flt = parse_filter(req.query.get("$filter"), {"backupmanagementtype", "workloadtype", "fabricname"})
         out = []
         for policy in sorted(vault.policies.values(), key=lambda p: p.name.lower()):
-            body = policy_body(vault, policy)
+            body = self.policy_body(vault, policy)
             if "backupmanagementtype" in flt and flt["backupmanagementtype"].lower() != policy.workload.lower():
                 continue
             wtype = "VM" if policy.workload == IAAS else body["properties"].get("workLoadType", "")
@@ -372,27 +357,29 @@ class PolicyApi:
             out.append(body)
         return Response(200, {"value": out})
 
+    @route("GET", VAULT, "backupPolicies/{policy}")
     def get_policy(self, req, vault, name):
         policy = vault.policies.get(name.lower())
         if policy is None:
             raise ArmError(404, "BMSUserErrorPolicyNotFound", "Policy '%s' not found in the vault." % name)
-        return Response(200, policy_body(vault, policy))
+        return Response(200, self.policy_body(vault, policy))
 
-    def _mode(self, has_items):
+    def _policy_put_async(self, has_items):
         mode = self.state.config["policy_put_async"]
         return mode == "always" or (mode == "auto" and has_items)
 
+    @route("PUT", VAULT, "backupPolicies/{policy}")
     def put_policy(self, req, vault, name):
         body = req.json()
         props = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(props, dict):
-            raise _bad("The request body needs 'properties'.")
+            raise bad_input("The request body needs 'properties'.")
         workload = props.get("backupManagementType")
         if not workload:
-            raise _bad("properties.backupManagementType is required.")
+            raise bad_input("properties.backupManagementType is required.")
         existing = vault.policies.get(name.lower())
         if existing is not None and existing.workload.lower() != str(workload).lower():
-            raise _bad("Policy '%s' is a %s policy; its backupManagementType cannot change." % (name, existing.workload))
+            raise bad_input("Policy '%s' is a %s policy; its backupManagementType cannot change." % (name, existing.workload))
         tokens = props.get("resourceGuardOperationRequests") or []
         if workload == IAAS:
             policy_type = validate_iaas(props, existing)
@@ -403,14 +390,14 @@ class PolicyApi:
             new_props.pop("protectedItemsCount", None)
             new_props.pop("resourceGuardOperationRequests", None)
         else:
-            raise _bad("backupManagementType '%s' is not a backup management type." % workload)
+            raise bad_input("backupManagementType '%s' is not a backup management type." % workload)
         items = items_using(vault, existing) if existing is not None else []
         if existing is not None:
             cut = reduces_retention(props_of(existing), new_props)
             if cut:
                 check_not_immutable(vault, "reduce the retention (%s) of policy '%s'" % (", ".join(cut), name))
-                guard_api.require(self.state, vault, "updateProtectionPolicyRequests", tokens,
-                                  "reduce the retention of policy '%s'" % name)
+                guards.require(self.state, vault, "updateProtectionPolicyRequests", tokens,
+                               "reduce the retention of policy '%s'" % name)
 
         def apply(when=None):
             policy = vault.policies.get(name.lower())
@@ -420,15 +407,15 @@ class PolicyApi:
             if policy_type:
                 policy.policy_type = policy_type
             return None
-        if not self._mode(bool(items)):
+        if not self._policy_put_async(bool(items)):
             apply()
-            return Response(200, policy_body(vault, vault.policies[name.lower()]))
-        return self._start(req, vault, name, "put", apply, items)
+            return Response(200, self.policy_body(vault, vault.policies[name.lower()]))
+        return self._start_policy_op(req, vault, name, "put", apply, items)
 
-    def _start(self, req, vault, name, action, apply, items=()):
+    def _start_policy_op(self, req, vault, name, action, apply, items=()):
         """202: an operation that applies the change when done; one ConfigureBackup job per item re-protected."""
         now = time.time()
-        op = Operation("policy", vault, now, now + float(self.state.config["lro_seconds"]))
+        op = Operation("policy", vault, now, now + self.state.duration("lro_seconds"))
         op.apply = apply
         op.policy_name = name
         op.action = action
@@ -438,24 +425,19 @@ class PolicyApi:
             job.due = op.due
             self.state.add_job(job)
             op.job_ids.append(job.id)
-            self.state.schedule(op.due, lambda when, j=job: self._finish_job(j, when))
+            self.state.schedule(op.due, lambda when, j=job: self._finish_policy_job(j, when))
         self.state.add_operation(op)
-        return self._accepted(req, vault, name, op)
+        prefix = "%s/backupPolicies/%s" % (self._vault_prefix(req, vault), name)
+        query = self._async_query(op.id)
+        return self._accepted("%s/operationResults/%s?%s" % (prefix, op.id, query), "%s/operations/%s?%s" % (prefix, op.id, query))
 
     @staticmethod
-    def _finish_job(job, when):
+    def _finish_policy_job(job, when):
         if job.status == "InProgress":
             job.status = "Completed"
             job.end = when
 
-    def _accepted(self, req, vault, name, op):
-        prefix = "%s/backupPolicies/%s" % (self.api._vault_prefix(req, vault), name)  # pylint: disable=protected-access
-        query = self.api._async_query(op.id)  # pylint: disable=protected-access
-        headers = {"Azure-AsyncOperation": "%s/operations/%s?%s" % (prefix, op.id, query),
-                   "Location": "%s/operationResults/%s?%s" % (prefix, op.id, query),
-                   "Retry-After": str(int(self.state.config["retry_after"]))}
-        return Response(202, None, headers)
-
+    @route("DELETE", VAULT, "backupPolicies/{policy}")
     def delete_policy(self, req, vault, name):
         policy = vault.policies.get(name.lower())
         if policy is None:
@@ -475,13 +457,21 @@ class PolicyApi:
         if status != 202:
             apply()
             return Response(status)
-        return self._start(req, vault, name, "delete", apply)
+        return self._start_policy_op(req, vault, name, "delete", apply)
 
-    def policy_operation(self, req, vault, name, kind, op_id):
+    @route("GET", VAULT, "backupPolicies/{policy}/operations/{op}")
+    def policy_operation_status(self, req, vault, name, op_id):
+        return self._policy_operation(req, vault, name, "operations", op_id)
+
+    @route("GET", VAULT, "backupPolicies/{policy}/operationResults/{op}")
+    def policy_operation_result(self, req, vault, name, op_id):
+        return self._policy_operation(req, vault, name, "operationresults", op_id)
+
+    def _policy_operation(self, req, vault, name, kind, op_id):
         op = self.state.operations.get(op_id.lower())
         if op is None or op.kind != "policy" or op.vault is not vault or op.policy_name.lower() != name.lower():
             raise ArmError(404, "BMSUserErrorOperationNotFound", "Operation '%s' was not found." % op_id)
-        self.api._check_signature(req, op.id, False)  # pylint: disable=protected-access
+        self._check_signature(req, op.id)
         if kind == "operations":
             body = {"id": op.id, "name": op.id, "status": op.status, "startTime": iso(op.start),
                     "endTime": iso(op.start) if op.status != "InProgress" else "0001-01-01T00:00:00"}
@@ -492,8 +482,8 @@ class PolicyApi:
                 body["error"] = {"code": op.error[1], "message": op.error[2]}
             return Response(200, body)
         policy = vault.policies.get(name.lower())
-        final = policy_body(vault, policy) if op.action == "put" and policy is not None else None
-        return self.api._result_response(req, op, final)  # pylint: disable=protected-access
+        final = self.policy_body(vault, policy) if op.action == "put" and policy is not None else None
+        return self._result_response(req, op, final)
 
 
 def check_item_policy_change(state, vault, item, policy, tokens):
@@ -507,4 +497,4 @@ def check_item_policy_change(state, vault, item, policy, tokens):
     cut = reduces_retention(props_of(item.policy), props_of(policy))
     if cut:     # an immutable vault refuses "change backup policy to reduce retention" (product docs)
         check_not_immutable(vault, "move '%s' to policy '%s', which keeps less (%s)" % (item.vm.name, policy.name, ", ".join(cut)))
-    guard_api.require(state, vault, "updateProtectedItemRequests", tokens, "change the policy of '%s'" % item.vm.name)
+    guards.require(state, vault, "updateProtectedItemRequests", tokens, "change the policy of '%s'" % item.vm.name)

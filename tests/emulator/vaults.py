@@ -6,11 +6,11 @@
   ``extendedInformation/vaultExtendedInfo``;
 - resource groups: ``GET|PUT /subscriptions/{s}/resourcegroups/{rg}`` (so a playbook can create one);
 - ``backupconfig/vaultconfig`` (GET / PUT / PATCH) and ``backupstorageconfig/vaultstorageconfig``
-  (GET / PUT 200, PATCH 204) and how they share state with the vault's own settings.
+  (GET / PUT 200, PATCH 204) and how they share state with the vault's own settings;
+- the wave-2 seed keys of vaults (``seed``, ``seed_vault``: called by ``State.seed``).
 
-The soft-delete state lives on ``state.Vault`` (``soft_delete``, ``soft_delete_always_on``,
-``soft_delete_days``: the item handlers read it); every other vault setting lives in
-``settings(vault)``, a dict this module attaches to the vault. Rules and error codes: README.md.
+The settings themselves and the rules other families share are in vault_settings.py. Rules and error
+codes: README.md ("Vaults, vault settings, policies, …").
 """
 
 from __future__ import annotations
@@ -22,16 +22,14 @@ import time
 import uuid
 from urllib.parse import quote
 
+import guards
+import policies
 from common import ArmError, Response, iso, new_id
-from state import Operation, Vault, lkey
+from routing import RESOURCE_GROUP, SUBSCRIPTION, VAULT, VAULT_API_VERSIONS, api_versions, bad_input, not_found_vault, route
+from state import IAAS, Operation, Vault, lkey
+from vault_settings import ext, immutable_error, normalise_location, settings, soft_delete_state, soft_deleted_count, storage_locked
 
 VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
-IMMUTABLE_LINK = "https://aka.ms/AB-ImmutableVaults-States"
-# Vault RP api-versions seen by the clients (CONTRACT-wave2 §0) on top of the backup ones.
-VAULT_EXTRA_VERSIONS = ("2015-03-15", "2016-06-01", "2020-02-02", "2022-05-01", "2022-08-01", "2022-09-10",
-                        "2023-02-01", "2024-09-30-preview", "2025-02-01", "2025-08-01")
-RESOURCE_API_VERSIONS = ("2014-04-01", "2016-09-01", "2018-05-01", "2019-10-01", "2020-06-01", "2021-04-01",
-                         "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01")
 LOCATIONS = ("eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus", "southcentralus",
              "westcentralus", "canadacentral", "canadaeast", "brazilsouth", "northeurope", "westeurope", "uksouth", "ukwest",
              "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "swedencentral", "italynorth",
@@ -39,17 +37,13 @@ LOCATIONS = ("eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "
              "australiaeast", "australiasoutheast", "centralindia", "southindia", "westindia", "uaenorth",
              "southafricanorth", "qatarcentral", "israelcentral", "mexicocentral", "newzealandnorth",
              "centraluseuap", "eastus2euap")
-# A zone-redundant default where the region has zones is how the portal presents it; the emulator keeps the
-# service's historical default (GeoRedundant) everywhere except regions without a pair.
-NO_PAIR_REGIONS = ("qatarcentral", "israelcentral", "mexicocentral", "polandcentral", "italynorth", "spaincentral",
-                   "newzealandnorth")
 ENABLED_DISABLED = ("Enabled", "Disabled")
 # Older api-versions omit the newer sub-objects: the 2022 az CLI recording (api-version 2021-03-01) shows only these.
 OLD_SHAPE_BEFORE = "2022-01-01"
 OLD_SHAPE_KEYS = ("provisioningState", "privateEndpointStateForBackup", "privateEndpointStateForSiteRecovery", "moveState",
                   "moveDetails", "upgradeDetails")
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
-
+VAULT_PATH = "providers/Microsoft.RecoveryServices/vaults/{vault}"
 
 ENUM_KEYS = {"publicNetworkAccess", "standardTierStorageRedundancy", "crossRegionRestore", "state", "softDeleteState",
              "enhancedSecurityState", "alertsForAllJobFailures", "alertsForAllReplicationIssues", "alertsForAllFailoverIssues",
@@ -80,67 +74,10 @@ def canonical(node):
     return node
 
 
-def _bad(message):
-    return ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. " + message)
-
-
-def _immutable(message):
-    return ArmError(400, "BMSUserErrorImmutableVaultOperationNotAllowed",
-                    "%s See %s for the operations an immutable vault allows." % (message, IMMUTABLE_LINK))
-
-
-def normalise_location(text):
-    return re.sub(r"\s+", "", str(text or "")).lower()
-
-
-def default_settings(vault):
-    """The vault RP's view of a vault that was seeded or created without settings."""
-    location = normalise_location(vault.location)
-    return {
-        "tags": {}, "sku": {"name": "RS0", "tier": "Standard"}, "identity": None,
-        "provisioning": "Succeeded",
-        "public_network_access": "Enabled",
-        "redundancy": "LocallyRedundant" if location in NO_PAIR_REGIONS else "GeoRedundant",
-        "crr": "Disabled",
-        "immutability": "Disabled",
-        "enhanced_security": "Enabled",
-        "alerts": {"alertsForAllJobFailures": "Enabled", "alertsForAllReplicationIssues": "Enabled",
-                   "alertsForAllFailoverIssues": "Enabled"},
-        "classic_alerts": {"alertsForCriticalOperations": "Disabled", "emailNotificationsForSiteRecovery": "Enabled"},
-        "csr": "Enabled",
-        "cost": None, "encryption": None, "source_scan": None, "region_of_choice": None,
-        "soft_delete_api": None,       # None | "vault" | "backupconfig": which API last wrote the soft-delete state
-        "storage_locked": False,
-        "storage_version": "V2",
-        "proxy": None,                 # the resource guard proxy (guard_api.py)
-        "unlocks": {},                 # (request type, resource id lower) -> expiry (guard_api.py)
-        "integrity_key": base64.b64encode(uuid.uuid4().bytes).decode(),
-    }
-
-
-def settings(vault):
-    """The vault RP settings of ``vault`` (attached on first use)."""
-    found = getattr(vault, "rp_settings", None)
-    if found is None:
-        found = vault.rp_settings = default_settings(vault)
-    return found
-
-
-def storage_locked(vault):
-    """storageTypeState: Locked once an item has been protected in the vault (permanent)."""
-    conf = settings(vault)
-    if vault.items and not conf["storage_locked"]:
-        conf["storage_locked"] = True
-        conf["storage_version"] = "V2"
-    return conf["storage_locked"]
-
-
-def soft_delete_state(vault):
-    return "AlwaysON" if vault.soft_delete_always_on else ("Enabled" if vault.soft_delete else "Disabled")
-
-
-def soft_deleted_count(vault):
-    return sum(1 for item in vault.items.values() if item.soft_deleted)
+def _enum(value, allowed, name):
+    if value is not None and value not in allowed:
+        raise bad_input("%s must be one of %s, not %r." % (name, ", ".join(allowed), value))
+    return value
 
 
 # ---------------------------------------------------------------------- seeding
@@ -167,86 +104,44 @@ def seed_vault(state, vault, spec):
         conf["soft_delete_api"] = spec["soft_delete_api"]
     for pol in spec.get("policies", []):
         if pol.get("properties") is not None:
-            import policy_api  # pylint: disable=import-outside-toplevel
             policy = vault.policies[pol["name"].lower()]
-            if policy.workload == "AzureIaasVM":       # seeds are trusted: normalised, not validated
-                policy.props = policy_api.normalise(pol["properties"])
+            if policy.workload == IAAS:       # seeds are trusted: normalised, not validated
+                policy.props = policies.normalise(pol["properties"])
                 policy.policy_type = policy.props["policyType"]
             else:
                 policy.props = copy.deepcopy(pol["properties"])
     if spec.get("resource_guard"):
-        import guard_api  # pylint: disable=import-outside-toplevel
-        guard_api.attach_proxy(state, vault, spec["resource_guard"], spec.get("resource_guard_proxy", "VaultProxy"))
+        guards.attach_proxy(state, vault, spec["resource_guard"], spec.get("resource_guard_proxy", "VaultProxy"))
 
 
 def seed(state, data):
     """Top-level wave-2 seed keys: extra subscriptions and resource guards."""
     for sub in data.get("subscriptions", []):
         state.subscriptions.add(str(sub).lower())
-    if data.get("resource_guards"):
-        import guard_api  # pylint: disable=import-outside-toplevel
-        for spec in data["resource_guards"]:
-            guard_api.seed_guard(state, data.get("subscription_id") or state.subscription_id, spec)
+    for spec in data.get("resource_guards") or []:
+        guards.seed_guard(state, data.get("subscription_id") or state.subscription_id, spec)
 
 
-def check_config(config):
-    """Refuse admin config values the vault / policy handlers do not know (admin.py hook)."""
-    import policy_api  # pylint: disable=import-outside-toplevel
-    choices = {"vault_create_mode": ("async", "sync"), "vault_default_soft_delete": ("Enabled", "AlwaysON"),
-               "vault_soft_delete_writes": ("ignored", "applied"), "policy_put_async": ("auto", "always", "never")}
-    for key, allowed in choices.items():
-        if config.get(key) not in allowed:
-            raise ArmError(400, "InvalidConfig", "%s must be one of %s." % (key, ", ".join(allowed)))
-    if int(config.get("policy_delete_status", 202)) not in (200, 202, 204):
-        raise ArmError(400, "InvalidConfig", "policy_delete_status must be 200, 202 or 204.")
-    unknown = set(config.get("vault_default_policies") or []) - set(policy_api.NEW_VAULT_POLICIES)
-    if unknown:
-        raise ArmError(400, "InvalidConfig", "vault_default_policies: unknown %s (known: %s)."
-                       % (sorted(unknown), sorted(policy_api.NEW_VAULT_POLICIES)))
-
-
-def ext(state):
-    """Extension state kept on ``state`` (reset with it): resource-group locations, guards."""
-    found = getattr(state, "vault_ext", None)
-    if found is None:
-        found = state.vault_ext = {"rg_locations": {}, "guards": {}}
-    return found
-
-
-# ---------------------------------------------------------------------- the API
-class VaultApi:
-    """Vault RP, resource groups, vault config and storage config. ``api`` is the BackupApi (helpers)."""
-
-    def __init__(self, api):
-        self.api = api
-        self.state = api.state
+# ---------------------------------------------------------------------- the family
+class Vaults:
+    """Mixin of BackupApi: vault RP, resource groups, vault config and storage config."""
 
     # ------------------------------------------------------------------ helpers
-    def _versions(self):
-        from backup_api import BACKUP_API_VERSIONS  # pylint: disable=import-outside-toplevel
-        return tuple(BACKUP_API_VERSIONS) + VAULT_EXTRA_VERSIONS
-
-    def _check_version(self, req, versions, type_name):
-        self.api._check_version(req, versions, type_name)  # pylint: disable=protected-access
-
     @staticmethod
-    def _not_found(rg, name):
-        from backup_api import _not_found_vault  # pylint: disable=import-outside-toplevel
-        return _not_found_vault(rg, name)
-
-    def _retry_after(self):
-        return str(int(self.state.config["retry_after"]))
-
-    @staticmethod
-    def _prefix(req):
+    def _vault_rp_prefix(req):
         """The vault path as the client sent it (the examples echo it) under the endpoint."""
         return "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s" % (
             req.endpoint, req.segments[1], req.segments[3], req.segments[7])
 
-    def _start(self, req, vault, action, apply, seconds=None):
+    def _find_vault(self, sub, rg, name):
+        vault = self.state.find_vault(sub, rg, name)
+        if vault is None:
+            raise not_found_vault(rg, name)
+        return vault
+
+    def _start_vault_op(self, req, vault, action, apply):
         now = time.time()
-        seconds = float(self.state.config["vault_lro_seconds"]) if seconds is None else seconds
-        op = Operation("vault", vault, now, now + seconds)
+        op = Operation("vault", vault, now, now + self.state.duration("vault_lro_seconds"))
         op.id = base64.b64encode(("%s;%s" % (uuid.uuid4(), uuid.uuid4())).encode()).decode()
         op.action = action
         op.apply = apply
@@ -254,110 +149,65 @@ class VaultApi:
         self.state.add_operation(op)
         return op
 
-    def _async_headers(self, req, op, location=True):
+    def _vault_async_headers(self, req, op, location=True):
         # The request's api-version plus ARM's signature (t, c, s, h), as the 2026 CLI recording shows.
-        query = self.api._async_query(op.id, req.query.get("api-version"))  # pylint: disable=protected-access
-        prefix = self._prefix(req)
+        query = self._async_query(op.id, req.query.get("api-version"))
+        prefix = self._vault_rp_prefix(req)
         headers = {"Azure-AsyncOperation": "%s/operationStatus/%s?%s" % (prefix, op.id, query),
                    "Retry-After": self._retry_after()}
         if location:
             headers["Location"] = "%s/operationResults/%s?%s" % (prefix, op.id, query)
         return headers
 
-    # ------------------------------------------------------------------ routing (hooks in backup_api.py)
-    def handle_subscription(self, req, sub, rest):
-        """``/subscriptions/{s}/providers/Microsoft.RecoveryServices/vaults`` (None when not ours)."""
-        if rest == ["providers", "microsoft.recoveryservices", "vaults"] and req.method == "GET":
-            self._check_version(req, self._versions(), "vaults")
-            vaults = [v for v in self.state.vaults.values() if v.sub.lower() == sub.lower()]
-            return self._list(req, vaults)
-        return None
-
-    def handle_resource_group(self, req, sub, rest):
-        """``/subscriptions/{s}/resourcegroups/{rg}`` GET / PUT (None when not ours)."""
-        if len(rest) != 2 or rest[0] != "resourcegroups":
-            return None
-        self._check_version(req, RESOURCE_API_VERSIONS, "resourceGroups")
-        rg = req.segments[3]
-        known = lkey(sub, rg) in self.state.resource_groups
-        locations = ext(self.state)["rg_locations"]
-        if req.method == "GET":
-            if not known:
-                self.api._check_rg(sub, rg)  # pylint: disable=protected-access
-            return Response(200, self._rg_body(sub, rg, locations.get(lkey(sub, rg), "westus")))
-        if req.method == "PUT":
-            body = req.json()
-            location = normalise_location(body.get("location") if isinstance(body, dict) else None)
-            if not location:
-                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
-            if location not in LOCATIONS:
-                raise ArmError(400, "LocationNotAvailableForResourceGroup",
-                               "The provided location '%s' is not available for resource group. List of available "
-                               "regions is '%s'." % (location, ",".join(LOCATIONS)))
-            self.state.resource_groups.add(lkey(sub, rg))
-            locations.setdefault(lkey(sub, rg), location)
-            return Response(200 if known else 201, self._rg_body(sub, rg, locations[lkey(sub, rg)]))
-        raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
-
     @staticmethod
-    def _rg_body(sub, rg, location):
-        return {"id": "/subscriptions/%s/resourceGroups/%s" % (sub, rg), "name": rg, "type": "Microsoft.Resources/resourceGroups",
-                "location": location, "properties": {"provisioningState": "Succeeded"}}
-
-    def handle_vaults(self, req, sub, rg, rest):
-        """Vault-RP paths under ``…/providers/Microsoft.RecoveryServices/vaults`` (None when not ours)."""
-        n = len(rest)
-        if n == 5 and req.method == "GET":                 # the list of a resource group
-            self._check_version(req, self._versions(), "vaults")
-            self.api._check_rg(sub, rg)  # pylint: disable=protected-access
-            vaults = [v for v in self.state.vaults.values() if lkey(v.sub, v.resource_group) == lkey(sub, rg)]
-            return self._list(req, vaults)
-        if n == 6 or (n == 8 and rest[6] in ("operationstatus", "operationresults")) or \
-                (n == 8 and rest[6:] == ["extendedinformation", "vaultextendedinfo"]):
-            self._check_version(req, self._versions(), "vaults")
-            self.api._check_rg(sub, rg)  # pylint: disable=protected-access
-            name = req.segments[7]
-            vault = self.state.find_vault(sub, rg, name)
-            if n == 8 and rest[6] in ("operationstatus", "operationresults"):
-                if req.method != "GET":
-                    raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported." % req.method)
-                return self.operation(req, sub, rg, name, rest[6], req.segments[9])
-            if n == 8:
-                if vault is None:
-                    raise self._not_found(rg, name)
-                return self.extended_info(req, vault)
-            if req.method == "GET":
-                if vault is None:
-                    raise self._not_found(rg, name)
-                return Response(200, self.vault_body(req, vault))
-            if req.method == "PUT":
-                return self.put_vault(req, sub, rg, name, vault)
-            if vault is None:
-                raise self._not_found(rg, name)
-            if req.method == "PATCH":
-                return self.patch_vault(req, vault)
-            if req.method == "DELETE":
-                return self.delete_vault(req, vault)
-            raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
-        return None
-
-    @staticmethod
-    def check_ready(vault):
+    def _check_vault_ready(vault):
         """Backup calls on a vault still being created are refused (CONTRACT-wave2 §4.2: they work once it is Succeeded)."""
         if settings(vault)["provisioning"] != "Succeeded":
             raise ArmError(409, "BMSUserErrorVaultNotReady",
                            "Vault '%s' is still being created (provisioningState %s); wait for its creation to complete."
                            % (vault.name, settings(vault)["provisioning"]))
 
-    def child_routes(self, req, vault, rest):
-        """Routes for ``P/backupconfig/vaultconfig`` and ``P/backupstorageconfig/vaultstorageconfig``."""
-        if rest == ["backupconfig", "vaultconfig"]:
-            return [("GET", self.get_vault_config, ()), ("PATCH", self.write_vault_config, ()),
-                    ("PUT", self.write_vault_config, ())]
-        if rest == ["backupstorageconfig", "vaultstorageconfig"]:
-            return [("GET", self.get_storage_config, ()), ("PATCH", self.write_storage_config, ()),
-                    ("PUT", self.write_storage_config, ())]
-        return None
+    # ------------------------------------------------------------------ resource groups
+    @route("GET", SUBSCRIPTION, "resourceGroups/{rg}")
+    def get_resource_group(self, req, sub, rg):
+        self._check_rg(sub, rg)
+        return Response(200, self._rg_body(sub, rg, ext(self.state)["rg_locations"].get(lkey(sub, rg), "westus")))
+
+    @route("PUT", SUBSCRIPTION, "resourceGroups/{rg}")
+    def put_resource_group(self, req, sub, rg):
+        known = lkey(sub, rg) in self.state.resource_groups
+        locations = ext(self.state)["rg_locations"]
+        body = req.json()
+        location = normalise_location(body.get("location") if isinstance(body, dict) else None)
+        if not location:
+            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        if location not in LOCATIONS:
+            raise ArmError(400, "LocationNotAvailableForResourceGroup",
+                           "The provided location '%s' is not available for resource group. List of available "
+                           "regions is '%s'." % (location, ",".join(LOCATIONS)))
+        self.state.resource_groups.add(lkey(sub, rg))
+        locations.setdefault(lkey(sub, rg), location)
+        return Response(200 if known else 201, self._rg_body(sub, rg, locations[lkey(sub, rg)]))
+
+    @staticmethod
+    def _rg_body(sub, rg, location):
+        return {"id": "/subscriptions/%s/resourceGroups/%s" % (sub, rg), "name": rg, "type": "Microsoft.Resources/resourceGroups",
+                "location": location, "properties": {"provisioningState": "Succeeded"}}
+
+    # ------------------------------------------------------------------ lists
+    @route("GET", SUBSCRIPTION, "providers/Microsoft.RecoveryServices/vaults")
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def list_vaults_of_subscription(self, req, sub):
+        return self._vault_list(req, [v for v in self.state.vaults.values() if v.sub.lower() == sub.lower()])
+
+    @route("GET", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults")
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def list_vaults_of_resource_group(self, req, sub, rg):
+        return self._vault_list(req, [v for v in self.state.vaults.values() if lkey(v.sub, v.resource_group) == lkey(sub, rg)])
+
+    def _vault_list(self, req, vaults):
+        entries = [self.vault_body(req, v) for v in sorted(vaults, key=lambda v: (v.resource_group.lower(), v.name.lower()))]
+        return self._page(req, entries, max(1, int(self.state.config["vault_list_page_size"])))
 
     # ------------------------------------------------------------------ bodies
     def vault_body(self, req, vault):
@@ -410,32 +260,24 @@ class VaultApi:
     def _bcdr_level(self, vault):
         return {"Maximum": "Excellent", "Adequate": "Good", "Minimum": "Fair", "None": "Poor"}[self._secure_score(vault)]
 
-    def extended_info(self, req, vault):
-        if req.method != "GET":
-            raise ArmError(405, "HttpMethodNotAllowed", "The HTTP method '%s' is not supported for this resource." % req.method)
+    @route("GET", RESOURCE_GROUP, VAULT_PATH + "/extendedInformation/vaultExtendedInfo")
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def get_vault_extended_info(self, req, sub, rg, name):
+        vault = self._find_vault(sub, rg, name)
         return Response(200, {"id": vault.id + "/extendedInformation/vaultExtendedInfo", "name": "vaultExtendedInfo",
                               "type": VAULT_TYPE + "/extendedInformation", "etag": str(uuid.uuid5(uuid.NAMESPACE_URL, vault.id)),
                               "properties": {"integrityKey": settings(vault)["integrity_key"], "algorithm": "None"}})
 
-    def _list(self, req, vaults):
-        size = max(1, int(self.state.config["vault_list_page_size"]))
-        entries = [self.vault_body(req, v) for v in sorted(vaults, key=lambda v: (v.resource_group.lower(), v.name.lower()))]
-        start = 0
-        token = req.query.get("$skipToken") or req.query.get("$skiptoken")
-        if token:
-            try:
-                start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise _bad("Invalid $skipToken.") from exc
-        body = {"value": entries[start:start + size]}
-        if start + size < len(entries):
-            next_token = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
-            body["nextLink"] = "%s%s?api-version=%s&$skipToken=%s" % (req.endpoint, req.path, req.query.get("api-version"),
-                                                                      next_token)
-        return Response(200, body)
+    # ------------------------------------------------------------------ GET / PUT / PATCH / DELETE
+    @route("GET", RESOURCE_GROUP, VAULT_PATH)
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def get_vault(self, req, sub, rg, name):
+        return Response(200, self.vault_body(req, self._find_vault(sub, rg, name)))
 
-    # ------------------------------------------------------------------ PUT / PATCH / DELETE
-    def put_vault(self, req, sub, rg, name, vault):
+    @route("PUT", RESOURCE_GROUP, VAULT_PATH)
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def put_vault(self, req, sub, rg, name):
+        vault = self.state.find_vault(sub, rg, name)
         body = req.json()
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: "
@@ -449,17 +291,16 @@ class VaultApi:
                            "List of available regions for the resource type is '%s'." % (body.get("location"), ",".join(LOCATIONS)))
         sku = body.get("sku")
         if not isinstance(sku, dict) or sku.get("name") not in ("Standard", "RS0"):
-            raise _bad("sku.name must be 'Standard' or 'RS0'.")
+            raise bad_input("sku.name must be 'Standard' or 'RS0'.")
         if vault is not None:
             if normalise_location(vault.location) != location:
                 raise ArmError(400, "InvalidResourceLocation",
                                "The resource '%s' already exists in location '%s' in resource group '%s'. A resource with the "
                                "same name cannot be created in location '%s'. Please select a new resource name."
                                % (name, vault.location, rg, location))
-            patch = self._check_patch(vault, body, replace=True)
-            self._apply_patch(vault, patch, replace=True)
+            patch = self._check_vault_patch(vault, body)
+            self._apply_vault_patch(vault, patch, replace=True)
             return Response(200, self.vault_body(req, vault))
-        self.api._check_rg(sub, rg)  # pylint: disable=protected-access
         if not VAULT_NAME.match(name):
             raise ArmError(400, "BMSUserErrorInvalidResourceName",
                            "Vault name '%s' is invalid: use 2 to 50 characters, letters, digits and hyphens, starting with "
@@ -470,10 +311,9 @@ class VaultApi:
         conf = settings(vault)
         conf["storage_version"] = "Unassigned"
         conf["provisioning"] = "Provisioning"
-        patch = self._check_patch(vault, body, replace=True, creating=True)
-        self._apply_patch(vault, patch, replace=True)
-        import policy_api  # pylint: disable=import-outside-toplevel
-        for policy in policy_api.new_vault_policies(self.state.config.get("vault_default_policies") or ["DefaultPolicy"]):
+        patch = self._check_vault_patch(vault, body, creating=True)
+        self._apply_vault_patch(vault, patch, replace=True)
+        for policy in policies.new_vault_policies(self.state.config.get("vault_default_policies") or ["DefaultPolicy"]):
             vault.policies[policy.name.lower()] = policy
         self.state.vaults[vault.key] = vault
         if self.state.config.get("vault_create_mode") == "sync":
@@ -483,8 +323,8 @@ class VaultApi:
         def apply(when):
             conf["provisioning"] = "Succeeded"
             vault.etag_time = when
-        op = self._start(req, vault, "create", apply)
-        headers = self._async_headers(req, op, location=False)
+        op = self._start_vault_op(req, vault, "create", apply)
+        headers = self._vault_async_headers(req, op, location=False)
         return Response(201, self._created_body(req, vault), headers)
 
     def _created_body(self, req, vault):
@@ -494,23 +334,29 @@ class VaultApi:
         body["properties"]["securitySettings"]["multiUserAuthorization"] = "Invalid"
         return body
 
-    def patch_vault(self, req, vault):
+    @route("PATCH", RESOURCE_GROUP, VAULT_PATH)
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def patch_vault(self, req, sub, rg, name):
+        vault = self._find_vault(sub, rg, name)
         body = req.json()
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: "
                            "the body must be a PatchVault object.")
         if body.get("location") and normalise_location(body["location"]) != normalise_location(vault.location):
-            raise _bad("The location of a vault cannot be changed.")
-        patch = self._check_patch(vault, body, replace=False)
+            raise bad_input("The location of a vault cannot be changed.")
+        patch = self._check_vault_patch(vault, body)
 
         def apply(when):
             if self.state.find_vault(vault.sub, vault.resource_group, vault.name) is vault:
-                self._apply_patch(vault, patch, replace=False)
+                self._apply_vault_patch(vault, patch, replace=False)
                 vault.etag_time = when
-        op = self._start(req, vault, "update", apply)
-        return Response(202, None, self._async_headers(req, op))
+        op = self._start_vault_op(req, vault, "update", apply)
+        return Response(202, None, self._vault_async_headers(req, op))
 
-    def delete_vault(self, req, vault):
+    @route("DELETE", RESOURCE_GROUP, VAULT_PATH)
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def delete_vault(self, req, sub, rg, name):
+        vault = self._find_vault(sub, rg, name)
         items = len(vault.items)
         soft = soft_deleted_count(vault)
         names = {i.vm.name for i in vault.items.values()}
@@ -527,28 +373,35 @@ class VaultApi:
         def apply(when):
             if self.state.vaults.get(vault.key) is vault:
                 del self.state.vaults[vault.key]
-        op = self._start(req, vault, "delete", apply)
-        return Response(202, None, self._async_headers(req, op))
+        op = self._start_vault_op(req, vault, "delete", apply)
+        return Response(202, None, self._vault_async_headers(req, op))
 
-    def operation(self, req, sub, rg, name, kind, op_id):
+    # The vault's operations stay readable after the vault is gone (a delete): looked up by path, not by vault.
+    def _vault_op(self, req, sub, rg, name, op_id):
         op = self.state.operations.get(op_id.lower())
         if op is None or op.kind != "vault" or lkey(*op.vault_path) != lkey(sub, rg, name) or op.id != op_id:
             raise ArmError(404, "ResourceNotFound", "The operation '%s' was not found for vault '%s'." % (op_id, name))
-        self.api._check_signature(req, op.id, False)  # pylint: disable=protected-access  (rebuilt, unsigned URLs work)
-        if kind == "operationstatus":
-            # The 2026 CLI recording shows {id, name, status} only (no startTime / endTime).
-            body = {"id": "%s/operationStatus/%s" % (op.vault.id, op.id), "name": op.id, "status": op.status}
-            if op.status == "Failed":
-                body["error"] = {"code": op.error[1], "message": op.error[2]}
-            return Response(200, body)
-        if op.status == "InProgress":
-            return Response(202, None, {"Location": req.self_url(), "Retry-After": self._retry_after()})
+        self._check_signature(req, op.id)      # rebuilt, unsigned URLs work
+        return op
+
+    @route("GET", RESOURCE_GROUP, VAULT_PATH + "/operationStatus/{op}")
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def vault_rp_operation_status(self, req, sub, rg, name, op_id):
+        op = self._vault_op(req, sub, rg, name, op_id)
+        # The 2026 CLI recording shows {id, name, status} only (no startTime / endTime).
+        body = {"id": "%s/operationStatus/%s" % (op.vault.id, op.id), "name": op.id, "status": op.status}
         if op.status == "Failed":
-            status, code, message = op.error
-            raise ArmError(status, code, message)
-        if op.action == "delete" or self.state.vaults.get(op.vault.key) is not op.vault:
-            return Response(204)
-        return Response(200, self.vault_body(req, op.vault))
+            body["error"] = {"code": op.error[1], "message": op.error[2]}
+        return Response(200, body)
+
+    @route("GET", RESOURCE_GROUP, VAULT_PATH + "/operationResults/{op}")
+    @api_versions(VAULT_API_VERSIONS, "vaults")
+    def vault_rp_operation_result(self, req, sub, rg, name, op_id):
+        op = self._vault_op(req, sub, rg, name, op_id)
+        final = None
+        if op.status == "Succeeded" and op.action != "delete" and self.state.vaults.get(op.vault.key) is op.vault:
+            final = self.vault_body(req, op.vault)
+        return self._result_response(req, op, final)
 
     # ------------------------------------------------------------------ rules
     def _ignored(self, body, creating=False):
@@ -569,71 +422,64 @@ class VaultApi:
                 security.pop("softDeleteSettings", None)
         return body
 
-    @staticmethod
-    def _enum(value, allowed, name):
-        if value is not None and value not in allowed:
-            raise _bad("%s must be one of %s, not %r." % (name, ", ".join(allowed), value))
-        return value
-
-    def _check_patch(self, vault, body, replace, creating=False):
+    def _check_vault_patch(self, vault, body, creating=False):
         """Validate a PUT/PATCH body against the vault's state; return what to apply (already filtered)."""
-        import guard_api  # pylint: disable=import-outside-toplevel
         body = canonical(body)
         props = body.get("properties") or {}
         if not isinstance(props, dict):
-            raise _bad("properties must be an object.")
+            raise bad_input("properties must be an object.")
         tokens = props.get("resourceGuardOperationRequests") or []
         conf = settings(vault)
         if body.get("sku") is not None:
             if not isinstance(body["sku"], dict) or body["sku"].get("name") not in ("Standard", "RS0"):
-                raise _bad("sku.name must be 'Standard' or 'RS0'.")
+                raise bad_input("sku.name must be 'Standard' or 'RS0'.")
         if body.get("tags") is not None and not isinstance(body["tags"], dict):
-            raise _bad("tags must be an object.")
+            raise bad_input("tags must be an object.")
         identity = body.get("identity")
         if identity is not None:
             if not isinstance(identity, dict):
-                raise _bad("identity must be an object.")
-            self._enum(identity.get("type"), ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None"),
-                       "identity.type")
-        self._enum(props.get("publicNetworkAccess"), ENABLED_DISABLED, "publicNetworkAccess")
+                raise bad_input("identity must be an object.")
+            _enum(identity.get("type"), ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None"),
+                  "identity.type")
+        _enum(props.get("publicNetworkAccess"), ENABLED_DISABLED, "publicNetworkAccess")
         redundancy = props.get("redundancySettings") or {}
-        new_red = self._enum(redundancy.get("standardTierStorageRedundancy"),
-                             ("LocallyRedundant", "GeoRedundant", "ZoneRedundant"), "standardTierStorageRedundancy")
-        new_crr = self._enum(redundancy.get("crossRegionRestore"), ENABLED_DISABLED, "crossRegionRestore")
+        new_red = _enum(redundancy.get("standardTierStorageRedundancy"),
+                        ("LocallyRedundant", "GeoRedundant", "ZoneRedundant"), "standardTierStorageRedundancy")
+        new_crr = _enum(redundancy.get("crossRegionRestore"), ENABLED_DISABLED, "crossRegionRestore")
         check_storage_change(vault, new_red, new_crr)
         security = props.get("securitySettings") or {}
         immut = (security.get("immutabilitySettings") or {}).get("state")
-        self._enum(immut, ("Disabled", "Unlocked", "Locked"), "immutabilitySettings.state")
+        _enum(immut, ("Disabled", "Unlocked", "Locked"), "immutabilitySettings.state")
         if immut is not None and immut != conf["immutability"]:
             current = conf["immutability"]
             if current == "Locked":
-                raise _immutable("Immutability is locked for this vault and cannot be changed.")
+                raise immutable_error("Immutability is locked for this vault and cannot be changed.")
             if current == "Disabled" and immut == "Locked":
-                raise _immutable("Immutability must be enabled (Unlocked) before it can be locked.")
+                raise immutable_error("Immutability must be enabled (Unlocked) before it can be locked.")
             if current == "Unlocked" and immut == "Disabled":
-                guard_api.require(self.state, vault, "reduceImmutabilityStateRequests", tokens, "disable immutability")
+                guards.require(self.state, vault, "reduceImmutabilityStateRequests", tokens, "disable immutability")
         soft = security.get("softDeleteSettings")
         if isinstance(soft, dict) and (creating or self.state.config.get("vault_soft_delete_writes") == "applied"):
             check_soft_delete(self.state, vault, soft.get("softDeleteState"), soft.get("softDeleteRetentionPeriodInDays"),
                               soft.get("enhancedSecurityState"), tokens, ("AlwaysON", "Enabled", "Disabled"))
         monitoring = props.get("monitoringSettings") or {}
         for key, value in (monitoring.get("azureMonitorAlertSettings") or {}).items():
-            self._enum(value, ENABLED_DISABLED, "azureMonitorAlertSettings." + key)
+            _enum(value, ENABLED_DISABLED, "azureMonitorAlertSettings." + key)
         for key, value in (monitoring.get("classicAlertSettings") or {}).items():
-            self._enum(value, ENABLED_DISABLED, "classicAlertSettings." + key)
+            _enum(value, ENABLED_DISABLED, "classicAlertSettings." + key)
         csr = ((props.get("restoreSettings") or {}).get("crossSubscriptionRestoreSettings") or {}).get(
             "crossSubscriptionRestoreState")
-        self._enum(csr, ("Enabled", "Disabled", "PermanentlyDisabled"), "crossSubscriptionRestoreState")
+        _enum(csr, ("Enabled", "Disabled", "PermanentlyDisabled"), "crossSubscriptionRestoreState")
         if csr is not None and conf["csr"] == "PermanentlyDisabled" and csr != "PermanentlyDisabled":
             raise ArmError(400, "BMSUserErrorCrossSubscriptionRestoreStateChangeNotAllowed",
                            "Cross subscription restore is permanently disabled for this vault and cannot be enabled again.")
         cost = props.get("costManagementSettings")
         if cost is not None:
-            self._enum((cost or {}).get("granularityLevel"), ("VaultLevel", "ProtectedItemLevel", "ProtectedItemWithParentTag"),
-                       "costManagementSettings.granularityLevel")
+            _enum((cost or {}).get("granularityLevel"), ("VaultLevel", "ProtectedItemLevel", "ProtectedItemWithParentTag"),
+                  "costManagementSettings.granularityLevel")
         return self._ignored(body, creating)
 
-    def _apply_patch(self, vault, body, replace):
+    def _apply_vault_patch(self, vault, body, replace):
         conf = settings(vault)
         props = body.get("properties") or {}
         if "tags" in body or replace:
@@ -642,7 +488,7 @@ class VaultApi:
             # The service echoes the SKU as written (recordings: {"name": "Standard"}); RS0/Standard for portal vaults.
             conf["sku"] = {k: v for k, v in body["sku"].items() if k in ("name", "tier")}
         if "identity" in body:
-            conf["identity"] = self._identity(body["identity"], conf["identity"])
+            conf["identity"] = self._vault_identity(body["identity"], conf["identity"])
         if props.get("publicNetworkAccess"):
             conf["public_network_access"] = props["publicNetworkAccess"]
         redundancy = props.get("redundancySettings") or {}
@@ -683,7 +529,7 @@ class VaultApi:
         if props.get("regionOfChoiceSettings"):
             conf["region_of_choice"] = dict(props["regionOfChoiceSettings"])
 
-    def _identity(self, wanted, current):
+    def _vault_identity(self, wanted, current):
         kind = wanted.get("type") if isinstance(wanted, dict) else None
         if not kind or kind == "None":
             return None
@@ -708,14 +554,17 @@ class VaultApi:
                                "softDeleteRetentionPeriodInDays": vault.soft_delete_days,
                                "isSoftDeleteFeatureStateEditable": not vault.soft_delete_always_on}}
 
+    @route("GET", VAULT, "backupconfig/vaultconfig")
     def get_vault_config(self, req, vault):
         return Response(200, self.vault_config_body(vault))
 
+    @route("PATCH", VAULT, "backupconfig/vaultconfig")
+    @route("PUT", VAULT, "backupconfig/vaultconfig")
     def write_vault_config(self, req, vault):
         body = canonical(req.json() or {})
         props = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(props, dict):
-            raise _bad("The request body needs 'properties'.")
+            raise bad_input("The request body needs 'properties'.")
         state_wanted = props.get("softDeleteFeatureState")
         days = props.get("softDeleteRetentionPeriodInDays")
         enhanced = props.get("enhancedSecurityState")
@@ -744,20 +593,23 @@ class VaultApi:
                                "crossRegionRestoreFlag": conf["crr"] == "Enabled",
                                "dedupState": "Disabled", "xcoolState": "Disabled"}}
 
+    @route("GET", VAULT, "backupstorageconfig/vaultstorageconfig")
     def get_storage_config(self, req, vault):
         return Response(200, self.storage_config_body(vault))
 
+    @route("PATCH", VAULT, "backupstorageconfig/vaultstorageconfig")
+    @route("PUT", VAULT, "backupstorageconfig/vaultstorageconfig")
     def write_storage_config(self, req, vault):
         body = canonical(req.json() or {})
         props = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(props, dict):
-            raise _bad("The request body needs 'properties'.")
+            raise bad_input("The request body needs 'properties'.")
         kinds = ("LocallyRedundant", "GeoRedundant", "ZoneRedundant", "ReadAccessGeoZoneRedundant")
-        storage = self._enum(props.get("storageType") or props.get("storageModelType"), kinds, "storageType")
-        self._enum(props.get("storageTypeState"), ("Locked", "Unlocked", "Invalid"), "storageTypeState")
+        storage = _enum(props.get("storageType") or props.get("storageModelType"), kinds, "storageType")
+        _enum(props.get("storageTypeState"), ("Locked", "Unlocked", "Invalid"), "storageTypeState")
         flag = props.get("crossRegionRestoreFlag")
         if flag is not None and not isinstance(flag, bool):
-            raise _bad("crossRegionRestoreFlag must be true or false.")
+            raise bad_input("crossRegionRestoreFlag must be true or false.")
         crr = None if flag is None else ("Enabled" if flag else "Disabled")
         check_storage_change(vault, storage, crr)
         conf = settings(vault)
@@ -796,13 +648,12 @@ def check_storage_change(vault, redundancy, crr):
 
 def check_soft_delete(state, vault, wanted, days, enhanced, tokens, allowed):
     """Validate a soft-delete change (vaultconfig write or, when applied, the vault's softDeleteSettings)."""
-    import guard_api  # pylint: disable=import-outside-toplevel
     if wanted is not None and wanted not in allowed:
-        raise _bad("softDeleteFeatureState must be one of %s." % ", ".join(allowed))
+        raise bad_input("softDeleteFeatureState must be one of %s." % ", ".join(allowed))
     if enhanced is not None and enhanced not in ("Enabled", "Disabled", "AlwaysON"):
-        raise _bad("enhancedSecurityState must be Enabled, Disabled or AlwaysON.")
+        raise bad_input("enhancedSecurityState must be Enabled, Disabled or AlwaysON.")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 14 <= days <= 180):
-        raise _bad("softDeleteRetentionPeriodInDays must be an integer from 14 to 180, not %r." % (days,))
+        raise bad_input("softDeleteRetentionPeriodInDays must be an integer from 14 to 180, not %r." % (days,))
     disabling = wanted is not None and wanted != "AlwaysON" and soft_delete_state(vault) != wanted and (
         wanted == "Disabled" or vault.soft_delete_always_on)
     if disabling and vault.soft_delete_always_on:
@@ -815,9 +666,9 @@ def check_soft_delete(state, vault, wanted, days, enhanced, tokens, allowed):
             raise ArmError(400, "BMSUserErrorDisablingSoftDeleteStateNotAllowed",
                            "Soft delete cannot be disabled while %d item(s) of the vault are in soft-deleted state. Undelete "
                            "or wait for their permanent deletion first." % count)
-        guard_api.require(state, vault, "disableSoftDeleteRequests", tokens, "disable soft delete")
+        guards.require(state, vault, "disableSoftDeleteRequests", tokens, "disable soft delete")
     if enhanced == "Disabled" and settings(vault)["enhanced_security"] != "Disabled":
-        guard_api.require(state, vault, "disableSoftDeleteRequests", tokens, "disable enhanced security")
+        guards.require(state, vault, "disableSoftDeleteRequests", tokens, "disable enhanced security")
 
 
 def apply_soft_delete(vault, wanted, days, enhanced):
@@ -828,10 +679,3 @@ def apply_soft_delete(vault, wanted, days, enhanced):
         vault.soft_delete_days = int(days)
     if enhanced is not None:
         settings(vault)["enhanced_security"] = enhanced
-
-
-def check_not_immutable(vault, what):
-    """Refuse an operation an immutable vault (Unlocked or Locked) does not allow."""
-    state = settings(vault)["immutability"]
-    if state != "Disabled":
-        raise _immutable("The operation '%s' is not allowed because vault '%s' is immutable (%s)." % (what, vault.name, state))

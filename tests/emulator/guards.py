@@ -14,7 +14,8 @@ import re
 import time
 
 from common import ArmError, Response, iso
-from vault_api import ext, settings
+from routing import RESOURCE_GROUP, VAULT, bad_input, route
+from vault_settings import ext, settings
 
 GUARD_TYPE = "Microsoft.DataProtection/resourceGuards"
 PROXY_TYPE = "Microsoft.RecoveryServices/vaults/backupResourceGuardProxies"
@@ -23,9 +24,6 @@ REQUEST_TYPES = ("updateProtectionPolicyRequests", "updateProtectedItemRequests"
                  "deleteProtectedItemRequests", "disableSoftDeleteRequests", "reduceImmutabilityStateRequests",
                  "deleteResourceGuardProxyRequests", "getBackupSecurityPINRequests", "triggerRestoreRequests",
                  "modifyEncryptionSettings")
-DATA_PROTECTION_VERSIONS = ("2021-07-01", "2022-01-01", "2022-03-01", "2022-04-01", "2022-05-01", "2022-09-01-preview",
-                            "2022-10-01-preview", "2022-11-01-preview", "2022-12-01", "2023-01-01", "2023-05-01", "2023-11-01",
-                            "2023-12-01", "2024-03-01", "2024-04-01", "2025-01-01", "2025-07-01", "2025-09-01")
 GUARD_ID = re.compile(r"(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.DataProtection/"
                       r"resourceGuards/([^/]+)$")
 
@@ -110,24 +108,16 @@ def require_unlocked(state, vault, request_type, resource_id, what):
 
 
 # ---------------------------------------------------------------------- handlers
-class GuardApi:
-    def __init__(self, api):
-        self.api = api
-        self.state = api.state
+class Guards:
+    """Mixin of BackupApi: seeded resource guards (read-only) and the vault's resource guard proxy."""
 
-    def handle_guard(self, req, sub, rg, rest):
-        """``GET …/providers/Microsoft.DataProtection/resourceGuards/{g}`` (None when not ours)."""
-        if len(rest) != 6 or rest[4] != "resourceguards":
-            return None
-        self.api._check_version(req, DATA_PROTECTION_VERSIONS, "resourceGuards")  # pylint: disable=protected-access
-        if req.method != "GET":
-            raise ArmError(405, "HttpMethodNotAllowed", "The emulator serves resource guards read-only (seed them).")
-        self.api._check_rg(sub, rg)  # pylint: disable=protected-access
-        guard_id = "/subscriptions/%s/resourceGroups/%s/providers/%s/%s" % (sub, rg, GUARD_TYPE, req.segments[7])
+    @route("GET", RESOURCE_GROUP, "providers/Microsoft.DataProtection/resourceGuards/{guard}")
+    def get_resource_guard(self, req, sub, rg, name):
+        guard_id = "/subscriptions/%s/resourceGroups/%s/providers/%s/%s" % (sub, rg, GUARD_TYPE, name)
         guard = find_guard(self.state, guard_id)
         if guard is None:
             raise ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.DataProtection/resourceGuards/%s' under resource "
-                           "group '%s' was not found." % (req.segments[7], rg), headers={"x-ms-failure-cause": "gateway"})
+                           "group '%s' was not found." % (name, rg), headers={"x-ms-failure-cause": "gateway"})
         operations = [{"vaultCriticalOperation": "%s/%s" % (GUARD_TYPE, t), "requestResourceType": "%s/%s" % (GUARD_TYPE, t)}
                       for t in REQUEST_TYPES if t not in guard["excluded"]]
         return Response(200, {"id": guard["id"], "name": guard["name"], "type": GUARD_TYPE, "location": guard["location"],
@@ -136,18 +126,6 @@ class GuardApi:
                                   "resourceGuardOperations": operations,
                                   "vaultCriticalOperationExclusionList": ["%s/%s" % (GUARD_TYPE, t) for t in sorted(guard["excluded"])],
                                   "description": "Resource guard (emulator)"}})
-
-    def child_routes(self, req, vault, rest, raw):
-        if not rest or rest[0] != "backupresourceguardproxies":
-            return None
-        if len(rest) == 1:
-            return [("GET", self.list_proxies, ())]
-        if len(rest) == 2:
-            return [("GET", self.get_proxy, (raw[1],)), ("PUT", self.put_proxy, (raw[1],)),
-                    ("DELETE", self.delete_proxy, (raw[1],))]
-        if len(rest) == 3 and rest[2] == "unlockdelete":
-            return [("POST", self.unlock_delete, (raw[1],))]
-        return None
 
     def proxy_body(self, vault):
         proxy = settings(vault)["proxy"]
@@ -159,27 +137,29 @@ class GuardApi:
                                "lastUpdatedTime": iso(proxy["updated"]),
                                "description": "Please take JIT access before performing any of the critical operation"}}
 
-    def _proxy(self, vault, name):
+    def _find_proxy(self, vault, name):
         proxy = settings(vault)["proxy"]
         if proxy is None or proxy["name"].lower() != name.lower():
             raise ArmError(404, "BMSUserErrorResourceGuardProxyNotFound",
                            "Resource guard proxy '%s' was not found in vault '%s'." % (name, vault.name))
         return proxy
 
+    @route("GET", VAULT, "backupResourceGuardProxies")
     def list_proxies(self, req, vault):
         return Response(200, {"value": [self.proxy_body(vault)] if settings(vault)["proxy"] else []})
 
+    @route("GET", VAULT, "backupResourceGuardProxies/{proxy}")
     def get_proxy(self, req, vault, name):
-        self._proxy(vault, name)
+        self._find_proxy(vault, name)
         return Response(200, self.proxy_body(vault))
 
+    @route("PUT", VAULT, "backupResourceGuardProxies/{proxy}")
     def put_proxy(self, req, vault, name):
         body = req.json()
         props = body.get("properties") if isinstance(body, dict) else None
         guard_id = props.get("resourceGuardResourceId") if isinstance(props, dict) else None
         if not guard_id or not GUARD_ID.match(str(guard_id)):
-            raise ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. "
-                           "properties.resourceGuardResourceId must be a Microsoft.DataProtection/resourceGuards ARM id.")
+            raise bad_input("properties.resourceGuardResourceId must be a Microsoft.DataProtection/resourceGuards ARM id.")
         guard = find_guard(self.state, guard_id)
         if guard is None:
             raise ArmError(400, "BMSUserErrorResourceGuardNotFound",
@@ -194,6 +174,7 @@ class GuardApi:
         settings(vault)["proxy"] = {"name": current["name"] if current else name, "guard": guard["id"], "updated": time.time()}
         return Response(200, self.proxy_body(vault))
 
+    @route("DELETE", VAULT, "backupResourceGuardProxies/{proxy}")
     def delete_proxy(self, req, vault, name):
         proxy = settings(vault)["proxy"]
         if proxy is None or proxy["name"].lower() != name.lower():
@@ -203,12 +184,12 @@ class GuardApi:
         settings(vault)["unlocks"].clear()
         return Response(200)
 
+    @route("POST", VAULT, "backupResourceGuardProxies/{proxy}/unlockDelete")
     def unlock_delete(self, req, vault, name):
-        proxy = self._proxy(vault, name)
+        proxy = self._find_proxy(vault, name)
         body = req.json()
         if not isinstance(body, dict) or not isinstance(body.get("resourceGuardOperationRequests"), list):
-            raise ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. "
-                           "The body needs resourceGuardOperationRequests (a list).")
+            raise bad_input("The body needs resourceGuardOperationRequests (a list).")
         guard_id = proxy["guard"]
         resource = body.get("resourceToBeDeleted") or ""
         granted = None
@@ -222,8 +203,7 @@ class GuardApi:
                            "resourceGuardOperationRequests must hold the guard's deleteProtectedItemRequests or "
                            "deleteResourceGuardProxyRequests request.")
         if granted == "deleteProtectedItemRequests" and not resource:
-            raise ArmError(400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid. resourceToBeDeleted "
-                           "(the protected item's ARM id) is required with deleteProtectedItemRequests.")
+            raise bad_input("resourceToBeDeleted (the protected item's ARM id) is required with deleteProtectedItemRequests.")
         expiry = time.time() + float(self.state.config["unlock_delete_seconds"])
         key = (granted, resource.lower() if granted == "deleteProtectedItemRequests" else "")
         settings(vault)["unlocks"][key] = expiry

@@ -1,0 +1,135 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Backup jobs: list (filters, paging), GET with extendedInfo, cancel; the backup job's progress."""
+
+from __future__ import annotations
+
+import time
+
+from async_ops import REFRESH_STATUS_API_VERSION
+from common import EPOCH_ZERO, ArmError, Response, dotnet_general, iso, iso_duration, parse_filter, parse_time
+from routing import VAULT, bad_input, route
+from state import IAAS, Operation
+
+JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
+
+
+class Jobs:
+    """Mixin of BackupApi: backupJobs."""
+
+    @route("GET", VAULT, "backupJobs")
+    def list_jobs(self, req, vault):
+        flt = parse_filter(req.query.get("$filter"), {"status", "operation", "starttime", "endtime", "backupmanagementtype",
+                                                      "jobid"})
+        try:
+            start = parse_time(flt["starttime"]) if "starttime" in flt else None
+            end = parse_time(flt["endtime"]) if "endtime" in flt else None
+        except ValueError as exc:
+            raise bad_input("startTime / endTime are not dates: %s" % exc) from exc
+        if "backupmanagementtype" in flt and flt["backupmanagementtype"].lower() != IAAS.lower():
+            return Response(200, {"value": []})
+        entries = []
+        for job in sorted(vault.jobs.values(), key=lambda j: j.start, reverse=True):
+            if "status" in flt and job.status.lower() != flt["status"].lower():
+                continue
+            if "operation" in flt and job.operation.lower() != flt["operation"].lower():
+                continue
+            if "jobid" in flt and job.id.lower() != flt["jobid"].lower():
+                continue
+            if start is not None and job.start < start:
+                continue
+            if end is not None and job.start > end:
+                continue
+            entries.append(self.job_body(job, False))
+        return self._page(req, entries)
+
+    @route("GET", VAULT, "backupJobs/{job}")
+    def get_job(self, req, vault, job_id):
+        job = vault.jobs.get(job_id.lower())
+        if job is None:
+            raise ArmError(404, "BMSUserErrorJobNotFound", "Job '%s' was not found in the vault." % job_id)
+        return Response(200, self.job_body(job, True))
+
+    @route("POST", VAULT, "backupJobs/{job}/cancel")
+    def cancel_job(self, req, vault, job_id):
+        job = vault.jobs.get(job_id.lower())
+        if job is None:
+            raise ArmError(404, "BMSUserErrorJobNotFound", "Job '%s' was not found in the vault." % job_id)
+        if job.operation != "Backup" or job.status != "InProgress":
+            raise ArmError(400, "BMSUserErrorJobNotCancellable",
+                           "Job '%s' (%s, %s) cannot be cancelled." % (job_id, job.operation, job.status))
+        now = time.time()
+        job.status = "Cancelling"
+        self.state.schedule(now + min(2.0, self.state.duration("job_seconds")),
+                            lambda when, j=job: self._finish_backup(j, when))
+        op = Operation("cancel", vault, now, now)
+        op.job = job
+        self.state.add_operation(op)
+        prefix = "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupJobs/%s" % (
+            req.endpoint, req.segments[1], req.segments[3], req.segments[7], job_id)
+        return self._accepted("%s/operationResults/%s?%s" % (prefix, op.id, self._async_query(op.id, req.query["api-version"])),
+                              "%s/operationsStatus/%s?%s" % (prefix, op.id, self._async_query(op.id, REFRESH_STATUS_API_VERSION)))
+
+    def _finish_backup(self, job, when):
+        if job.status == "Cancelling":
+            job.status = "Cancelled"
+            job.end = when
+            return
+        if job.status != "InProgress":
+            return
+        job.status = "Completed"
+        job.end = when
+        item = job.vault.items.get(job.vm.key)
+        if item is not None and item.vm is job.vm:
+            item.recovery_points.append(self.state._new_point(job.start, job.rp_expiry))  # pylint: disable=protected-access
+            item.last_backup_status = "Completed"
+            item.last_backup_time = job.start
+            if item.state == "IRPending":
+                item.state = "Protected"
+
+    def job_body(self, job, detail):
+        now = time.time()
+        props = {"jobType": "AzureIaaSVMJob"}
+        if job.operation == "Backup":
+            props["actionsInfo"] = ["Cancellable"]
+        props["containerName"] = job.container_name
+        end = job.end if job.end is not None else now
+        props["duration"] = iso_duration(end - job.start)
+        if job.error_details:
+            props["errorDetails"] = job.error_details
+        props["virtualMachineVersion"] = "Classic" if job.classic else "Compute"
+        if detail:
+            props["extendedInfo"] = self._job_extended(job, now)
+        props.update({"entityFriendlyName": job.friendly_name, "backupManagementType": IAAS, "operation": job.operation,
+                      "status": job.status, "startTime": iso(job.start)})
+        if job.end is not None:
+            props["endTime"] = iso(job.end)
+        props["activityId"] = job.activity_id
+        return {"id": "%s/backupJobs/%s" % (job.vault.id, job.id), "name": job.id, "type": JOB_TYPE, "properties": props}
+
+    def _job_extended(self, job, now):
+        bag = {"VM Name": job.vm.name if job.vm else job.friendly_name}
+        if job.operation != "Backup":
+            return {"tasksList": [], "propertyBag": bag}
+        if job.rp_expiry:
+            bag["Recovery Point Expiry Time in UTC"] = dotnet_general(job.rp_expiry)
+        total = max((job.due or job.start) - job.start, 0.001)
+        snap_end = job.start + total * 0.4
+        current = job.end if job.end is not None else now
+        done = job.status in ("Completed", "Failed", "Cancelled", "CompletedWithWarnings")
+        cancelling = job.status in ("Cancelling", "Cancelled")
+        if current >= snap_end:
+            snap = {"taskId": "Take Snapshot", "startTime": iso(job.start), "endTime": iso(snap_end),
+                    "duration": iso_duration(snap_end - job.start), "status": "Completed", "taskType": "Normal"}
+            transfer_status = "Completed" if done else "InProgress"
+            transfer = {"taskId": "Transfer data to vault", "startTime": iso(snap_end),
+                        "endTime": iso(current) if done else EPOCH_ZERO, "duration": iso_duration(current - snap_end),
+                        "status": job.status if cancelling else transfer_status, "taskType": "Normal"}
+        else:
+            snap = {"taskId": "Take Snapshot", "startTime": iso(job.start), "endTime": EPOCH_ZERO,
+                    "duration": iso_duration(current - job.start), "status": job.status if cancelling else "InProgress",
+                    "taskType": "Normal"}
+            transfer = {"taskId": "Transfer data to vault", "startTime": EPOCH_ZERO, "endTime": EPOCH_ZERO,
+                        "duration": "PT0S", "status": job.status if cancelling else "NotStarted", "taskType": "Normal"}
+        if job.status == "Completed":
+            bag["Backup Size"] = "%d MB" % (1024 + len(job.id))
+        return {"tasksList": [snap, transfer], "propertyBag": bag, "internalPropertyBag": {"IsInstantRpJob": "True"}}
