@@ -97,6 +97,36 @@ def test_admin_refuses_unknown_vault_settings(emu):
     assert emu.admin("GET", "config")["vault_default_policies"] == ["DefaultPolicy"]
 
 
+@pytest.mark.parametrize("bad", [{"vault_create_mode": "eventually"}, {"policy_delete_status": 201}, {"vault_lro_seconds": [30, 5]},
+                                 {"vault_default_soft_delete": "Disabled"}, {"policy_put_async": "sometimes"}])
+def test_bad_vault_settings_are_refused_and_nothing_changes(emu, bad):
+    resp = emu.session(token=False).post(emu.endpoint + "/_emulator/config", json=dict(bad, retry_after=7))
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "InvalidConfig" and list(bad)[0] in resp.text
+    config = emu.admin("GET", "config")
+    assert config["retry_after"] == 1 and config[list(bad)[0]] != list(bad.values())[0]
+
+
+def test_vault_writes_follow_the_pace(emu, arm):
+    """pace real: vault create / update / delete answer Retry-After 60 and run a duration drawn from vault_lro_seconds;
+    the vault DELETE spends the deletes bucket (ARM counts by HTTP method)."""
+    config = emu.admin("POST", "config", {"pace": "real", "seed": 3})
+    assert config["vault_lro_seconds"] == [5.0, 30.0] and config["vault_create_mode"] == "async"
+    created = arm.put(emu.vault_url("pacedVault"), params=Q, json=NEW_VAULT)
+    assert created.status_code == 201 and created.headers["Retry-After"] == "60"
+    patched = arm.patch(emu.vault_url(), params=Q, json={"tags": {"team": "a"}})
+    assert patched.status_code == 202 and patched.headers["Retry-After"] == "60"
+    running = [op["seconds"] for op in emu.admin("GET", "state")["operations"]["running"] if op["kind"] == "vault"]
+    assert len(running) == 2 and all(5 <= s <= 30 for s in running) and running[0] != running[1]
+    assert get_vault(emu, arm)["tags"] == {}                      # applied when the operation completes
+    emu.admin("POST", "config", {"pace": "fast", "vault_lro_seconds": 0.2, "retry_after": 0})
+    emu.wait_op(arm, arm.put(emu.vault_url("fastVault"), params=Q, json=NEW_VAULT))
+    deleted = arm.delete(emu.vault_url("fastVault"), params=Q)
+    assert deleted.status_code == 202 and deleted.headers["Retry-After"] == "0"
+    assert int(deleted.headers["x-ms-ratelimit-remaining-subscription-deletes"]) == 1199
+    assert emu.wait_op(arm, deleted)["status"] == "Succeeded"
+    assert error(arm.get(emu.vault_url("fastVault"), params=Q), 404)["code"] == "ResourceNotFound"
+
+
 def test_synchronous_create_mode(emu, arm):
     emu.admin("POST", "config", {"vault_create_mode": "sync"})
     created = arm.put(emu.vault_url("syncVault"), params=Q, json=NEW_VAULT)
