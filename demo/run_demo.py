@@ -10,7 +10,9 @@ onboarding), twice, then audit.
 3. runs it again and checks that the second run changed nothing and sent no write;
 4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml` (check mode; VM findings and
    the vaults' own findings);
-5. prints the summaries as tables and stops the emulator, also on failure or Ctrl-C.
+5. runs `ansible-playbook azure_recovery.backup.restore_drill -e @demo/drill-vars.yml`: a one-VM restore
+   drill (testVM's newest point restored as disks, verified, RPO/RTO measured, the drill's disks deleted);
+6. prints the summaries as tables and stops the emulator, also on failure or Ctrl-C.
 
 Reports (JSON, Markdown, HTML) and the ansible-playbook logs stay in .build/demo/.
 """
@@ -123,6 +125,23 @@ def reports(stem):
             "-e", "vm_onboarding_report_html=%s/%s.html" % (OUT, stem)]
 
 
+def drill_step(emulator, env):
+    """A one-VM restore drill of testVM (backed up by run 1): restored, verified, measured, cleaned up."""
+    say("\n-- restore drill of testVM: newest recovery point restored as disks into restoreRG, verified, cleaned up")
+    emulator.config(restore_op_seconds=0.5, restore_job_seconds=2, compute_seconds=0.5)
+    mark = last_seq(emulator)
+    playbook(env, "restore_drill", "drill", "-e", "@demo/drill-vars.yml", "-e", "restore_drill_report_json=%s/drill.json" % OUT,
+             "-e", "restore_drill_report_markdown=%s/drill.md" % OUT, "-e", "restore_drill_report_html=%s/drill.html" % OUT)
+    drill = load(os.path.join(OUT, "drill.json"))
+    entries = emulator.journal(mark)
+    deletes = [e for e in entries if e["method"] == "DELETE"]
+    [row] = drill["vms"]
+    assert drill["passed"] and row["verified"], drill["summary"]
+    assert sorted(drill["cleanup"]["deleted"]) == sorted(drill["created"]) and len(deletes) == len(drill["created"]), drill["cleanup"]
+    say("  OK: drill %s: %s restored and verified; RPO %d s, RTO %.0f s (job %.0f s); %d drill disk(s) deleted, none left"
+        % (drill["drill"], row["vm"], row["rpo_seconds"], row["rto_seconds"], row["rto_job_seconds"], len(deletes)), "32;1")
+
+
 def demo(state_dir):
     say("== azure_recovery.backup demo: from an empty resource group to VMs under Azure Backup, against the local emulator")
     emulator = Emulator(state_dir, EMULATOR_ARGS)
@@ -174,7 +193,9 @@ def demo(state_dir):
         assert "demoRG/demoVault" in (audit.get("vault_findings") or {}), "no vault findings in the audit"
         say("  OK: the audit sent no write")
 
-        say("\n== demo done in %.0f s. Reports: %s/{onboard-1,onboard-2,audit}.{md,html,json}"
+        drill_step(emulator, env)
+
+        say("\n== demo done in %.0f s. Reports: %s/{onboard-1,onboard-2,audit,drill}.{md,html,json}"
             % (time.monotonic() - started, os.path.relpath(OUT, ROOT)), "1")
     finally:
         emulator.stop()

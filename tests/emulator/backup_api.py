@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
+from arm_resources import ArmOperations, Network, ResourceGroups, Storage
 from async_ops import AsyncOperations
 from backup_status import BackupStatus
-from common import ArmError, Response
+from common import ArmError, Response, lkey
 from compute import Compute
 from discovery import Discovery
 from guards import Guards
@@ -24,20 +25,23 @@ from jobs import Jobs
 from policies import Policies
 from protected_items import ProtectedItems
 from recovery_points import RecoveryPoints
+from restore import Restore
 from routing import (API_VERSIONS, BACKUP_API_VERSIONS, RESOURCE_GROUP, RESOURCES_API_VERSIONS, SUBSCRIPTION, VAULT, Router,
-                     api_version_error, bad_input, not_found_vault)
-from state import lkey
+                     api_version_error, api_versions_for, bad_input, not_found_vault)
 from vaults import Vaults
 
 PAGE_SIZE = 200
 
 # The resource families, one module each. Add a new family (its class) here.
-FAMILIES = (AsyncOperations, Vaults, Discovery, ProtectedItems, RecoveryPoints, Jobs, BackupStatus, Compute,
+FAMILIES = (AsyncOperations, Vaults, Discovery, ProtectedItems, RecoveryPoints, Restore, Jobs, BackupStatus,
+            ArmOperations, ResourceGroups, Compute, Network, Storage,
             Policies, Guards)  # wave 2: vaults (Vaults above), policies, resource guards
 
 _NAMESPACES = {"microsoft.recoveryservices": "Microsoft.RecoveryServices", "microsoft.compute": "Microsoft.Compute",
+               "microsoft.storage": "Microsoft.Storage", "microsoft.network": "Microsoft.Network",
                "microsoft.dataprotection": "Microsoft.DataProtection"}
 _TYPE_NAMES = {"microsoft.recoveryservices": "vaults", "microsoft.compute": "virtualMachines",
+               "microsoft.storage": "storageAccounts", "microsoft.network": "virtualNetworks",
                "microsoft.dataprotection": "resourceGuards"}
 
 
@@ -59,17 +63,17 @@ class BackupApi(*FAMILIES):
             raise ArmError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
         rest = segs[2:]
         raw = req.segments[2:]
+        if len(rest) == 2 and rest[0] in ("resourcegroups", "operationresults"):
+            # a resource group itself, and the operationresults of its DELETE (Microsoft.Resources)
+            self._check_version(req, RESOURCES_API_VERSIONS, "resourceGroups" if rest[0] == "resourcegroups" else "operationresults")
+            return self._route(SUBSCRIPTION, req, raw, sub)
         if len(rest) >= 3 and rest[0] == "providers" and rest[1] in API_VERSIONS:
-            found = self._routed(SUBSCRIPTION, req, raw, API_VERSIONS[rest[1]],
-                                 "locations" if rest[1] == "microsoft.recoveryservices" else _TYPE_NAMES[rest[1]])
+            found = self._routed(SUBSCRIPTION, req, raw, api_versions_for(rest[1], rest),
+                                 "locations" if rest[1] == "microsoft.recoveryservices" else "locations/operations")
             if found:
                 return found[0](req, sub, *found[1])
             raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace "
                            "'%s' for api version '%s'." % (_NAMESPACES[rest[1]], req.query.get("api-version")))
-        if len(rest) == 2 and rest[0] == "resourcegroups":     # the resource group itself (Microsoft.Resources)
-            found = self._routed(SUBSCRIPTION, req, raw, RESOURCES_API_VERSIONS, "resourceGroups")
-            if found:
-                return found[0](req, sub, *found[1])
         if len(rest) < 4 or rest[0] != "resourcegroups" or rest[2] != "providers":
             raise ArmError(404, "InvalidResourceType", "The requested resource type is not supported by the emulator.")
         rg = req.segments[3]
@@ -84,7 +88,8 @@ class BackupApi(*FAMILIES):
                 raise not_found_vault(rg, req.segments[7])
             return self._vault_route(req, vault, segs[8:], req.segments[8:])
         if namespace in API_VERSIONS:
-            found = self._routed(RESOURCE_GROUP, req, raw[2:], API_VERSIONS[namespace], _TYPE_NAMES[namespace])
+            found = self._routed(RESOURCE_GROUP, req, raw[2:], api_versions_for(namespace, rest),
+                                 raw[4] if len(raw) > 4 else _TYPE_NAMES[namespace])
             self._check_rg(sub, rg)
             if found:
                 return found[0](req, sub, rg, *found[1])
@@ -92,6 +97,12 @@ class BackupApi(*FAMILIES):
                            % _NAMESPACES[namespace])
         raise ArmError(404, "InvalidResourceType", "The resource type could not be found for api version '%s'."
                        % req.query.get("api-version"))
+
+    def _route(self, scope, req, raw, *leading):
+        found = self.router.match(scope, req.method, raw)
+        if not found:
+            raise ArmError(404, "InvalidResourceType", "The resource type '%s' could not be found." % "/".join(raw))
+        return found[0](req, *leading, *found[1])
 
     def _vault_route(self, req, vault, rest, raw):
         if len(rest) >= 3 and rest[0] == "backupfabrics":

@@ -43,6 +43,11 @@ def new_id():
     return str(uuid.uuid4())
 
 
+def lkey(*parts):
+    """Case-insensitive key of ARM names (resource IDs are case-insensitive)."""
+    return tuple(str(p).lower() for p in parts)
+
+
 def utc(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
 

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Backup jobs: list (filters, paging), GET with extendedInfo, cancel; the backup job's progress."""
+"""Backup jobs: list (filters, paging), GET with extendedInfo, cancel; the backup job's progress (a Restore job's: restore.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import time
 
 from async_ops import REFRESH_STATUS_API_VERSION
 from common import EPOCH_ZERO, ArmError, Response, dotnet_general, iso, iso_duration, parse_filter, parse_time
+from resources import new_point
 from routing import VAULT, bad_input, route
-from state import IAAS, Operation
+from state import IAAS, Job, Operation
 
 JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
 
@@ -54,7 +55,7 @@ class Jobs:
         job = vault.jobs.get(job_id.lower())
         if job is None:
             raise ArmError(404, "BMSUserErrorJobNotFound", "Job '%s' was not found in the vault." % job_id)
-        if job.operation != "Backup" or job.status != "InProgress":
+        if job.operation not in ("Backup", "Restore") or job.status != "InProgress":
             raise ArmError(400, "BMSUserErrorJobNotCancellable",
                            "Job '%s' (%s, %s) cannot be cancelled." % (job_id, job.operation, job.status))
         now = time.time()
@@ -69,18 +70,37 @@ class Jobs:
         return self._accepted("%s/operationResults/%s?%s" % (prefix, op.id, self._async_query(op.id, req.query["api-version"])),
                               "%s/operationsStatus/%s?%s" % (prefix, op.id, self._async_query(op.id, REFRESH_STATUS_API_VERSION)))
 
-    def _finish_backup(self, job, when):
+    def _start_item_job(self, req, vault, vm, operation, seconds, finish, **details):
+        """A Backup / Restore job on ``vm``'s item (``seconds``: its job and trigger-operation settings, ``finish`` runs
+        when it is due) and its trigger, an item operation: every operation-status path answers it. The 202."""
+        now = time.time()
+        job = Job(vault, operation, vm, now, req.client_request_id)
+        for key, value in details.items():
+            setattr(job, key, value)
+        job.due = now + self.state.duration(seconds[0])
+        self.state.add_job(job)
+        self.state.schedule(job.due, lambda when, j=job: finish(j, when))
+        op = Operation("backup", vault, now, now + self.state.duration(seconds[1]), vm, job)
+        vault.busy[vm.key] = op.id
+        self.state.add_operation(op)
+        return self._item_accepted(req, vault, op)
+
+    @staticmethod
+    def _job_runs_out(job, when):
+        """Whether a job due at ``when`` still ends by itself (a cancelling one becomes Cancelled instead)."""
         if job.status == "Cancelling":
             job.status = "Cancelled"
             job.end = when
-            return
-        if job.status != "InProgress":
+        return job.status == "InProgress"
+
+    def _finish_backup(self, job, when):
+        if not self._job_runs_out(job, when):
             return
         job.status = "Completed"
         job.end = when
         item = job.vault.items.get(job.vm.key)
         if item is not None and item.vm is job.vm:
-            item.recovery_points.append(self.state._new_point(job.start, job.rp_expiry))  # pylint: disable=protected-access
+            item.recovery_points.append(new_point(job.start, job.rp_expiry))
             item.last_backup_status = "Completed"
             item.last_backup_time = job.start
             if item.state == "IRPending":
@@ -89,7 +109,7 @@ class Jobs:
     def job_body(self, job, detail):
         now = time.time()
         props = {"jobType": "AzureIaaSVMJob"}
-        if job.operation == "Backup":
+        if job.operation == "Backup" or (job.operation == "Restore" and job.status == "InProgress"):
             props["actionsInfo"] = ["Cancellable"]
         props["containerName"] = job.container_name
         end = job.end if job.end is not None else now
@@ -107,6 +127,8 @@ class Jobs:
         return {"id": "%s/backupJobs/%s" % (job.vault.id, job.id), "name": job.id, "type": JOB_TYPE, "properties": props}
 
     def _job_extended(self, job, now):
+        if job.operation == "Restore":
+            return self.restore_job_extended(job, now)
         bag = {"VM Name": job.vm.name if job.vm else job.friendly_name}
         if job.operation != "Backup":
             return {"tasksList": [], "propertyBag": bag}

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 
-DURATION_KEYS = ("lro_seconds", "backup_op_seconds", "refresh_seconds", "job_seconds",
+DURATION_KEYS = ("lro_seconds", "backup_op_seconds", "refresh_seconds", "job_seconds", "restore_op_seconds", "restore_job_seconds",
+                 "compute_seconds",
                  "vault_lro_seconds")  # wave 2: vaults
 BUCKETS = ("reads", "writes", "deletes")
 _BUCKET_KEYS = {"reads": ("read_budget", "read_refill_per_second"),
@@ -24,6 +25,9 @@ FAST = {
     "backup_op_seconds": 1.0,     # the backup trigger operation (the job runs longer)
     "refresh_seconds": 3.0,       # refreshContainers
     "job_seconds": 5.0,           # duration of a backup job
+    "restore_op_seconds": 1.0,    # the restore trigger operation (ends when the job exists)
+    "restore_job_seconds": 5.0,   # a restore job, start to Completed (make it long to test cancel / waits)
+    "compute_seconds": 1.0,       # a Compute / Network / resource-group DELETE, 202 to gone
     "seed": None,                 # seed of the RNG that draws durations from ranges (None: unseeded)
     "retry_after": 1,             # Retry-After on 202s
     # Resource Manager's per-subscription token buckets: capacity and refill rate (tokens / second).
@@ -46,6 +50,11 @@ REAL = dict(FAST, **{
     "refresh_seconds": [15.0, 90.0],
     "backup_op_seconds": [1.0, 5.0],
     "job_seconds": [300.0, 3600.0],
+    # a restore trigger answers like a backup trigger; a restore job runs tens of minutes to hours (disk copy from
+    # the vault); a Compute VM / disk DELETE takes tens of seconds to a few minutes
+    "restore_op_seconds": [1.0, 5.0],
+    "restore_job_seconds": [900.0, 5400.0],
+    "compute_seconds": [20.0, 120.0],
     # ARM throttling docs (token bucket algorithm), per subscription and region
     "read_budget": 250, "read_refill_per_second": 25.0,
     "write_budget": 200, "write_refill_per_second": 10.0,

@@ -104,6 +104,7 @@ class ProtectedItems:
             props["deferredDeleteTimeInUTC"] = iso(item.deleted_at)            # the moment of the delete
             props["deferredDeleteTimeRemaining"] = timespan(item.purge_at - time.time())   # until the purge
         props["vaultId"] = req.endpoint + vault.id
+        props.update(self.item_kpis(item))   # RestoreOperationStatusKPI once a restore of the item has ended (restore.py)
         props["isArchiveEnabled"] = False
         props["softDeleteRetentionPeriod"] = vault.soft_delete_days if item.soft_deleted else 0
         return {"id": self.item_id(item), "name": "VM;" + vm.container_name, "type": ITEM_TYPE, "properties": props}
@@ -326,15 +327,8 @@ class ProtectedItems:
             if job.operation == "Backup" and job.vm is item.vm and job.status in ("InProgress", "Cancelling"):
                 raise ArmError(400, "UserErrorBackupOperationInProgress",
                                "A backup job (%s) is already in progress for this item. Wait for it to finish." % job.id)
-        job = Job(vault, "Backup", item.vm, now, req.client_request_id)
-        job.rp_expiry = expiry
-        job.due = now + self.state.duration("job_seconds")
-        self.state.add_job(job)
-        self.state.schedule(job.due, lambda when, j=job: self._finish_backup(j, when))
-        op = Operation("backup", vault, now, now + self.state.duration("backup_op_seconds"), item.vm, job)
-        vault.busy[item.vm.key] = op.id
-        self.state.add_operation(op)
-        return self._item_accepted(req, vault, op)
+        return self._start_item_job(req, vault, item.vm, "Backup", ("job_seconds", "backup_op_seconds"), self._finish_backup,
+                                    rp_expiry=expiry)
 
     # ------------------------------------------------------------------ wave 2: suspend, MUA, immutability
     def _check_item_write(self, req, vault, vm, item, item_name, props):

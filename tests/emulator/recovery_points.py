@@ -1,35 +1,130 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Recovery points of a protected item (reads)."""
+"""Recovery points of a protected item (reads, CONTRACT-wave2.md §2): the point model (tiers, disks, expiry),
+list with its startDate / endDate filter, GET."""
 
 from __future__ import annotations
 
-from common import ArmError, Response, iso
+import time
+
 from async_ops import ITEM
+from common import ArmError, Response, iso, parse_filter, parse_time
 from protected_items import ITEM_TYPE
-from routing import VAULT, route
+from routing import VAULT, bad_input, route
+
+RP_TYPE = ITEM_TYPE + "/recoveryPoints"
+
+
+# ---------------------------------------------------------------------- the recovery point model
+def point_tiers(item, point, now):
+    """{tier: status}: seeded tiers as given; else InstantRP (Valid within the policy's instant-RP days) + HardenedRP."""
+    if point.get("tiers"):
+        return dict(point["tiers"])
+    instant_days = 7 if item.policy is not None and item.policy.policy_type == "V2" else 2
+    return {"InstantRP": "Valid" if now - point["time"] < instant_days * 86400 else "Deleted", "HardenedRP": "Valid"}
+
+
+def needs_rehydration(tiers):
+    """Only the archive tier holds the point (and it is not rehydrated)."""
+    usable = [t for t in ("InstantRP", "HardenedRP") if tiers.get(t) == "Valid"]
+    return not usable and tiers.get("ArchivedRP") == "Valid"
+
+
+def point_luns(item, point):
+    """Data-disk LUNs in the point: as seeded, else the item's disk inclusion / exclusion, else all."""
+    if point.get("luns") is not None:
+        return list(point["luns"])
+    luns = list(item.vm.luns)
+    excl = item.disk_exclusion
+    if excl:
+        chosen = set(excl["diskLunList"])
+        luns = [lun for lun in luns if (lun in chosen) == bool(excl["isInclusionList"])]
+    return luns
+
+
+def live_points(item, now=None):
+    """The item's recovery points that have not expired (an expired point is gone, as the service deletes it)."""
+    now = time.time() if now is None else now
+    return [p for p in item.recovery_points if p["expiry"] > now]
+
+
+def _move_readiness(tiers, point, now):
+    if "ArchivedRP" in tiers:
+        return {"isReadyForMove": False,
+                "additionalInfo": "Recovery point cannot be moved to archive tier since it has already been moved."}
+    if now - point["time"] < 90 * 86400:
+        return {"isReadyForMove": False,
+                "additionalInfo": "Recovery point cannot be moved to archive tier: it must be at least 3 months old."}
+    return {"isReadyForMove": True}
 
 
 class RecoveryPoints:
     """Mixin of BackupApi: recoveryPoints list and GET."""
 
+    def point_body(self, item, point):
+        now = time.time()
+        vm = item.vm
+        tiers = point_tiers(item, point, now)
+        included = point_luns(item, point)
+        excluded = [lun for lun in vm.luns if lun not in included]
+        disk_name = "%s-datadisk-%03d"
+        props = {
+            "objectType": "IaasVMRecoveryPoint",
+            "recoveryPointType": point.get("type", "AppConsistent"),
+            "recoveryPointTime": iso(point["time"]),
+            "recoveryPointAdditionalInfo": "",
+            "sourceVMStorageType": "NormalStorage",
+            "isSourceVMEncrypted": bool(getattr(vm, "encrypted", False)),
+            "isInstantIlrSessionActive": False,
+            "recoveryPointTierDetails": [{"type": t, "status": tiers[t]} for t in ("InstantRP", "HardenedRP", "ArchivedRP")
+                                         if t in tiers],
+            "isManagedVirtualMachine": not vm.classic,
+            "virtualMachineSize": "Standard_DS1_v2",
+            "originalStorageAccountOption": bool(vm.classic),
+            "osType": getattr(vm, "os_type", "Linux"),
+            "recoveryPointDiskConfiguration": {
+                "numberOfDisksIncludedInBackup": len(included) + 1,
+                "numberOfDisksAttachedToVm": len(vm.luns) + 1,
+                "includedDiskList": [{"lun": -1, "name": "%s-osdisk" % vm.name.lower()}] +
+                                    [{"lun": lun, "name": disk_name % (vm.name.lower(), lun)} for lun in included],
+                "excludedDiskList": [{"lun": lun, "name": disk_name % (vm.name.lower(), lun)} for lun in excluded],
+            },
+            "recoveryPointMoveReadinessInfo": {"ArchivedRP": _move_readiness(tiers, point, now)},
+            "securityType": "None",
+            "recoveryPointProperties": {"expiryTime": iso(point["expiry"]),
+                                        "ruleName": point.get("rule_name", "DailyRule" if item.policy else "AdhocRule"),
+                                        "isSoftDeleted": bool(point.get("soft_deleted", False) or item.soft_deleted)},
+            "isPrivateAccessEnabledOnAnyDisk": False,
+        }
+        if getattr(vm, "zones", None):
+            props["zones"] = list(vm.zones)
+        return {"id": "%s/recoveryPoints/%s" % (self.item_id(item), point["name"]), "name": point["name"],
+                "type": RP_TYPE, "properties": props}
+
     @route("GET", VAULT, ITEM + "/recoveryPoints")
     def list_points(self, req, vault, container, item_name):
         item = self._get_item(vault, container, item_name)
-        return self._page(req, [self._point_body(item, p) for p in reversed(item.recovery_points)])
+        flt = parse_filter(req.query.get("$filter"), {"startdate", "enddate"})
+        start = end = None
+        if flt:
+            if "startdate" not in flt or "enddate" not in flt:
+                raise bad_input("The recovery point filter needs both startDate and endDate.")
+            try:
+                start, end = parse_time(flt["startdate"]), parse_time(flt["enddate"])
+            except ValueError as exc:
+                raise bad_input("startDate / endDate are not dates ('yyyy-MM-dd hh:mm:ss AM'): %s" % exc) from exc
+            if start > end:
+                raise bad_input("startDate must not be after endDate.")
+        points = [p for p in reversed(live_points(item)) if start is None or start <= p["time"] <= end]
+        return self._page(req, [self.point_body(item, p) for p in points])
+
+    @staticmethod
+    def find_point(item, name):
+        for entry in live_points(item):
+            if entry["name"] == name:
+                return entry
+        raise ArmError(404, "BMSUserErrorRecoveryPointNotFound", "Recovery point '%s' not found." % name)
 
     @route("GET", VAULT, ITEM + "/recoveryPoints/{point}")
     def get_point(self, req, vault, container, item_name, point):
         item = self._get_item(vault, container, item_name)
-        for entry in item.recovery_points:
-            if entry["name"] == point:
-                return Response(200, self._point_body(item, entry))
-        raise ArmError(404, "BMSUserErrorRecoveryPointNotFound", "Recovery point '%s' not found." % point)
-
-    def _point_body(self, item, point):
-        return {"id": "%s/recoveryPoints/%s" % (self.item_id(item), point["name"]), "name": point["name"],
-                "type": ITEM_TYPE + "/recoveryPoints",
-                "properties": {"objectType": "IaasVMRecoveryPoint", "recoveryPointType": "AppConsistent",
-                               "recoveryPointTime": iso(point["time"]), "isInstantIlrSessionActive": False,
-                               "recoveryPointTierDetails": [{"type": "InstantRP", "status": "Valid"},
-                                                            {"type": "HardenedRP", "status": "Valid"}],
-                               "recoveryPointProperties": {"expiryTime": iso(point["expiry"])}}}
+        return Response(200, self.point_body(item, self.find_point(item, point)))

@@ -54,24 +54,45 @@ COMPUTE_API_VERSIONS = (
     "2021-07-01", "2021-11-01", "2022-03-01", "2022-08-01", "2022-11-01", "2023-03-01", "2023-07-01", "2023-09-01",
     "2024-03-01", "2024-07-01", "2024-11-01", "2025-04-01",
 )
-# wave 2: the vault resource type (vaults.py) also takes the vault RP's versions (CONTRACT-wave2 §0); resource groups
-# (Microsoft.Resources) and resource guards (Microsoft.DataProtection, guards.py) their own.
+# Microsoft.Resources (resource groups, tags/default, the resource-group delete's operationresults)
+RESOURCES_API_VERSIONS = ("2016-09-01", "2018-05-01", "2019-05-01", "2019-10-01", "2020-06-01", "2020-10-01", "2021-01-01",
+                          "2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01",
+                          "2025-04-01")
+# Microsoft.Compute/disks has its own api-versions (the disk RP) besides the Compute ones
+DISK_API_VERSIONS = ("2019-07-01", "2020-09-30", "2020-12-01", "2021-04-01", "2021-08-01", "2021-12-01", "2022-03-02",
+                     "2022-07-02", "2023-01-02", "2023-04-02", "2023-10-02", "2024-03-02", "2025-01-02")
+STORAGE_API_VERSIONS = ("2019-06-01", "2021-04-01", "2021-09-01", "2022-05-01", "2022-09-01", "2023-01-01", "2023-04-01",
+                        "2023-05-01", "2024-01-01", "2025-01-01")
+NETWORK_API_VERSIONS = ("2020-11-01", "2021-05-01", "2022-01-01", "2022-07-01", "2023-04-01", "2023-09-01", "2023-11-01",
+                        "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01")
+# wave 2: the vault resource type (vaults.py) also takes the vault RP's versions (CONTRACT-wave2 §0); resource guards
+# (Microsoft.DataProtection, guards.py) their own.
 VAULT_API_VERSIONS = BACKUP_API_VERSIONS + ("2015-03-15", "2022-05-01", "2022-08-01", "2022-09-10", "2024-09-30-preview")
-RESOURCES_API_VERSIONS = ("2014-04-01", "2016-09-01", "2018-05-01", "2019-10-01", "2020-06-01", "2021-04-01", "2022-09-01",
-                          "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01")
 DATA_PROTECTION_API_VERSIONS = (
     "2021-07-01", "2022-01-01", "2022-03-01", "2022-04-01", "2022-05-01", "2022-09-01-preview", "2022-10-01-preview",
     "2022-11-01-preview", "2022-12-01", "2023-01-01", "2023-05-01", "2023-11-01", "2023-12-01", "2024-03-01", "2024-04-01",
     "2025-01-01", "2025-07-01", "2025-09-01")
 # namespace (lower case) -> api-versions the emulator serves for it
 API_VERSIONS = {"microsoft.recoveryservices": BACKUP_API_VERSIONS, "microsoft.compute": COMPUTE_API_VERSIONS,
+                "microsoft.storage": STORAGE_API_VERSIONS, "microsoft.network": NETWORK_API_VERSIONS,
                 "microsoft.dataprotection": DATA_PROTECTION_API_VERSIONS}
+
+
+def api_versions_for(namespace, segments):
+    """The api-versions served for a path of ``namespace`` (``segments``: lower case): ``…/providers/Microsoft.Resources/
+    tags/default`` at Microsoft.Resources' versions, Compute disks (and their diskOperations) at Compute's and the disk RP's."""
+    if segments[-3:] == ["microsoft.resources", "tags", "default"]:
+        return RESOURCES_API_VERSIONS
+    if namespace == "microsoft.compute" and ("disks" in segments or "diskoperations" in segments):
+        return COMPUTE_API_VERSIONS + DISK_API_VERSIONS
+    return API_VERSIONS[namespace]
+
 
 # ---------------------------------------------------------------------- request kinds (the journal's "kind")
 # The last-but-one segment of a GET that reads the status or result of an earlier write.
 _POLL_SEGMENTS = frozenset(("operationresults", "operationsstatus", "operationstatus", "backupoperations",
                             "backupoperationresults", "backupvalidateoperationresults", "backupvalidateoperationsstatuses",
-                            "getrpextendedinfooperationresult"))
+                            "getrpextendedinfooperationresult", "diskoperations"))
 # POSTs that only read state (they still spend a write token: ARM counts by HTTP method).
 _READING_POSTS = re.compile(r"(?i)/providers/Microsoft\.RecoveryServices/locations/[^/]+/backupStatus/?$")
 
@@ -87,7 +108,7 @@ def request_kind(method, path):
     if method in ("GET", "HEAD"):
         segments = [s.lower() for s in path.split("/") if s]
         if len(segments) >= 2 and (segments[-2] in _POLL_SEGMENTS
-                                   or (segments[-2] == "operations" and "backuppolicies" in segments)):
+                                   or (segments[-2] == "operations" and ("backuppolicies" in segments or "locations" in segments))):
             return "poll"
         return "read"
     if method == "POST" and _READING_POSTS.search(path):

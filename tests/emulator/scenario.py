@@ -12,7 +12,7 @@ CLIENT_SECRET = "emulator-client-secret"
 
 _DEFAULT = {
     "subscription_id": SUBSCRIPTION_ID,
-    "resource_groups": ["testVaultRG", "otherVaultRG", "testRG", "appRG", "classicRG", "eastRG"],
+    "resource_groups": ["testVaultRG", "otherVaultRG", "testRG", "appRG", "classicRG", "eastRG", "restoreRG"],
     "vaults": [
         {
             "name": "testVault", "resource_group": "testVaultRG", "location": "westus", "soft_delete": True,
@@ -47,6 +47,16 @@ _DEFAULT = {
     ],
     "protected_items": [],
     "jobs": [],
+    # restore targets (resources.py): a staging account and a network in the vaults' region, one of each
+    # in eastus (for region-mismatch cases), and an empty resource group to restore into
+    "storage_accounts": [
+        {"name": "stagingwestus", "resource_group": "restoreRG", "location": "westus"},
+        {"name": "stagingeastus", "resource_group": "eastRG", "location": "eastus"},
+    ],
+    "virtual_networks": [
+        {"name": "restoreVnet", "resource_group": "restoreRG", "location": "westus", "subnets": ["default", "restore"]},
+        {"name": "eastVnet", "resource_group": "eastRG", "location": "eastus", "subnets": ["default"]},
+    ],
 }
 
 

@@ -18,7 +18,8 @@ import threading
 import time
 
 import pace
-from common import new_id, parse_time
+import resources
+from common import lkey, new_id, parse_time  # noqa: F401  (lkey: imported from here by the families)
 from scenario import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID, default_scenario
 
 DEFAULT_CONFIG = pace.FAST
@@ -26,10 +27,6 @@ DEFAULT_CONFIG = pace.FAST
 IAAS = "AzureIaasVM"
 COMPUTE_TYPE = "Microsoft.Compute/virtualMachines"
 CLASSIC_TYPE = "Microsoft.ClassicCompute/virtualMachines"
-
-
-def lkey(*parts):
-    return tuple(str(p).lower() for p in parts)
 
 
 class Policy:
@@ -186,7 +183,8 @@ class State:
             self.config = dict(self.base_config)
             self.rng = random.Random(self.config["seed"])
             self.faults = []
-            self.vault_ext = None         # wave 2: resource-group locations, resource guards (vault_settings.ext)
+            self.resources = resources.ResourceStore()   # restore targets, disks, NICs (resources.py)
+            self.vault_ext = None         # wave 2: seeded resource guards (vault_settings.ext)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
@@ -234,6 +232,7 @@ class State:
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
                 self._seed_job(sub, spec)
+            resources.seed(self, sub, data)   # storage_accounts, virtual_networks, disks, recovery_points
 
     def _seed_vault(self, sub, spec):
         vsub = spec.get("subscription_id", sub)
@@ -302,7 +301,7 @@ class State:
                 item.policy = None
         points = int(spec.get("recovery_points", 1 if state != "IRPending" else 0))
         for index in range(points):
-            item.recovery_points.append(self._new_point(now - (points - index) * 86400, now + 30 * 86400))
+            item.recovery_points.append(resources.new_point(now - (points - index) * 86400, now + 30 * 86400))
         if points:
             item.last_backup_status = "Completed"
             item.last_backup_time = item.recovery_points[-1]["time"]
@@ -327,10 +326,6 @@ class State:
             job.friendly_name = spec.get("entity_friendly_name", "")
         job.error_details = spec.get("error_details", [])
         self.add_job(job)
-
-    @staticmethod
-    def _new_point(when, expiry):
-        return {"name": str(random.randint(10 ** 13, 10 ** 14)), "time": when, "expiry": expiry}
 
     # ----------------------------------------------------------------- time
     def schedule(self, due, callback):
@@ -391,7 +386,7 @@ class State:
                     "recommendations": ["Correct the request and retry the operation."]}]
         else:
             op.status = "Succeeded"
-            if op.job is not None and op.job.status == "InProgress" and op.job.operation != "Backup":
+            if op.job is not None and op.job.status == "InProgress" and op.job.operation not in ("Backup", "Restore"):
                 op.job.status = "Completed"
                 op.job.end = when
         if op.vm is not None and op.vault.busy.get(op.vm.key) == op.id:
@@ -476,4 +471,5 @@ class State:
                                "running": [{"id": o.id, "kind": o.kind, "seconds": round(o.due - o.start, 3)}
                                            for o in self.operations.values() if o.status == "InProgress"]},
                 "faults": [{k: v for k, v in f.items() if not k.startswith("_")} for f in self.faults],
+                "resources": resources.dump(self),
             }

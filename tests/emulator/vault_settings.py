@@ -5,7 +5,7 @@ policies.py, guards.py, protected_items.py).
 The soft-delete state lives on ``state.Vault`` (``soft_delete``, ``soft_delete_always_on``,
 ``soft_delete_days``: the item handlers read it); every other vault setting lives in ``settings(vault)``,
 a dict attached to the vault on first use. ``ext(state)`` holds what the vault families keep beside the
-vaults (resource-group locations, seeded resource guards); ``State.reset`` clears it.
+vaults (seeded resource guards); ``State.reset`` clears it.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ def settings(vault):
 
 
 def ext(state):
-    """Extension state kept on ``state`` (reset with it): resource-group locations, guards."""
+    """Extension state kept on ``state`` (reset with it): seeded resource guards."""
     found = getattr(state, "vault_ext", None)
     if found is None:
-        found = state.vault_ext = {"rg_locations": {}, "guards": {}}
+        found = state.vault_ext = {"guards": {}}
     return found
 
 

@@ -4,7 +4,6 @@
 - ``Microsoft.RecoveryServices/vaults``: GET / PUT (create 201 + AsyncOp, replace 200) / PATCH (202) /
   DELETE (202), ``operationStatus`` / ``operationResults``, list per resource group and subscription,
   ``extendedInformation/vaultExtendedInfo``;
-- resource groups: ``GET|PUT /subscriptions/{s}/resourcegroups/{rg}`` (so a playbook can create one);
 - ``backupconfig/vaultconfig`` (GET / PUT / PATCH) and ``backupstorageconfig/vaultstorageconfig``
   (GET / PUT 200, PATCH 204) and how they share state with the vault's own settings;
 - the wave-2 seed keys of vaults (``seed``, ``seed_vault``: called by ``State.seed``).
@@ -27,7 +26,7 @@ import policies
 from common import ArmError, Response, iso, new_id
 from routing import RESOURCE_GROUP, SUBSCRIPTION, VAULT, VAULT_API_VERSIONS, api_versions, bad_input, not_found_vault, route
 from state import IAAS, Operation, Vault, lkey
-from vault_settings import ext, immutable_error, normalise_location, settings, soft_delete_state, soft_deleted_count, storage_locked
+from vault_settings import immutable_error, normalise_location, settings, soft_delete_state, soft_deleted_count, storage_locked
 
 VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 LOCATIONS = ("eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus", "southcentralus",
@@ -124,7 +123,7 @@ def seed(state, data):
 
 # ---------------------------------------------------------------------- the family
 class Vaults:
-    """Mixin of BackupApi: vault RP, resource groups, vault config and storage config."""
+    """Mixin of BackupApi: vault RP, vault config and storage config (resource groups: arm_resources.ResourceGroups)."""
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -166,33 +165,6 @@ class Vaults:
             raise ArmError(409, "BMSUserErrorVaultNotReady",
                            "Vault '%s' is still being created (provisioningState %s); wait for its creation to complete."
                            % (vault.name, settings(vault)["provisioning"]))
-
-    # ------------------------------------------------------------------ resource groups
-    @route("GET", SUBSCRIPTION, "resourceGroups/{rg}")
-    def get_resource_group(self, req, sub, rg):
-        self._check_rg(sub, rg)
-        return Response(200, self._rg_body(sub, rg, ext(self.state)["rg_locations"].get(lkey(sub, rg), "westus")))
-
-    @route("PUT", SUBSCRIPTION, "resourceGroups/{rg}")
-    def put_resource_group(self, req, sub, rg):
-        known = lkey(sub, rg) in self.state.resource_groups
-        locations = ext(self.state)["rg_locations"]
-        body = req.json()
-        location = normalise_location(body.get("location") if isinstance(body, dict) else None)
-        if not location:
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
-        if location not in LOCATIONS:
-            raise ArmError(400, "LocationNotAvailableForResourceGroup",
-                           "The provided location '%s' is not available for resource group. List of available "
-                           "regions is '%s'." % (location, ",".join(LOCATIONS)))
-        self.state.resource_groups.add(lkey(sub, rg))
-        locations.setdefault(lkey(sub, rg), location)
-        return Response(200 if known else 201, self._rg_body(sub, rg, locations[lkey(sub, rg)]))
-
-    @staticmethod
-    def _rg_body(sub, rg, location):
-        return {"id": "/subscriptions/%s/resourceGroups/%s" % (sub, rg), "name": rg, "type": "Microsoft.Resources/resourceGroups",
-                "location": location, "properties": {"provisioningState": "Succeeded"}}
 
     # ------------------------------------------------------------------ lists
     @route("GET", SUBSCRIPTION, "providers/Microsoft.RecoveryServices/vaults")

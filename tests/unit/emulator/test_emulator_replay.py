@@ -165,22 +165,24 @@ def _drive(emu, arm, op_id, rel, example):
     return seen
 
 
-def _assert_url_shape(ours, theirs, name):
+def _assert_url_shape(ours, theirs, name, exact=True):
+    """Same path shape as the example's URL. ``exact=False`` (wave-2 examples, which disagree among themselves on
+    the case of ``subscriptions`` and on the api-version): literal segments compared case-insensitively, any api-version."""
     our_parts, their_parts = urlsplit(ours), urlsplit(theirs)
     our_segs, their_segs = our_parts.path.split("/"), their_parts.path.split("/")
     assert len(our_segs) == len(their_segs), (name, ours, theirs)
     for mine, example in zip(our_segs, their_segs):
-        if example in LITERAL_SEGMENTS:
-            assert mine == example, (name, ours, theirs)
-    assert parse_qs(our_parts.query)["api-version"] == parse_qs(their_parts.query)["api-version"], (name, ours)
+        if example in LITERAL_SEGMENTS or (not exact and example.lower() in {s.lower() for s in LITERAL_SEGMENTS}):
+            assert mine == example if exact else mine.lower() == example.lower(), (name, ours, theirs)
+    if exact:
+        assert parse_qs(our_parts.query)["api-version"] == parse_qs(their_parts.query)["api-version"], (name, ours)
+    else:
+        assert parse_qs(our_parts.query)["api-version"], (name, ours)
 
 
-@pytest.mark.parametrize("rel", _examples())
-def test_replay_example(emu, arm, schema, rel):
-    example = load_example(rel)
-    op_id = _operation_id(rel, example)
-    observed = _drive(emu, arm, op_id, rel, example)
-    declared = example["responses"]
+def checked_answers(schema, rel, op_id, observed, declared, exact=True):
+    """Check each observed answer against the example: a declared status, the declared async headers (URL shapes),
+    no body on 202 / 204, else a JSON body the spec's schema accepts. Yields (expected response, body) of those with a body."""
     assert observed
     for status, headers, body in observed:
         assert str(status) in declared, (rel, status, body)
@@ -191,14 +193,22 @@ def test_replay_example(emu, arm, schema, rel):
                 if name == "Retry-After":
                     assert int(headers[name]) >= 1
                 else:
-                    _assert_url_shape(headers[name], expected["headers"][name], name)
+                    _assert_url_shape(headers[name], expected["headers"][name], name, exact=exact)
         if status in (202, 204):
             assert body is None, (rel, status, body)
             continue
         assert headers["Content-Type"].startswith("application/json")
-        response_schema = schema.response_schema(op_id, status)
-        errors = schema.validate(body, response_schema)
+        errors = schema.validate(body, schema.response_schema(op_id, status))
         assert not errors, (rel, errors)
+        yield expected, body
+
+
+@pytest.mark.parametrize("rel", _examples())
+def test_replay_example(emu, arm, schema, rel):
+    example = load_example(rel)
+    op_id = _operation_id(rel, example)
+    observed = _drive(emu, arm, op_id, rel, example)
+    for expected, body in checked_answers(schema, rel, op_id, observed, example["responses"]):
         expected_body = expected.get("body")
         if isinstance(expected_body, dict) and "value" in expected_body:
             if op_id == "BackupJobs_List":

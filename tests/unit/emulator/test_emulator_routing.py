@@ -24,11 +24,12 @@ SUB = "00000000-0000-0000-0000-000000000000"
 VAULT_PATH = "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/testVault" % SUB
 
 
-class Restores:
-    """A family as RESTORE / VAULT / FLEET would add one."""
+class ItemRecovery:
+    """A family as a helper would add one (file recovery: an operation the emulator does not serve)."""
 
-    @route("POST", VAULT, "backupFabrics/*/protectionContainers/{container}/protectedItems/{item}/recoveryPoints/{rp}/restore")
-    def restore(self, req, vault, container, item, point):
+    @route("POST", VAULT, "backupFabrics/*/protectionContainers/{container}/protectedItems/{item}/recoveryPoints/{rp}/"
+                          "provisionInstantItemRecovery")
+    def provision_ilr(self, req, vault, container, item, point):
         return Response(202, {"vault": vault.name, "container": container, "item": item, "point": point})
 
     @route("GET", VAULT, "backupJobs/special")
@@ -40,11 +41,11 @@ class Restores:
         return Response(201, {"created": name, "rg": rg})
 
     @route("GET", SUBSCRIPTION, "providers/Microsoft.Compute/virtualMachines")
-    def list_vms(self, req, sub):
+    def list_subscription_vms(self, req, sub):
         return Response(200, {"sub": sub})
 
 
-class Extended(backup_api.BackupApi, Restores):
+class Extended(backup_api.BackupApi, ItemRecovery):
     pass
 
 
@@ -68,7 +69,7 @@ def test_every_route_is_registered_once():
 def test_a_new_family_joins_by_its_route_lines():
     api = Extended(State())
     item = "/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;testRG;testVM/protectedItems/VM;x;y;z"
-    answer = _call(api, "POST", VAULT_PATH + item + "/recoveryPoints/123/restore")
+    answer = _call(api, "POST", VAULT_PATH + item + "/recoveryPoints/123/provisionInstantItemRecovery")
     assert answer.status == 202 and answer.body == {"vault": "testVault", "container": "IaasVMContainer;iaasvmcontainerv2;testRG;testVM",
                                                     "item": "VM;x;y;z", "point": "123"}
     assert _call(api, "GET", VAULT_PATH + "/backupJobs/SPECIAL").body == {"literal": True}     # literal beats {job}
@@ -96,6 +97,14 @@ def test_a_new_family_joins_by_its_route_lines():
     ("GET", VAULT_PATH + "/backupJobs/Azure/operationResults/op", "poll", "reads"),
     ("GET", VAULT_PATH + "/backupPolicies/p/operations/op", "poll", "reads"),
     ("GET", VAULT_PATH + "/backupJobs/op", "read", "reads"),
+    ("POST", VAULT_PATH + "/backupFabrics/Azure/protectionContainers/c/protectedItems/i/recoveryPoints/1/restore", "write", "writes"),
+    ("GET", VAULT_PATH + "/backupValidateOperationsStatuses/op", "poll", "reads"),
+    ("DELETE", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm", "write", "deletes"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/operations/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/DiskOperations/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/providers/Microsoft.Network/locations/westus/operationResults/op", "poll", "reads"),
+    ("GET", "/subscriptions/s/operationresults/token", "poll", "reads"),
+    ("GET", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d", "read", "reads"),
 ])
 def test_request_kind_and_bucket(method, path, kind, bucket):
     assert request_kind(method, path) == kind
