@@ -36,7 +36,7 @@ class ItemRecovery:
     def special_job(self, req, vault):
         return Response(200, {"literal": True})
 
-    @route("PUT", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults/{vault}")
+    @route("PUT", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults/{vault}/emulatorProbe")
     def create_vault(self, req, sub, rg, name):
         return Response(201, {"created": name, "rg": rg})
 
@@ -73,7 +73,8 @@ def test_a_new_family_joins_by_its_route_lines():
     assert answer.status == 202 and answer.body == {"vault": "testVault", "container": "IaasVMContainer;iaasvmcontainerv2;testRG;testVM",
                                                     "item": "VM;x;y;z", "point": "123"}
     assert _call(api, "GET", VAULT_PATH + "/backupJobs/SPECIAL").body == {"literal": True}     # literal beats {job}
-    created = _call(api, "PUT", "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/newVault" % SUB)
+    created = _call(api, "PUT", "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/newVault/"
+                    "emulatorProbe" % SUB)      # answered before the vault lookup: newVault does not exist
     assert created.status == 201 and created.body == {"created": "newVault", "rg": "testVaultRG"}
     assert _call(api, "GET", VAULT_PATH).body["name"] == "testVault"                         # GET still the vault family's
     listed = _call(api, "GET", "/subscriptions/%s/providers/Microsoft.Compute/virtualMachines" % SUB, version="2024-03-01")
