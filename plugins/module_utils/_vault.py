@@ -596,9 +596,9 @@ class VaultRun(object):
                 if name not in [m[0] for m in missed]:
                     missed.append((name, view.get(name)))
         if missed:
+            listed = ", ".join("%s (asked %s, is %s)" % (name, _show(desired[name]), _show(value)) for name, value in missed)
             raise NotApplied("the service accepted the changes to vault %s but did not apply: %s; the vault is left as the service "
-                             "reports it" % (self.label, ", ".join("%s (asked %s, is %s)" % (name, _show(desired[name]), _show(value))
-                                                                  for name, value in missed)),
+                             "reports it" % (self.label, listed),
                              settings=[name for name, value in missed], vault=vault_result(vault, config, guard, guard_read))
         return vault_result(vault, config, guard, guard_read)
 
