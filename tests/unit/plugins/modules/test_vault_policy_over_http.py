@@ -223,3 +223,17 @@ def test_policy_of_another_workload_is_refused(arm, capsys):
 def test_policy_bad_input_sends_nothing(arm, capsys):
     result = run(azure_backup_policy, dict(POLICY_ARGS, retention={"daily": 3}), capsys)
     assert result["failed"] and arm.arm == []
+
+
+def test_soft_delete_last_set_through_the_vault_api_goes_there_again(arm, capsys):
+    changed = vault_body()
+    changed["properties"]["securitySettings"]["softDeleteSettings"]["softDeleteRetentionPeriodInDays"] = 60
+    arm.route("GET", r"/vaults/testVault$", (200, vault_body()), (200, changed))
+    arm.route("GET", r"/backupconfig/vaultconfig$", (200, config_body()), (200, config_body(days=60)))
+    arm.route("PATCH", r"/backupconfig/vaultconfig$", (400, {"error": {"code": "BMSUserErrorSoftDeleteUseVaultApi", "message": "use the vault API"}}))
+    arm.route("PATCH", r"/vaults/testVault$", (200, changed))
+    result = run(azure_backup_vault, dict(ARGS, soft_delete_retention_days=60), capsys)
+    assert result["changed"] and not result.get("failed"), result
+    assert writes(arm) == [("PATCH", "/backupconfig/vaultconfig"), ("PATCH", "")]
+    assert [r for r in arm.arm if r.method == "PATCH"][1].body == {"properties": {"securitySettings": {"softDeleteSettings": {
+        "softDeleteState": "Enabled", "softDeleteRetentionPeriodInDays": 60, "enhancedSecurityState": "Enabled"}}}}
