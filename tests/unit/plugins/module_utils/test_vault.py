@@ -182,4 +182,4 @@ def test_a_refusal_of_a_guarded_write_names_the_guard_and_the_operation():
         mua.guarded(guard, mua.DISABLE_SOFT_DELETE, write)
     assert sent == [[GUARD + "/disableSoftDeleteRequests/default"]]
     line = str(err.value)
-    assert "resource guard g1" in line and "disabling soft delete" in line and "\n" not in line
+    assert "resource guard g1" in line and "disabling soft delete was refused" in line and "\n" not in line

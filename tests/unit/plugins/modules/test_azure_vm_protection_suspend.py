@@ -67,3 +67,18 @@ def test_a_refusal_without_a_guard_is_the_services_error(fake, capsys):  # noqa:
     result = run(azure_vm_protection, dict(VM_ARGS, state="suspended"), capsys)
     assert result["failed"] and "BMSUserErrorX" in result["msg"]
     assert len([r for r in fake.arm if r.method == "PUT"]) == 1
+
+
+def test_delete_on_a_guarded_vault_unlocks_the_item_with_the_listed_request_then_deletes(fake, capsys):  # noqa: F811
+    listed = GUARD + "/deleteProtectedItemRequests/default"
+    fake.route("GET", r"/protectedItems/", (200, item()), (404, {"error": {"code": "BMSUserErrorItemNotFound", "message": "gone"}}))
+    fake.route("DELETE", r"/protectedItems/", (400, {"error": {"code": "BMSUserErrorResourceGuardOperationNotAuthorized", "message": "unlock first"}}),
+               (200, ""))
+    fake.route("GET", r"/backupResourceGuardProxies$", (200, {"value": [{"name": "VaultProxy", "properties": {
+        "resourceGuardResourceId": GUARD, "resourceGuardOperationDetails": [{"defaultResourceRequest": listed}]}}]}))
+    fake.route("POST", r"/backupResourceGuardProxies/VaultProxy/unlockDelete$", (200, {"unlockDeleteExpiryTime": "2030-01-01T00:00:00Z"}))
+    result = run(azure_vm_protection, dict(VM_ARGS, state="absent"), capsys)
+    assert result["changed"] and result["action"] == "delete", result
+    assert [r.method for r in fake.arm if r.method != "GET"] == ["DELETE", "POST", "DELETE"]
+    unlock = [r for r in fake.arm if r.method == "POST"][0]
+    assert unlock.body == {"resourceGuardOperationRequests": [listed], "resourceToBeDeleted": ITEM}
