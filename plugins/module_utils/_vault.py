@@ -485,9 +485,12 @@ class VaultRun(object):
             return result
         timeout = self.params["wait_timeout"]
         vapi.create_vault(self.client, vpath, create_body(desired), self.label, timeout)
-        config_names = [n for n in plan.vault_config_settings() if desired[n] != NEW_VAULT.get(n)]
-        if config_names:
-            self._write_vault_config(vpath, desired, None, None)
+        asked = dict((n, desired[n]) for n in VAULT_CONFIG_SETTINGS if n in desired)
+        if asked:
+            # what the new vault got (a region may make soft delete always on), then only what differs
+            made = vault_settings({}, vapi.get_vault_config(self.client, vpath, self.label))
+            if differences(made, asked):
+                self._write_vault_config(vpath, dict(made, **asked), None, made)
         if desired.get("resource_guard", "none") != "none":
             vapi.put_guard_proxy(self.client, vpath, desired["resource_guard"], self.label)
         return self._finish(result, vpath, desired, "vault %s created in %s" % (self.label, desired["location"]))

@@ -237,3 +237,17 @@ def test_soft_delete_last_set_through_the_vault_api_goes_there_again(arm, capsys
     assert writes(arm) == [("PATCH", "/backupconfig/vaultconfig"), ("PATCH", "")]
     assert [r for r in arm.arm if r.method == "PATCH"][1].body == {"properties": {"securitySettings": {"softDeleteSettings": {
         "softDeleteState": "Enabled", "softDeleteRetentionPeriodInDays": 60, "enhancedSecurityState": "Enabled"}}}}
+
+
+@pytest.mark.parametrize("made, patched", [(config_body(), True), (config_body(days=30), False)])
+def test_vault_create_writes_the_vault_config_only_where_the_new_vault_differs(arm, capsys, made, patched):
+    created = vault_body()
+    created["properties"]["securitySettings"]["softDeleteSettings"]["softDeleteRetentionPeriodInDays"] = 30
+    arm.route("GET", r"/vaults/testVault$", (404, {"error": {"code": "ResourceNotFound", "message": "no"}}), (200, created))
+    arm.route("PUT", r"/vaults/testVault$", (201, vault_body(provisioningState="Succeeded")))
+    arm.route("GET", r"/backupconfig/vaultconfig$", (200, made), (200, config_body(days=30)))
+    arm.route("PATCH", r"/backupconfig/vaultconfig$", (200, config_body(days=30)))
+    result = run(azure_backup_vault, dict(ARGS, location="westus", soft_delete_retention_days=30), capsys)
+    assert result["changed"] and not result.get("failed"), result
+    assert writes(arm) == [("PUT", "")] + ([("PATCH", "/backupconfig/vaultconfig")] if patched else [])
+    assert "securitySettings" not in [r for r in arm.arm if r.method == "PUT"][0].body["properties"]
