@@ -17,7 +17,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils import _poli
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_backup_policy, azure_backup_vault, azure_backup_vault_info
 
-from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401  pylint: disable=unused-import  (fake is a fixture)
+from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 
