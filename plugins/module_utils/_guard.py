@@ -76,9 +76,9 @@ class Guard(object):
 
     def blocked(self, err, request_type):
         """An ArmError on a write the guard protects -> one line naming the guard and the operation."""
-        return ArmError(err.action, "resource guard %s (%s) did not allow %s (%s): %s; a guard owner must grant access to this "
-                        "operation (Backup MUA Operator on the guard) before it is tried again"
-                        % (self.name, self.guard_id, OPERATION_NAMES.get(request_type, request_type), request_type, err.message),
+        return ArmError(err.action, "%s was refused with the request resource guard %s (%s) lists for it (%s): %s; when the guard "
+                        "blocks it, a guard owner must first grant access to this operation (Backup MUA Operator on the guard)"
+                        % (OPERATION_NAMES.get(request_type, request_type), self.name, self.guard_id, request_type, err.message),
                         status=err.status, code=err.code, request_id=err.request_id, url=getattr(err, "url", None))
 
 

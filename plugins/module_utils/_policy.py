@@ -74,6 +74,8 @@ def _names(values, table, what, strict=True):
         values = [values]
     out = []
     for value in values:
+        if strict and isinstance(value, str):
+            no_control_characters(value, what)
         canonical = table.get(str(value).strip().lower()) if isinstance(value, str) else None
         if canonical is None:
             if strict:
@@ -93,6 +95,8 @@ def _days_of_month(values, strict=True):
     """[1, 15, 'last'] -> sorted ints 1-28, with 'last' at the end."""
     out = []
     for value in values or []:
+        if strict and isinstance(value, str):
+            no_control_characters(value, "day of the month")
         if isinstance(value, str) and value.strip().lower() == "last":
             key = "last"
         else:

@@ -441,8 +441,27 @@ class VmProtection(object):
         elif step in ("stop", "suspend"):
             done = self._stop_or_suspend(step, vpath, vm, vm_id, wait)
         else:
-            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait)
+            done = self._delete(vpath, vm, current, wait)
         return done
+
+    def _delete(self, vpath, vm, current, wait):
+        """DELETE of the item (stop protection, delete the data). When the service refuses it and the vault's resource
+        guard protects deleting backup data: unlockDelete with the deleteProtectedItemRequests the guard proxy lists,
+        for this item, then the DELETE again (a vault without a guard costs no extra call)."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
+        action = "deleting the backup data of VM %s" % vm.label
+        try:
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+        except ArmError as err:
+            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            if guard is None or not guard.protects(mua.DELETE_ITEM) or not (current or {}).get("id"):
+                raise
+
+        def unlock_then_delete(requests):
+            vapi.unlock_delete_guard_proxy(self.client, vpath, guard.proxy_name, requests, self.vault_label, resource=current["id"])
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+        return mua.guarded(guard, mua.DELETE_ITEM, unlock_then_delete)
 
     def _stop_or_suspend(self, step, vpath, vm, vm_id, wait):
         """Stop protection (ProtectionStopped) or suspend backups (BackupsSuspended), keeping the data. When the

@@ -21,6 +21,7 @@ import re
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import quote_segment, validate_resource_group, validate_vault_name
 
 REDUNDANCY = {"locally_redundant": "LocallyRedundant", "geo_redundant": "GeoRedundant", "zone_redundant": "ZoneRedundant"}
@@ -37,6 +38,8 @@ SETTINGS = ("location", "sku", "tags", "identity", "public_network_access", "sto
             "job_failure_alerts", "resource_guard")
 # Written through backupconfig/vaultconfig (CONTRACT-wave2 5), not the vault PATCH (#34218, #34530).
 VAULT_CONFIG_SETTINGS = ("soft_delete", "soft_delete_retention_days", "enhanced_security")
+# The vault config's refusal when the vault API last wrote soft delete: then only the vault API takes it.
+USE_VAULT_API = "BMSUserErrorSoftDeleteUseVaultApi"
 # What a new vault has without being asked (CONTRACT-wave2 4.1).
 NEW_VAULT = {"soft_delete": "enabled", "soft_delete_retention_days": 14, "enhanced_security": "enabled", "immutability": "disabled",
              "cross_subscription_restore": "enabled", "public_network_access": "enabled", "cross_region_restore": False}
@@ -482,9 +485,12 @@ class VaultRun(object):
             return result
         timeout = self.params["wait_timeout"]
         vapi.create_vault(self.client, vpath, create_body(desired), self.label, timeout)
-        config_names = [n for n in plan.vault_config_settings() if desired[n] != NEW_VAULT.get(n)]
-        if config_names:
-            self._write_vault_config(vpath, desired, None, None)
+        asked = dict((n, desired[n]) for n in VAULT_CONFIG_SETTINGS if n in desired)
+        if asked:
+            # what the new vault got (a region may make soft delete always on), then only what differs
+            made = vault_settings({}, vapi.get_vault_config(self.client, vpath, self.label))
+            if differences(made, asked):
+                self._write_vault_config(vpath, dict(made, **asked), None, made)
         if desired.get("resource_guard", "none") != "none":
             vapi.put_guard_proxy(self.client, vpath, desired["resource_guard"], self.label)
         return self._finish(result, vpath, desired, "vault %s created in %s" % (self.label, desired["location"]))
@@ -566,7 +572,18 @@ class VaultRun(object):
         def write(reqs):
             if reqs:
                 props["resourceGuardOperationRequests"] = reqs
-            return vapi.patch_vault_config(self.client, vpath, props, self.label)
+            try:
+                return vapi.patch_vault_config(self.client, vpath, props, self.label)
+            except ArmError as err:
+                if err.code != USE_VAULT_API:
+                    raise
+            # the vault's soft delete was last set through the vault API, and the service then takes it only there
+            soft = {"softDeleteState": props["softDeleteFeatureState"], "softDeleteRetentionPeriodInDays": props["softDeleteRetentionPeriodInDays"],
+                    "enhancedSecurityState": props["enhancedSecurityState"]}
+            body = {"properties": {"securitySettings": {"softDeleteSettings": soft}}}
+            if reqs:
+                body["properties"]["resourceGuardOperationRequests"] = reqs
+            return vapi.patch_vault(self.client, vpath, body, self.label, self.params["wait_timeout"])
         if disabling:
             return mua.guarded(guard, mua.DISABLE_SOFT_DELETE, write)
         return write([])
@@ -596,9 +613,9 @@ class VaultRun(object):
                 if name not in [m[0] for m in missed]:
                     missed.append((name, view.get(name)))
         if missed:
+            listed = ", ".join("%s (asked %s, is %s)" % (name, _show(desired[name]), _show(value)) for name, value in missed)
             raise NotApplied("the service accepted the changes to vault %s but did not apply: %s; the vault is left as the service "
-                             "reports it" % (self.label, ", ".join("%s (asked %s, is %s)" % (name, _show(desired[name]), _show(value))
-                                                                  for name, value in missed)),
+                             "reports it" % (self.label, listed),
                              settings=[name for name, value in missed], vault=vault_result(vault, config, guard, guard_read))
         return vault_result(vault, config, guard, guard_read)
 

@@ -55,7 +55,9 @@ exists:
   returned: always
   type: bool
 vault:
-  description: The vault's settings (see M(azure_recovery.backup.azure_backup_vault)'s RV(azure_recovery.backup.azure_backup_vault#module:vault)); V(null) when it does not exist.
+  description:
+    - The vault's settings, as M(azure_recovery.backup.azure_backup_vault) returns them in RV(azure_recovery.backup.azure_backup_vault#module:vault).
+    - V(null) when the vault does not exist.
   returned: always
   type: dict
 policies:

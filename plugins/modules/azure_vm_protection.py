@@ -45,8 +45,9 @@ options:
         soft-deleted (restorable with O(undelete=true)) until RV(protected_item.purge_time), which the message gives.
       - V(suspended) stops the backups and keeps the existing recovery points only as long as the policy keeps them
         (protection state C(BackupsSuspended)); the way to stop protection on an immutable vault. O(state=present) resumes.
-      - On a vault with a resource guard, V(stopped) and V(suspended) send the request the vault's guard proxy lists for
-        stopping protection; a refusal names the guard.
+      - On a vault with a resource guard, a V(stopped) or V(suspended) the service refuses is sent again with the request
+        the vault's guard proxy lists for stopping protection, and a refused V(absent) is sent again after an
+        C(unlockDelete) of the item with the guard's request for deleting backup data; a second refusal names the guard.
     type: str
     choices: [present, stopped, suspended, absent]
     default: present

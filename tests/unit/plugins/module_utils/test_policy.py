@@ -163,6 +163,9 @@ def test_shortest_retention_of_a_weekly_policy_is_in_days():
     ({"retention": {"daily": 30, "hourly": 3}}, "unknown retention keys"),
     ({"retention": {"daily": 30, "monthly": {"count": 1}}}, "needs days_of_month"),
     ({"archive_tiering": {"mode": "after"}}, "needs duration"),
+    ({"retention": {"daily": 30, "weekly": {"count": 2, "days": ["Sunday\n"]}}}, "control character"),
+    ({"retention": {"daily": 30, "monthly": {"count": 2, "days_of_month": ["last\n"]}}}, "control character"),
+    ({"retention": {"daily": 30, "yearly": {"count": 2, "months": ["May\r"], "days_of_month": [1]}}}, "control character"),
 ])
 def test_bad_options_are_refused(overrides, words):
     with pytest.raises(ValueError) as err:

@@ -49,8 +49,8 @@ def test_the_spec_vault_reads_as_option_values():
 
 
 def test_the_vault_config_is_the_authority_for_soft_delete():
-    vault = {"location": "West US", "properties": {"securitySettings": {"softDeleteSettings": {"softDeleteState": "Enabled",
-                                                                                              "softDeleteRetentionPeriodInDays": 14}}}}
+    soft = {"softDeleteState": "Enabled", "softDeleteRetentionPeriodInDays": 14}
+    vault = {"location": "West US", "properties": {"securitySettings": {"softDeleteSettings": soft}}}
     config = {"properties": {"softDeleteFeatureState": "AlwaysON", "softDeleteRetentionPeriodInDays": 30, "enhancedSecurityState": "Disabled"}}
     settings = v.vault_settings(vault, config)
     assert (settings["soft_delete"], settings["soft_delete_retention_days"], settings["enhanced_security"]) == ("always_on", 30, "disabled")
@@ -182,4 +182,4 @@ def test_a_refusal_of_a_guarded_write_names_the_guard_and_the_operation():
         mua.guarded(guard, mua.DISABLE_SOFT_DELETE, write)
     assert sent == [[GUARD + "/disableSoftDeleteRequests/default"]]
     line = str(err.value)
-    assert "resource guard g1" in line and "disabling soft delete" in line and "\n" not in line
+    assert "resource guard g1" in line and "disabling soft delete was refused" in line and "\n" not in line

@@ -17,7 +17,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils import _poli
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_backup_policy, azure_backup_vault, azure_backup_vault_info
 
-from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401  (fake is a fixture)
+from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 
@@ -41,8 +41,8 @@ def vault_body(**props):
 
 
 def config_body(state="Enabled", days=14):
-    return {"id": VAULT + "/backupconfig/vaultconfig", "properties": {"softDeleteFeatureState": state, "softDeleteRetentionPeriodInDays": days,
-                                                                     "enhancedSecurityState": "Enabled"}}
+    props = {"softDeleteFeatureState": state, "softDeleteRetentionPeriodInDays": days, "enhancedSecurityState": "Enabled"}
+    return {"id": VAULT + "/backupconfig/vaultconfig", "properties": props}
 
 
 def writes(session):
@@ -223,3 +223,31 @@ def test_policy_of_another_workload_is_refused(arm, capsys):
 def test_policy_bad_input_sends_nothing(arm, capsys):
     result = run(azure_backup_policy, dict(POLICY_ARGS, retention={"daily": 3}), capsys)
     assert result["failed"] and arm.arm == []
+
+
+def test_soft_delete_last_set_through_the_vault_api_goes_there_again(arm, capsys):
+    changed = vault_body()
+    changed["properties"]["securitySettings"]["softDeleteSettings"]["softDeleteRetentionPeriodInDays"] = 60
+    arm.route("GET", r"/vaults/testVault$", (200, vault_body()), (200, changed))
+    arm.route("GET", r"/backupconfig/vaultconfig$", (200, config_body()), (200, config_body(days=60)))
+    arm.route("PATCH", r"/backupconfig/vaultconfig$", (400, {"error": {"code": "BMSUserErrorSoftDeleteUseVaultApi", "message": "use the vault API"}}))
+    arm.route("PATCH", r"/vaults/testVault$", (200, changed))
+    result = run(azure_backup_vault, dict(ARGS, soft_delete_retention_days=60), capsys)
+    assert result["changed"] and not result.get("failed"), result
+    assert writes(arm) == [("PATCH", "/backupconfig/vaultconfig"), ("PATCH", "")]
+    assert [r for r in arm.arm if r.method == "PATCH"][1].body == {"properties": {"securitySettings": {"softDeleteSettings": {
+        "softDeleteState": "Enabled", "softDeleteRetentionPeriodInDays": 60, "enhancedSecurityState": "Enabled"}}}}
+
+
+@pytest.mark.parametrize("made, patched", [(config_body(), True), (config_body(days=30), False)])
+def test_vault_create_writes_the_vault_config_only_where_the_new_vault_differs(arm, capsys, made, patched):
+    created = vault_body()
+    created["properties"]["securitySettings"]["softDeleteSettings"]["softDeleteRetentionPeriodInDays"] = 30
+    arm.route("GET", r"/vaults/testVault$", (404, {"error": {"code": "ResourceNotFound", "message": "no"}}), (200, created))
+    arm.route("PUT", r"/vaults/testVault$", (201, vault_body(provisioningState="Succeeded")))
+    arm.route("GET", r"/backupconfig/vaultconfig$", (200, made), (200, config_body(days=30)))
+    arm.route("PATCH", r"/backupconfig/vaultconfig$", (200, config_body(days=30)))
+    result = run(azure_backup_vault, dict(ARGS, location="westus", soft_delete_retention_days=30), capsys)
+    assert result["changed"] and not result.get("failed"), result
+    assert writes(arm) == [("PUT", "")] + ([("PATCH", "/backupconfig/vaultconfig")] if patched else [])
+    assert "securitySettings" not in [r for r in arm.arm if r.method == "PUT"][0].body["properties"]
