@@ -19,8 +19,9 @@ import re
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import vault_path
 from ansible_collections.azure_recovery.backup.plugins.module_utils._timezones import canonical_time_zone
-from ansible_collections.azure_recovery.backup.plugins.module_utils._vault import no_control_characters, vault_path, vault_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._vault import no_control_characters, vault_result
 
 IAAS = "AzureIaasVM"
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -544,7 +545,7 @@ class PolicyRun(object):
         if self.check_mode:
             result["msg"] = "would delete policy %s of vault %s" % (name, self.vault_label)
             return result
-        vapi.delete_policy(self.client, vpath, name, "deleting backup policy %s of vault %s" % (name, self.vault_label), self.params["wait_timeout"])
+        vapi.delete_policy(self.client, vpath, name, "deleting backup policy %s of vault %s" % (name, self.vault_label))
         result["msg"] = "policy %s of vault %s deleted" % (name, self.vault_label)
         return result
 
@@ -586,7 +587,7 @@ class PolicyRun(object):
         action = "%s backup policy %s of vault %s" % ("creating" if current is None else "changing", name, self.vault_label)
 
         def write(reqs):
-            return vapi.put_policy(client, vpath, name, body, action, self.params["wait_timeout"])
+            return vapi.put_policy(client, vpath, name, body, action)
         if requests:
             written = mua.guarded(guard, mua.UPDATE_POLICY, write)
         else:

@@ -84,7 +84,7 @@ def decide(current, desired):
 
     current: the protected_item shape (protected_item_result) or None when the vault does not protect the VM.
     desired: {state, policy_name, disk_exclusion, undelete}.
-    action: none, enable, update, resume, stop, delete or undelete; raises DecisionError when the request
+    action: none, enable, update, resume, stop, suspend, delete or undelete; raises DecisionError when the request
     cannot be met without a choice the user has not made (a soft-deleted item without undelete).
     """
     state = desired["state"]
@@ -148,7 +148,7 @@ def purge_text(item):
 
 
 def write_plan(action, state):
-    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'delete'."""
+    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'suspend', 'delete'."""
     return {
         "none": [],
         "enable": ["protect"],

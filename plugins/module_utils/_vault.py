@@ -22,7 +22,8 @@ import re
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import quote_segment, validate_resource_group, validate_vault_name
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import vault_path
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import has_control
 
 REDUNDANCY = {"locally_redundant": "LocallyRedundant", "geo_redundant": "GeoRedundant", "zone_redundant": "ZoneRedundant"}
 SWITCH = {"enabled": "Enabled", "disabled": "Disabled"}
@@ -53,22 +54,11 @@ _TAG_NAME_RE = re.compile(r"[^<>%&\\?/\x00-\x1f\x7f]{1,512}")
 
 
 def no_control_characters(value, what):
-    """Refuse text with control characters (a stray newline in a variable) before it reaches a request."""
-    if isinstance(value, str) and re.search(r"[\x00-\x1f\x7f]", value):
+    """Refuse text with control characters (a stray newline in a variable) before it reaches a request: for the
+    options ``_names`` does not check (locations, tags, guard IDs, policy schedule words, time zones)."""
+    if isinstance(value, str) and has_control(value):
         raise ValueError("%s %r contains a control character (a stray newline?); nothing was sent" % (what, value))
     return value
-
-
-def vault_path(client, resource_group, vault_name):
-    """The vault's path; ValueError (before any call) for names Azure would refuse."""
-    no_control_characters(vault_name, "vault name")
-    no_control_characters(resource_group, "vault resource group")
-    validate_resource_group(resource_group, "vault resource group")
-    validate_vault_name(vault_name)
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,49}", vault_name) or not re.fullmatch(r"[A-Za-z0-9_.()-]{1,90}", resource_group):
-        raise ValueError("invalid vault name %r or resource group %r" % (vault_name, resource_group))
-    return "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s" % (
-        quote_segment(client.subscription_id), quote_segment(resource_group), quote_segment(vault_name))
 
 
 def _option(table, value):
@@ -177,7 +167,7 @@ def desired_settings(params):
         for key, value in tags.items():
             if not _TAG_NAME_RE.fullmatch(str(key)):
                 raise ValueError("invalid tag name %r: 1-512 characters, none of < > %% & \\ ? / or control characters" % (key,))
-            if value is None or len(str(value)) > 256 or re.search(r"[\x00-\x1f\x7f]", str(value)):
+            if value is None or len(str(value)) > 256 or has_control(str(value)):
                 raise ValueError("invalid value for tag %r: give text of at most 256 characters without control characters" % (key,))
         desired["tags"] = dict((str(k), str(v)) for k, v in tags.items())
     identity = params.get("identity")
@@ -454,7 +444,7 @@ class VaultRun(object):
         if self.check_mode:
             result["msg"] = "would delete vault %s (it holds no backup items)" % self.label
             return result
-        vapi.delete_vault(self.client, vpath, self.label, self.params["wait_timeout"])
+        vapi.delete_vault(self.client, vpath, self.label)
         result["msg"] = "vault %s deleted" % self.label
         return result
 
@@ -483,8 +473,7 @@ class VaultRun(object):
         if self.check_mode:
             result["msg"] = "would create vault %s in %s%s" % (self.label, desired["location"], self._irreversible_note(plan))
             return result
-        timeout = self.params["wait_timeout"]
-        vapi.create_vault(self.client, vpath, create_body(desired), self.label, timeout)
+        vapi.create_vault(self.client, vpath, create_body(desired), self.label)
         asked = dict((n, desired[n]) for n in VAULT_CONFIG_SETTINGS if n in desired)
         if asked:
             # what the new vault got (a region may make soft delete always on), then only what differs
@@ -522,7 +511,6 @@ class VaultRun(object):
         if self.check_mode:
             result["msg"] = "would change vault %s: %s%s" % (self.label, plan.describe(), self._irreversible_note(plan))
             return result
-        timeout = self.params["wait_timeout"]
         # a guard being removed goes first (the other writes then need no requests); a new one last
         if plan.moving("resource_guard") and guard is not None:
             self._remove_guard(vpath, guard)
@@ -536,7 +524,7 @@ class VaultRun(object):
                 if reqs:
                     props["resourceGuardOperationRequests"] = reqs
                 body = dict(top, properties=props) if props else dict(top)
-                return vapi.patch_vault(client, vpath, body, self.label, timeout)
+                return vapi.patch_vault(client, vpath, body, self.label)
             if critical:
                 mua.guarded(guard, mua.REDUCE_IMMUTABILITY, patch)
             else:
@@ -583,7 +571,7 @@ class VaultRun(object):
             body = {"properties": {"securitySettings": {"softDeleteSettings": soft}}}
             if reqs:
                 body["properties"]["resourceGuardOperationRequests"] = reqs
-            return vapi.patch_vault(self.client, vpath, body, self.label, self.params["wait_timeout"])
+            return vapi.patch_vault(self.client, vpath, body, self.label)
         if disabling:
             return mua.guarded(guard, mua.DISABLE_SOFT_DELETE, write)
         return write([])

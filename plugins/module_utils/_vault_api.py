@@ -6,8 +6,9 @@
 azure_backup_vault / azure_backup_policy (and their _info modules), as plain functions over an
 ArmClient (CONTRACT-wave2.md sections 4-8).
 
-Every wait for a long-running operation of these modules goes through ``wait()`` (one place to
-change how waiting works). Nothing here decides what should happen.
+Every wait for a long-running operation of these modules goes through ``wait()``: the core's
+``_lro.wait_for_operation``, whose polls draw on the task's deadline (``client.set_deadline``,
+from wait_timeout). Nothing here decides what should happen.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,17 +16,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import quote_segment
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import get_policy  # noqa: F401 (re-exported: one policy GET)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import quote_segment
 
 VAULT_API_VERSION = "2026-02-01"
 GUARD_PROXY_NAME = "VaultProxy"
 
 
-def wait(client, response, action, timeout):
+def wait(client, response, action):
     """The one wait of the vault and policy modules: follow the operation ``response`` started to
     its end (``_lro.wait_for_operation``) and return its OperationResult; raises ArmError when it
-    fails or does not end within ``timeout`` seconds."""
-    return wait_for_operation(client, response, action, timeout)
+    fails, or OperationTimeout when the task's deadline (wait_timeout) passes first."""
+    return wait_for_operation(client, response, action)
 
 
 # ---------------------------------------------------------------------------------------
@@ -44,25 +46,25 @@ def list_vaults(client, resource_group=None):
     return client.list(path + "/providers/Microsoft.RecoveryServices/vaults", "listing Recovery Services vaults", api_version=VAULT_API_VERSION)
 
 
-def create_vault(client, vpath, body, label, timeout):
+def create_vault(client, vpath, body, label):
     """PUT of a new vault: 201 + Azure-AsyncOperation, followed to the end."""
     action = "creating vault %s" % label
     response = client.send("PUT", vpath, action, body=body, ok=(200, 201, 202), api_version=VAULT_API_VERSION)
-    return wait(client, response, action, timeout)
+    return wait(client, response, action)
 
 
-def patch_vault(client, vpath, body, label, timeout):
+def patch_vault(client, vpath, body, label):
     """PATCH (a merge) of the vault: 202 + Location/AsyncOp, or a synchronous 200."""
     action = "updating vault %s" % label
     response = client.send("PATCH", vpath, action, body=body, ok=(200, 202), api_version=VAULT_API_VERSION)
-    return wait(client, response, action, timeout)
+    return wait(client, response, action)
 
 
-def delete_vault(client, vpath, label, timeout):
+def delete_vault(client, vpath, label):
     action = "deleting vault %s" % label
     response = client.send("DELETE", vpath, action, ok=(200, 202, 204), api_version=VAULT_API_VERSION)
     if response.status_code == 202:
-        return wait(client, response, action, timeout)
+        return wait(client, response, action)
     return None
 
 
@@ -126,25 +128,20 @@ def policy_path(vpath, name):
     return "%s/backupPolicies/%s" % (vpath, quote_segment(name))
 
 
-def get_policy(client, vpath, name):
-    """The policy, or None (404)."""
-    return client.get_or_none(policy_path(vpath, name), "reading backup policy %s" % name)
-
-
 def list_policies(client, vpath, label, vm_only=True):
     query = {"$filter": "backupManagementType eq 'AzureIaasVM'"} if vm_only else None
     return client.list(vpath + "/backupPolicies", "listing the backup policies of vault %s" % label, query=query)
 
 
-def put_policy(client, vpath, name, body, action, timeout):
+def put_policy(client, vpath, name, body, action):
     """PUT of a policy: 200 with the policy, or 202 followed to the end. -> the policy when known."""
     response = client.send("PUT", policy_path(vpath, name), action, body=body, ok=(200, 201, 202))
-    done = wait(client, response, action, timeout)
+    done = wait(client, response, action)
     resource = done.resource if isinstance(done.resource, dict) and done.resource.get("properties") else None
     return resource
 
 
-def delete_policy(client, vpath, name, action, timeout):
+def delete_policy(client, vpath, name, action):
     response = client.send("DELETE", policy_path(vpath, name), action, ok=(200, 202, 204))
     if response.status_code == 202:
-        wait(client, response, action, timeout)
+        wait(client, response, action)

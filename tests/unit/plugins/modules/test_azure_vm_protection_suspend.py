@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import DecisionError, decide, write_plan
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_protection
 
-from test_modules_over_http import ENDPOINT, ITEM, VM_ARGS, fake, item, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
+from test_modules_over_http import DROP, ENDPOINT, ITEM, VM_ARGS, fake, item, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 DESIRED = {"state": "suspended", "policy_name": None, "disk_exclusion": None, "undelete": False}
@@ -82,3 +82,27 @@ def test_delete_on_a_guarded_vault_unlocks_the_item_with_the_listed_request_then
     assert [r.method for r in fake.arm if r.method != "GET"] == ["DELETE", "POST", "DELETE"]
     unlock = [r for r in fake.arm if r.method == "POST"][0]
     assert unlock.body == {"resourceGuardOperationRequests": [listed], "resourceToBeDeleted": ITEM}
+
+
+def test_a_suspend_whose_answer_is_lost_is_found_as_its_disable_backup_job_not_sent_again(fake, capsys):  # noqa: F811
+    puts = []
+
+    def lost(request):
+        puts.append(request)
+        return DROP
+
+    def jobs(request):
+        # the job list is searched by operation: a suspend starts a DisableBackup job (as a stop does)
+        wanted = "operation eq 'DisableBackup'" in request.query.get("$filter", [""])[0]
+        started = [{"name": "job-s", "properties": {
+            "operation": "DisableBackup", "status": "Completed", "entityFriendlyName": "testVM", "containerName": "iaasvmcontainerv2;testrg;testvm",
+            "startTime": "2099-01-01T00:00:00Z", "activityId": puts[0].headers["x-ms-client-request-id"] if puts else ""}}]
+        return (200, {"value": started if wanted and puts else []})
+    fake.route("GET", r"/backupJobs$", jobs)
+    fake.route("GET", r"/backupJobs/job-s$", (200, {"name": "job-s", "properties": {"operation": "DisableBackup", "status": "Completed"}}))
+    fake.route("GET", r"/protectedItems/", (200, item()), (200, item("BackupsSuspended")))
+    fake.route("PUT", r"/protectedItems/", lost)
+    result = run(azure_vm_protection, dict(VM_ARGS, state="suspended"), capsys)
+    assert result["changed"] and result["job_id"] == "job-s", result
+    assert len(puts) == 1 and result["protected_item"]["protection_state"] == "BackupsSuspended"
+    assert any("found its job job-s, not sent again" in line for line in result["retries"])

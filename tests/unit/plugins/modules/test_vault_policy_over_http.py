@@ -8,13 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import functools
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _lro
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _policy as pol
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_backup_policy, azure_backup_vault, azure_backup_vault_info
 
 from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
@@ -23,8 +20,8 @@ GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guar
 
 
 @pytest.fixture
-def arm(fake, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(vapi, "wait_for_operation", functools.partial(_lro.wait_for_operation, sleep=lambda seconds: None))
+def arm(fake):  # noqa: F811
+    """The FakeArm; its clients sleep through client.sleep, which the fixture makes instant (the one wait, no own sleep)."""
     return fake
 
 
