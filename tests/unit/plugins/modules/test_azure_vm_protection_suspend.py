@@ -9,9 +9,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import DecisionError, decide, write_plan
-from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_protection
+from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_protection, azure_vm_protection_batch
 
-from test_modules_over_http import DROP, ENDPOINT, ITEM, VM_ARGS, fake, item, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
+from test_modules_over_http import ARGS, DROP, ENDPOINT, ITEM, VM_ARGS, fake, item, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 DESIRED = {"state": "suspended", "policy_name": None, "disk_exclusion": None, "undelete": False}
@@ -106,3 +106,24 @@ def test_a_suspend_whose_answer_is_lost_is_found_as_its_disable_backup_job_not_s
     assert result["changed"] and result["job_id"] == "job-s", result
     assert len(puts) == 1 and result["protected_item"]["protection_state"] == "BackupsSuspended"
     assert any("found its job job-s, not sent again" in line for line in result["retries"])
+
+
+def test_batch_suspends_its_vms_and_a_stopped_one_fails_alone(fake, capsys):  # noqa: F811
+    """state: suspended on the batch: the same decision as the one-VM module, per entry; an entry may override it."""
+    def named(name, state):
+        body = item(state)
+        body["properties"].update(friendlyName=name, containerName="iaasvmcontainerv2;testrg;%s" % name)
+        return body
+    for name, state in (("vm00", "Protected"), ("vm01", "ProtectionStopped"), ("vm02", "BackupsSuspended")):
+        fake.route("GET", r"/protectedItems/VM;iaasvmcontainerv2;testrg;%s$" % name, (200, named(name, state)))
+    fake.route("PUT", r"/protectedItems/", (202, ""))
+    vms = [{"name": "vm00", "resource_group": "testRG"}, {"name": "vm01", "resource_group": "testRG"},
+           {"name": "vm02", "resource_group": "testRG"}]
+    result = run(azure_vm_protection_batch, dict(ARGS, state="suspended", wait=False, vms=vms), capsys)
+    rows = result["results"]
+    assert [row.get("action") for row in rows] == ["suspend", None, "none"], rows
+    assert rows[1]["failed"] and "resume it with state=present" in rows[1]["msg"]
+    assert result["counts"] == {"total": 3, "changed": 1, "unchanged": 1, "failed": 1}
+    puts = [r for r in fake.arm if r.method == "PUT"]
+    assert len(puts) == 1 and puts[0].path.endswith(";vm00") and puts[0].body["properties"]["protectionState"] == "BackupsSuspended"
+    assert "policyId" not in puts[0].body["properties"]
