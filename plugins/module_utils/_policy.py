@@ -21,7 +21,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils import _guar
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
 from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import vault_path
 from ansible_collections.azure_recovery.backup.plugins.module_utils._timezones import canonical_time_zone
-from ansible_collections.azure_recovery.backup.plugins.module_utils._vault import no_control_characters, vault_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._vault import VaultTask, no_control_characters, vault_result
 
 IAAS = "AzureIaasVM"
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -502,14 +502,8 @@ def policy_result(policy):
 # The run of azure_backup_policy
 # ---------------------------------------------------------------------------------------
 
-class PolicyRun(object):
-    def __init__(self, client, params, check_mode=False, diff=False, warn=None):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.diff = diff
-        self.warn = warn or (lambda message: None)
-        self.vault_label = "%s/%s" % (params["vault_resource_group"], params["vault_name"])
+class PolicyRun(VaultTask):
+    """azure_backup_policy: read, decide, write through the vault's guard when it cuts retention."""
 
     def run(self):
         params, client = self.params, self.client

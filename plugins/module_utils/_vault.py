@@ -405,14 +405,20 @@ class NotApplied(ValueError):
         self.vault = vault
 
 
-class VaultRun(object):
+class VaultTask(object):
+    """What a vault or policy task holds: the client, its options, check and diff mode, warn, and the vault's label."""
+
     def __init__(self, client, params, check_mode=False, diff=False, warn=None):
         self.client = client
         self.params = params
         self.check_mode = check_mode
         self.diff = diff
         self.warn = warn or (lambda message: None)
-        self.label = "%s/%s" % (params["vault_resource_group"], params["vault_name"])
+        self.label = self.vault_label = "%s/%s" % (params["vault_resource_group"], params["vault_name"])
+
+
+class VaultRun(VaultTask):
+    """azure_backup_vault: read, plan, refuse or write, read back."""
 
     def run(self):
         params, client = self.params, self.client

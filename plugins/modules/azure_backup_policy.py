@@ -100,7 +100,9 @@ options:
         type: str
         choices: [days, weeks, months, years]
   wait_timeout:
-    description: Seconds to wait at most for the policy write (the module always waits for it).
+    description:
+      - The task's deadline in seconds, for all its waiting together (the policy write's operation, retries). The
+        module always waits for the write.
     type: int
     default: 1800
 extends_documentation_fragment:

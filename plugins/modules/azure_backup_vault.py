@@ -120,8 +120,9 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to wait at most for each write of the vault (a new vault takes about a minute). The module always
-        waits, and never reports a setting as reached while the service is still changing it.
+      - The task's deadline in seconds, for all its waiting together (every write of the vault and its retries; a new
+        vault takes about a minute). The module always waits, and never reports a setting as reached while the service
+        is still changing it.
     type: int
     default: 1800
 extends_documentation_fragment:
