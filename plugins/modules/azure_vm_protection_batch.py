@@ -81,7 +81,7 @@ options:
         protection and deletes the backup data (soft-deleted on a vault with soft delete).
       - V(suspended) stops the backups and keeps the existing recovery points only as long as the policy keeps them
         (protection state C(BackupsSuspended)); the way to stop protection on an immutable vault. A VM whose protection
-        is stopped is not suspended (that VM fails: resume it first).
+        is stopped is not suspended (that VM fails; resume it first).
       - On a vault with a resource guard, V(stopped), V(suspended) and V(absent) go through the guard as in
         M(azure_recovery.backup.azure_vm_protection).
     type: str
