@@ -19,7 +19,7 @@ import re
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
-from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import vault_path
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import get_policy, vault_path
 from ansible_collections.azure_recovery.backup.plugins.module_utils._timezones import canonical_time_zone
 from ansible_collections.azure_recovery.backup.plugins.module_utils._vault import VaultTask, no_control_characters, vault_result
 
@@ -511,7 +511,7 @@ class PolicyRun(VaultTask):
         vpath = vault_path(client, params["vault_resource_group"], params["vault_name"])
         if params["state"] == "present":
             precheck(params)
-        policy = vapi.get_policy(client, vpath, name)
+        policy = get_policy(client, vpath, name)
         kind = ((policy or {}).get("properties") or {}).get("backupManagementType")
         if kind and kind.lower() != IAAS.lower():
             raise ValueError("policy %s of vault %s is a %s policy, not one for Azure VMs; this module manages Azure VM policies only"
@@ -586,7 +586,7 @@ class PolicyRun(VaultTask):
             written = mua.guarded(guard, mua.UPDATE_POLICY, write)
         else:
             written = write([])
-        final = written or vapi.get_policy(client, vpath, name)
+        final = written or get_policy(client, vpath, name)
         result["policy"] = policy_result(final)
         after = model_from_policy(final)
         if after is None or not same_model(after, desired):
@@ -617,7 +617,7 @@ def policy_info(client, params):
     vpath = vault_path(client, params["vault_resource_group"], params["vault_name"])
     if params.get("name"):
         no_control_characters(params["name"], "policy name")
-        policy = vapi.get_policy(client, vpath, params["name"])
+        policy = get_policy(client, vpath, params["name"])
         policies = [policy_result(policy)] if policy else []
     else:
         policies = [policy_result(p) for p in vapi.list_policies(client, vpath, label)]

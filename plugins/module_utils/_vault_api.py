@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
-from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_api import get_policy  # noqa: F401 (re-exported: one policy GET)
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import quote_segment
 
 VAULT_API_VERSION = "2026-02-01"
