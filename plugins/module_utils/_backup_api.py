@@ -224,7 +224,8 @@ def put_protected_item(client, vpath, vm, body, action, wait=True):
     properties = body.get("properties") or {}
     if properties.get("isRehydrate"):
         operation = "Undelete"
-    elif properties.get("protectionState") == "ProtectionStopped":
+    elif properties.get("protectionState") in ("ProtectionStopped", "BackupsSuspended"):
+        # a suspend is a DisableBackup job too (protection stopped, data kept as the policy says)
         operation = "DisableBackup"
     else:
         operation = "ConfigureBackup"

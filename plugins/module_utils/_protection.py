@@ -84,7 +84,7 @@ def decide(current, desired):
 
     current: the protected_item shape (protected_item_result) or None when the vault does not protect the VM.
     desired: {state, policy_name, disk_exclusion, undelete}.
-    action: none, enable, update, resume, stop, delete or undelete; raises DecisionError when the request
+    action: none, enable, update, resume, stop, suspend, delete or undelete; raises DecisionError when the request
     cannot be met without a choice the user has not made (a soft-deleted item without undelete).
     """
     state = desired["state"]
@@ -126,6 +126,14 @@ def decide(current, desired):
         if current is None or soft_deleted:
             return "none", before, before
         return "delete", before, {}
+    if state == "suspended":
+        # Backups stop; the recovery points keep expiring as the policy says (the way to stop on an immutable vault).
+        if current is None or soft_deleted or protection_state.lower() == "backupssuspended":
+            return "none", before, before
+        if stopped:
+            raise DecisionError("protection of VM %s is stopped (%s), which already keeps its data: resume it with state=present "
+                                "before suspending it" % (current.get("friendly_name"), protection_state))
+        return "suspend", before, dict(before, protection_state="BackupsSuspended")
     raise ValueError("unknown state %r" % (state,))
 
 
@@ -140,7 +148,7 @@ def purge_text(item):
 
 
 def write_plan(action, state):
-    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'delete'."""
+    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'suspend', 'delete'."""
     return {
         "none": [],
         "enable": ["protect"],
@@ -148,6 +156,7 @@ def write_plan(action, state):
         "resume": ["protect"],
         "undelete": ["undelete", "protect"] if state == "present" else ["undelete"],
         "stop": ["stop"],
+        "suspend": ["suspend"],
         "delete": ["delete"],
     }[action]
 
@@ -434,12 +443,53 @@ class VmProtection(object):
             body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
             done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
                                           wait=wait)
-        elif step == "stop":
-            done = api.put_protected_item(client, vpath, vm, api.stop_body(vm, vm_id), "stopping protection of VM %s" % vm.label,
-                                          wait=wait)
+        elif step in ("stop", "suspend"):
+            done = self._stop_or_suspend(step, vpath, vm, vm_id, wait)
         else:
-            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait)
+            done = self._delete(vpath, vm, current, wait)
         return done
+
+    def _delete(self, vpath, vm, current, wait):
+        """DELETE of the item (stop protection, delete the data). When the service refuses it and the vault's resource
+        guard protects deleting backup data: unlockDelete with the deleteProtectedItemRequests the guard proxy lists,
+        for this item, then the DELETE again (a vault without a guard costs no extra call)."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
+        action = "deleting the backup data of VM %s" % vm.label
+        try:
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+        except ArmError as err:
+            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            if guard is None or not guard.protects(mua.DELETE_ITEM) or not (current or {}).get("id"):
+                raise
+
+        def unlock_then_delete(requests):
+            vapi.unlock_delete_guard_proxy(self.client, vpath, guard.proxy_name, requests, self.vault_label, resource=current["id"])
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+        return mua.guarded(guard, mua.DELETE_ITEM, unlock_then_delete)
+
+    def _stop_or_suspend(self, step, vpath, vm, vm_id, wait):
+        """Stop protection (ProtectionStopped) or suspend backups (BackupsSuspended), keeping the data. When the
+        service refuses it and the vault's resource guard protects the operation, it is sent again with the
+        stopProtectionWithRetainDataRequests the guard proxy lists (a vault without a guard costs no extra call)."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        body = api.stop_body(vm, vm_id)
+        if step == "suspend":
+            body["properties"].pop("policyId", None)
+            body["properties"]["protectionState"] = "BackupsSuspended"
+        action = "%s of VM %s" % ("stopping protection" if step == "stop" else "suspending backups", vm.label)
+
+        def write(requests):
+            if requests:
+                body["properties"]["resourceGuardOperationRequests"] = requests
+            return api.put_protected_item(self.client, vpath, vm, body, action, wait=wait)
+        try:
+            return write([])
+        except ArmError as err:
+            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            if guard is None or not guard.protects(mua.STOP_PROTECTION):
+                raise
+        return mua.guarded(guard, mua.STOP_PROTECTION, write)
 
     # -- messages ----------------------------------------------------------------------------
 

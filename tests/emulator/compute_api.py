@@ -27,7 +27,6 @@ from routing import RESOURCE_GROUP, SUBSCRIPTION, route
 from state import VM, Item, Policy, Vault, lkey
 
 VM_PAGE_SIZE = 50
-VAULT_PAGE_SIZE = 50
 
 
 # ---------------------------------------------------------------------- seeding hook
@@ -84,24 +83,11 @@ def vms_of(state, sub, rg=None):
 
 
 class Fleet:
-    """Mixin of BackupApi: the subscription-wide VM list and the vault lists."""
+    """Mixin of BackupApi: the subscription-wide VM list (the vault lists are the Vaults family's)."""
 
     @route("GET", SUBSCRIPTION, "providers/Microsoft.Compute/virtualMachines")
     def list_all_vms(self, req, sub):
         return page(req, vms_of(self.state, sub), VM_PAGE_SIZE, self.vm_body)
-
-    @route("GET", SUBSCRIPTION, "providers/Microsoft.RecoveryServices/vaults")
-    def list_vaults(self, req, sub):
-        return self._vault_list(req, sub, None)
-
-    @route("GET", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults")
-    def list_vaults_in_group(self, req, sub, rg):
-        return self._vault_list(req, sub, rg)
-
-    def _vault_list(self, req, sub, rg):
-        vaults = sorted((v for v in self.state.vaults.values() if v.sub.lower() == sub.lower()
-                         and (rg is None or v.resource_group.lower() == rg.lower())), key=lambda v: v.key)
-        return page(req, vaults, VAULT_PAGE_SIZE, lambda v: self.get_vault(req, v).body)
 
 
 # ---------------------------------------------------------------------- a large estate in one call

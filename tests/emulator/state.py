@@ -184,6 +184,7 @@ class State:
             self.rng = random.Random(self.config["seed"])
             self.faults = []
             self.resources = resources.ResourceStore()   # restore targets, disks, NICs (resources.py)
+            self.vault_ext = None         # wave 2: seeded resource guards (vault_settings.ext)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
@@ -223,8 +224,10 @@ class State:
                         spec.get("location", "westus"), bool(spec.get("classic")), spec.get("data_disk_luns", []))
                 self.vms[lkey(vm.sub, vm.resource_group, vm.name)] = vm
                 self.resource_groups.add(lkey(vm.sub, vm.resource_group))
+            import vaults  # pylint: disable=import-outside-toplevel  # wave 2 seed keys (vaults imports state)
+            vaults.seed(self, data)
             for spec in data.get("vaults", []):
-                self._seed_vault(sub, spec)
+                vaults.seed_vault(self, self._seed_vault(sub, spec), spec)
             for spec in data.get("protected_items", []):
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
@@ -258,6 +261,7 @@ class State:
             vault.discovered.add(vm.key)
         for cont in spec.get("workload_containers", []):
             vault.workload_containers[cont["name"].lower()] = cont
+        return vault
 
     def find_vm_ref(self, sub, ref):
         """``rg/name`` or a VM resource ID -> VM or None."""
