@@ -130,6 +130,10 @@ def writes(entries):
     return [e for e in entries if e["kind"] == "write"]   # the emulator marks each entry read / write / poll
 
 
+def count(entries, kind):
+    return len([e for e in entries if e["kind"] == kind])
+
+
 def reports(stem):
     return ["-e", "vm_onboarding_report_json=%s/%s.json" % (OUT, stem), "-e", "vm_onboarding_report_markdown=%s/%s.md" % (OUT, stem),
             "-e", "vm_onboarding_report_html=%s/%s.html" % (OUT, stem)]
@@ -153,6 +157,7 @@ def drill_step(emulator, env):
 
 def demo(state_dir):
     say("== azure_recovery.backup demo: from an empty resource group to VMs under Azure Backup, against the local emulator")
+    started = time.monotonic()
     emulator = Emulator(state_dir, EMULATOR_ARGS)
     try:
         say("-- emulator ready at %s (operations 1 s or less, Retry-After 1 s)" % emulator.endpoint)
@@ -161,7 +166,6 @@ def demo(state_dir):
         emulator.config(**PACE)
         say("-- seeded old backup items for the audit (stopped, soft-deleted, on another policy, stale) and an empty resource group demoRG")
         env = job_environment(emulator, collections_path())
-        started = time.monotonic()
 
         say("\n-- run 1: vault demoVault and its policies in the empty resource group demoRG, then 5 VMs onboarded into it")
         mark = last_seq(emulator)
@@ -172,10 +176,10 @@ def demo(state_dir):
         print(render(first, COLOUR))
         vault_writes = [e for e in writes(entries) if e["path"].lower().endswith(BASELINE_VAULT) or "/backupconfig/" in e["path"].lower()]
         policy_writes = [e for e in writes(entries) if "/backuppolicies/" in e["path"].lower()]
-        say("  Azure calls: %d writes (%d for the vault, %d policies, %d refresh of the vault, %d protections, %d backups), %d reads"
+        say("  Azure calls: %d writes (%d for the vault, %d policies, %d refresh of the vault, %d protections, %d backups), %d reads, %d polls"
             % (len(writes(entries)), len(vault_writes), len(policy_writes), len(refreshes),
                len([e for e in entries if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]),
-               len([e for e in entries if e["path"].lower().endswith("/backup")]), len(entries) - len(writes(entries))))
+               len([e for e in entries if e["path"].lower().endswith("/backup")]), count(entries, "read"), count(entries, "poll")))
         assert len(vault_writes) == 2 and len(policy_writes) == 2, (vault_writes, policy_writes)
         assert first["counts"]["protected"] == 5 and first["counts"]["failed"] == 0, first["counts"]
         assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
@@ -193,7 +197,7 @@ def demo(state_dir):
         per_vm = [e for e in entries if "/protecteditems/" in e["path"].lower()]
         assert not per_vm, per_vm
         say("  OK: the second run changed nothing (vault, policies, VMs): %d VMs unchanged, 0 writes, %d reads, no per-VM call"
-            % (counts["unchanged"], len([e for e in entries if e["kind"] == "read"])), "32;1")
+            % (counts["unchanged"], count(entries, "read")), "32;1")
 
         say("\n-- audit (check mode, read-only): the posture report of rule mode; rules: testRG and appRG belong in demoVault,"
             " legacyRG in testVault, webRG in otherVault")
@@ -206,7 +210,7 @@ def demo(state_dir):
         rows = [row["vm_id"].lower() for row in audit["rows"]]
         assert len(rows) == len(set(rows)) == audit["counts"]["vms"] == compute_vms, (compute_vms, audit["counts"], sorted(rows))
         say("  OK: %d VMs (every Compute VM of the subscription), each one row and counted once; %d reads, no write"
-            % (len(rows), len([e for e in entries if e["kind"] == "read"])), "32;1")
+            % (len(rows), count(entries, "read")), "32;1")
 
         drill_step(emulator, env)
 
