@@ -186,7 +186,7 @@ def demo(state_dir):
 
         say("\n-- run 2: the same playbook again")
         mark = last_seq(emulator)
-        # JSON only: the checks below read it (Markdown and HTML of an unchanged run would cost 3-4 s and show nothing new)
+        # JSON only: the checks below read it (Markdown and HTML of an unchanged run cost about 3 s here and show nothing new)
         playbook(env, "baseline", "onboard-2", "-e", "@demo/baseline-vars.yml", "-e", "vm_onboarding_report_json=%s/onboard-2.json" % OUT)
         second = load(os.path.join(OUT, "onboard-2.json"))
         entries = emulator.journal(mark)
