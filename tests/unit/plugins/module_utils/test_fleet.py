@@ -68,25 +68,25 @@ def items_path(sub, rg, name):
 def estate_routes(arm):
     # subscription 1: two pages of VMs, two vaults in westus (one sees web1 too), one eastus vault
     page2 = arm.url + vms_path(S1) + "?api-version=2024-07-01&%24skiptoken=p2"
-    arm.route("GET", vms_path(S1), lambda req: (200, {"value": [vm(S1, "rg", "web2", tags={"backup": "silver"})]}, {})
+    arm.route_path("GET", vms_path(S1), lambda req: (200, {"value": [vm(S1, "rg", "web2", tags={"backup": "silver"})]}, {})
               if "skiptoken" in req.target else
               (200, {"value": [vm(S1, "rg", "web1", tags={"Backup": "gold"}), vm(S1, "rg", "db1", tags={"backup": "gold"}),
                                vm(S1, "rg", "old1"), vm(S1, "rg", "gone1"), vm(S1, "rg", "fail1"), vm(S1, "rg", "stop1")],
                      "nextLink": page2}, {}))
-    arm.route("GET", vaults_path(S1), (200, {"value": [vault(S1, "vrg", "va"), vault(S1, "vrg", "vb", days=10),
+    arm.route_path("GET", vaults_path(S1), (200, {"value": [vault(S1, "vrg", "va"), vault(S1, "vrg", "vb", days=10),
                                                        vault(S1, "vrg", "vnorth", location="northeurope")]}, {}))
-    arm.route("GET", items_path(S1, "vrg", "va"), (200, {"value": [
+    arm.route_path("GET", items_path(S1, "vrg", "va"), (200, {"value": [
         item(S1, "vrg", "va", "rg", "web1"),
         item(S1, "vrg", "va", "rg", "old1", last="2026-02-20T06:00:00Z"),
         item(S1, "vrg", "va", "rg", "fail1", status="Failed", last="2026-03-01T10:00:00Z"),
         item(S1, "vrg", "va", "rg", "stop1", state="ProtectionStopped", policy=None)]}, {}))
-    arm.route("GET", items_path(S1, "vrg", "vb"), (200, {"value": [
+    arm.route_path("GET", items_path(S1, "vrg", "vb"), (200, {"value": [
         item(S1, "vrg", "vb", "rg", "web1", state="ProtectionStopped", policy=None, deleted="2026-02-25T00:00:00Z"),
         item(S1, "vrg", "vb", "rg", "gone1", state="ProtectionStopped", policy=None, deleted="2026-02-25T00:00:00Z")]}, {}))
     # subscription 2: one VM in eastus, one vault in eastus with nothing protected
-    arm.route("GET", vms_path(S2), (200, {"value": [vm(S2, "rg2", "app1", location="East US")]}, {}))
-    arm.route("GET", vaults_path(S2), (200, {"value": [vault(S2, "vrg2", "veast", location="eastus")]}, {}))
-    arm.route("GET", items_path(S2, "vrg2", "veast"), (200, {"value": []}, {}))
+    arm.route_path("GET", vms_path(S2), (200, {"value": [vm(S2, "rg2", "app1", location="East US")]}, {}))
+    arm.route_path("GET", vaults_path(S2), (200, {"value": [vault(S2, "vrg2", "veast", location="eastus")]}, {}))
+    arm.route_path("GET", items_path(S2, "vrg2", "veast"), (200, {"value": []}, {}))
 
 
 def by_name(estate):
@@ -137,10 +137,10 @@ def test_filters(make_client, arm):
 
 def test_unreadable_vault_asks_backup_status_only_for_its_region(make_client, arm):
     estate_routes(arm)
-    arm.route("GET", items_path(S1, "vrg", "vb"), (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, {}))
+    arm.route_path("GET", items_path(S1, "vrg", "vb"), (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, {}))
     statuses = {vm_id(S1, "rg", "gone1"): {"protectionStatus": "Protected", "vaultId": vault_id(S1, "vrg", "vb"), "policyName": "P"},
                 vm_id(S1, "rg", "db1"): {"protectionStatus": "NotProtected", "vaultId": None}}
-    arm.route("POST", "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/westus/backupStatus" % S1,
+    arm.route_path("POST", "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/westus/backupStatus" % S1,
               lambda req: (200, statuses.get(req.json()["resourceId"], {"protectionStatus": "NotProtected"}), {}))
     estate = _fleet.read_estate(make_client(max_retries=0), [S1, S2], now=NOW)
     vms = by_name(estate)
@@ -154,7 +154,7 @@ def test_unreadable_vault_asks_backup_status_only_for_its_region(make_client, ar
 
 def test_backup_status_never_marks_unknown(make_client, arm):
     estate_routes(arm)
-    arm.route("GET", vaults_path(S2), (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, {}))
+    arm.route_path("GET", vaults_path(S2), (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, {}))
     estate = _fleet.read_estate(make_client(max_retries=0), [S1, S2], backup_status_mode="never", now=NOW)
     app1 = by_name(estate)["app1"]
     assert app1["backup_state"] == "unknown" and "could not be read" in app1["backup_note"]
@@ -183,7 +183,7 @@ def test_bad_scope_refused_before_any_call(make_client, arm, kwargs, message):
 
 def policy_routes(arm, sub, rg, vault_name, *names):
     for name in names:
-        arm.route("GET", vault_id(sub, rg, vault_name) + "/backupPolicies/" + name,
+        arm.route_path("GET", vault_id(sub, rg, vault_name) + "/backupPolicies/" + name,
                   (200, {"id": vault_id(sub, rg, vault_name) + "/backupPolicies/" + name, "name": name,
                          "properties": {"backupManagementType": "AzureIaasVM"}}, {}))
 
@@ -230,8 +230,8 @@ def test_rules_wrong_vault_stopped_and_undelete(make_client, arm):
 def test_rules_refused_or_warned(make_client, arm, rules, message):
     estate_routes(arm)
     policy_routes(arm, S1, "vrg", "va", "EnhancedPolicy")
-    arm.route("GET", vault_id(S1, "vrg", "va") + "/backupPolicies/Missing", (404, {"error": {"code": "BMSUserErrorPolicyNotFound", "message": "no"}}, {}))
-    arm.route("GET", vault_id(S1, "vrg", "va") + "/backupPolicies", (200, {"value": [{"name": "EnhancedPolicy"}]}, {}))
+    arm.route_path("GET", vault_id(S1, "vrg", "va") + "/backupPolicies/Missing", (404, {"error": {"code": "BMSUserErrorPolicyNotFound", "message": "no"}}, {}))
+    arm.route_path("GET", vault_id(S1, "vrg", "va") + "/backupPolicies", (200, {"value": [{"name": "EnhancedPolicy"}]}, {}))
     if message == "matches no VM":
         result = _scope.resolve(make_client(), rules, [S1], now=NOW)
         assert result["warnings"] == ["rule gold matches no VM (check its subscriptions, resource groups, locations, tags and names)"]

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The modules end to end through AnsibleModule and the real ArmClient, with HTTP faked
-at the transport: a _transport.Transport whose send() answers from scripted routes with real
-_transport.Response objects, and records every request (so call counts are asserted)."""
+at the transport: the shared ``support.fake_arm.FakeArm`` as the client's transport answers from
+scripted routes with real _transport.Response objects, and records every request (so call
+counts are asserted)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -11,17 +12,16 @@ import collections
 import datetime
 import json
 import re
-from urllib.parse import parse_qs, unquote, urlsplit
-
-from http.client import HTTPMessage
 
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from support.fake_arm import DROP, FakeArm
+from support.fakes import FakeCredential
+
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now, _common
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmClient
-from ansible_collections.azure_recovery.backup.plugins.module_utils._transport import Response, TransportError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job_info,
@@ -44,73 +44,13 @@ POLICY_ID = VAULT + "/backupPolicies/DefaultPolicy"
 ARGS = {"vault_name": "testVault", "vault_resource_group": "testVaultRG", "subscription_id": SUB, "client_id": "app", "secret": "s3cret",
         "tenant": "tenant-1", "cloud_environment": ENDPOINT, "token_cache": False}
 VM_ARGS = dict(ARGS, vm_name="testVM", vm_resource_group="testRG")
-DROP = "DROP"
-
-Recorded = collections.namedtuple("Recorded", "method path query body headers")
-
-
-class FakeArm:
-    """Routes are (method, regex on the unquoted path) -> responses; each request takes the next
-    response, the last one repeats. A response is (status, body, headers), a callable(Recorded)
-    returning one, or DROP (a connection error after the request was sent)."""
-
-    def __init__(self):
-        self.routes = []
-        self.requests = []
-        self.route("GET", r"^/metadata/endpoints$", (200, {"authentication": {"loginEndpoint": ENDPOINT + "/", "audiences": [ENDPOINT + "/"]}}))
-        # no job runs unless a test says so (the running-jobs read of every protection and backup task)
-        self.route("GET", r"/backupJobs$", (200, {"value": []}))
-
-    def route(self, method, pattern, *responses):
-        self.routes.insert(0, (method, re.compile(pattern), list(responses)))
-
-    def send(self, method, url, headers, body=None):
-        parts = urlsplit(url)
-        recorded = Recorded(method, unquote(parts.path), parse_qs(parts.query), json.loads(body) if body else None, headers)
-        self.requests.append(recorded)
-        for route_method, pattern, responses in self.routes:
-            if route_method == method and pattern.search(recorded.path):
-                answer = responses.pop(0) if len(responses) > 1 else responses[0]
-                break
-        else:
-            answer = (404, {"error": {"code": "NoRoute", "message": "no route for %s %s" % (method, recorded.path)}})
-        if callable(answer):
-            answer = answer(recorded)
-        if answer == DROP:
-            raise TransportError("ReadTimeout: read timed out", sent=True, timeout=True)
-        status, payload = answer[0], answer[1]
-        message = HTTPMessage()
-        for name, value in (answer[2] if len(answer) > 2 else {}).items():
-            message[name] = value
-        if isinstance(payload, (dict, list)):
-            if message.get("Content-Type") is None:
-                message["Content-Type"] = "application/json"
-            content = json.dumps(payload).encode("utf-8")
-        else:
-            content = (payload or "").encode("utf-8")
-        return Response(status, message, content, url)
-
-    @property
-    def arm(self):
-        """Requests to Resource Manager (not the metadata document)."""
-        return [r for r in self.requests if r.path.lower().startswith("/subscriptions/")]
-
-    def writes(self):
-        return [(r.method, r.path) for r in self.arm if r.method != "GET" and not r.path.endswith("/backupStatus")]
-
-
-class FakeCredential:
-    def get_token(self, *scopes, **kwargs):
-        return collections.namedtuple("AccessToken", "token expires_on")("tok", 4102444800)
-
-
 @pytest.fixture
 def fake(monkeypatch):
-    session = FakeArm()
+    session = FakeArm(ENDPOINT, audience=ENDPOINT + "/", idle_jobs=True)
 
     def client_factory(params, warn=None):
         client = ArmClient(params, warn=warn, environ={}, transport=session)
-        client.tokens.credential_factory = lambda config, cloud, verify: FakeCredential()
+        client.tokens.credential_factory = lambda config, cloud, verify: FakeCredential(lifetime=10 ** 9)
         client.sleep = lambda seconds: None
         return client
     monkeypatch.setattr(_common, "ArmClient", client_factory)
