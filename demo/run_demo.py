@@ -32,9 +32,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
 from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_harness import Emulator, collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.playbook import collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
 OUT = os.path.join(ROOT, ".build", "demo")
@@ -49,12 +50,6 @@ COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 def say(text, style="1"):
     print("\033[%sm%s\033[0m" % (style, text) if COLOUR else text, flush=True)
-
-
-def last_seq(emulator):
-    """The journal's newest sequence number: what came after it is what a run did."""
-    entries = emulator.journal()
-    return entries[-1]["seq"] if entries else 0
 
 
 def audit_seed():
@@ -142,7 +137,7 @@ def reports(stem):
 def drill_step(emulator, env):
     """A one-VM restore drill of testVM (backed up by run 1): restored, verified, measured, cleaned up."""
     say("\n-- restore drill of testVM: newest recovery point restored as disks into restoreRG, verified, cleaned up")
-    mark = last_seq(emulator)
+    mark = emulator.last_seq()
     playbook(env, "restore_drill", "drill", "-e", "@demo/drill-vars.yml", "-e", "restore_drill_report_json=%s/drill.json" % OUT,
              "-e", "restore_drill_report_markdown=%s/drill.md" % OUT, "-e", "restore_drill_report_html=%s/drill.html" % OUT)
     drill = load(os.path.join(OUT, "drill.json"))
@@ -168,7 +163,7 @@ def demo(state_dir):
         env = job_environment(emulator, collections_path())
 
         say("\n-- run 1: vault demoVault and its policies in the empty resource group demoRG, then 5 VMs onboarded into it")
-        mark = last_seq(emulator)
+        mark = emulator.last_seq()
         playbook(env, "baseline", "onboard-1", "-e", "@demo/baseline-vars.yml", *reports("onboard-1"))
         first = load(os.path.join(OUT, "onboard-1.json"))
         entries = emulator.journal(mark)
@@ -185,7 +180,7 @@ def demo(state_dir):
         assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
 
         say("\n-- run 2: the same playbook again")
-        mark = last_seq(emulator)
+        mark = emulator.last_seq()
         # JSON only: the checks below read it (Markdown and HTML of an unchanged run cost about 3 s here and show nothing new)
         playbook(env, "baseline", "onboard-2", "-e", "@demo/baseline-vars.yml", "-e", "vm_onboarding_report_json=%s/onboard-2.json" % OUT)
         second = load(os.path.join(OUT, "onboard-2.json"))
@@ -201,7 +196,7 @@ def demo(state_dir):
 
         say("\n-- audit (check mode, read-only): the posture report of rule mode; rules: testRG and appRG belong in demoVault,"
             " legacyRG in testVault, webRG in otherVault")
-        mark = last_seq(emulator)
+        mark = emulator.last_seq()
         playbook(env, "audit", "audit", "-e", "@demo/audit-vars.yml", *reports("audit"))
         audit = load(os.path.join(OUT, "audit.json"))
         entries = emulator.journal(mark)

@@ -15,8 +15,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from emulator_harness import Emulator, collections_path, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
+from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.playbook import collections_path, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 RESTORE_SECONDS = 5.0
 WRITE_BUDGET, WRITE_WINDOW = 200, 20.0

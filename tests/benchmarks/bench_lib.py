@@ -15,15 +15,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
 
 # A CA bundle in the environment overrides requests' Session.verify (the harness's admin
 # session): the benchmark process must not carry one; the playbooks get the emulator's.
 for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
     os.environ.pop(_name, None)
 
-import emulator_harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from emulator_harness import Emulator, collections_path  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support import playbook  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.playbook import collections_path  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 CALLBACKS = os.path.join(HERE, "callback_plugins")
@@ -95,7 +96,7 @@ class Workspace:
         return path
 
     def env(self, emulator, runtime_dir, timer_file=None, extra=None):
-        env = emulator_harness.playbook_env(
+        env = playbook.playbook_env(
             emulator, self.collections, drop=("AZURE_", "ANSIBLE_"),
             ANSIBLE_LOCAL_TEMP=os.path.join(self.root, "ansible-local"),
             ANSIBLE_REMOTE_TMP=os.path.join(self.root, "ansible-remote"),
@@ -183,11 +184,6 @@ def recap(output):
             for key, value in re.findall(r"(\w+)=(\d+)", line):
                 totals[key] = totals.get(key, 0) + int(value)
     return totals
-
-
-def last_seq(emulator):
-    entries = emulator.journal()
-    return max([entry["seq"] for entry in entries] or [0])
 
 
 def parse_time(text):
@@ -287,4 +283,4 @@ def goal_mark(met):
     return "**met**" if met else "**not met**"
 
 
-__all__ = ["Emulator", "emulator_harness", "Workspace"]
+__all__ = ["Emulator", "playbook", "Workspace"]

@@ -280,7 +280,7 @@ def section_calls(ws, results):
         out = {}
 
         def measure(label, book):
-            seq = lib.last_seq(emu)
+            seq = emu.last_seq()
             wall, _cpu, code, output = lib.run_playbook(env, book)
             entries = emu.journal(seq)
             out[label] = {"wall": wall, "ok": code == 0, "counts": lib.counts(entries), "entries": entries,
@@ -380,7 +380,7 @@ def run_fleet(ws, label, count, design="role", write_budget=WRITE_BUDGET, write_
         vars_file = os.path.join(ws.root, "fleet-vars-%s-%d.json" % (label, count))
         with open(vars_file, "w", encoding="utf-8") as handle:
             json.dump(extra_vars, handle)
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         started = time.time()
         machine_before, emulator_before = lib.machine_cpu(), lib.process_cpu(emu.proc.pid)
         wall, cpu, code, output = lib.run_playbook(env, book, args=["-e", "@" + vars_file] + args, timeout=FLEET_TIMEOUT, inventory=inventory)
@@ -525,7 +525,7 @@ def render(results):
            "| platform | %s |" % info["platform"],
            "| Python | %s |" % info["python"],
            "| Ansible | %s |" % info["ansible"],
-           "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`emulator_harness.Emulator`) |",
+           "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`support.emulator.Emulator`) |",
            "| wall time of the whole benchmark | %s (per section: %s) |" % (
                fmt(results.get("elapsed"), 0, " s"),
                ", ".join("%s: %.0f s, run %s" % (k, v, (results.get("section_dates") or {}).get(k, "?"))

@@ -15,7 +15,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from emulator_harness import collections_path
+from support.playbook import collections_path
 
 AWX_CREDENTIAL_VARS = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
 VMS = ["testRG/testVM", "testRG/vm01", "testRG/vm02", "appRG/appVM1", "appRG/appVM2"]

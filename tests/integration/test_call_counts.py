@@ -8,7 +8,7 @@ enabling protection sends exactly one write.
 """
 import os
 
-from emulator_harness import run_playbook
+from support.playbook import run_playbook
 
 VAULT = {"name": "countVault", "resource_group": "countVaultRG", "location": "westus", "soft_delete": True,
          "policies": [{"name": "DefaultPolicy", "workload": "AzureIaasVM", "policy_type": "V1", "retention_days": 30}],
@@ -37,7 +37,7 @@ TASK = """\
 
 def _seed(emulator):
     # A REQUESTS_CA_BUNDLE in the environment would override the admin session's CA file.
-    emulator.session.trust_env = False
+    emulator.admin_session.trust_env = False
     emulator.reset()
     emulator.config(lro_seconds=1, retry_after=1)
     emulator.seed({

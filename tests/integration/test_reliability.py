@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from emulator_harness import run_playbook
+from support.playbook import run_playbook
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
 FQCN = "azure_recovery.backup."
@@ -50,7 +50,7 @@ def protected(vm="testVM", group="testRG", policy="DefaultPolicy", state="Protec
 def trust_emulator(emulator):
     """The harness session trusts the emulator's CA, but a REQUESTS_CA_BUNDLE in the environment
     (CI images set one) overrides Session.verify: ignore the environment for admin calls."""
-    emulator.session.trust_env = False
+    emulator.admin_session.trust_env = False
 
 
 class Case:
@@ -163,7 +163,7 @@ def run_cases(emulator, ansible_env, tmp_path, cases, verbosity=0, extra_env=Non
     (journal entries carry their start time; a delayed request is logged when it ends)."""
     trust_emulator(emulator)
     journal_start = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
-    admin = {"admin": emulator.admin, "ca_file": emulator.ca_file}
+    admin = {"admin": emulator.admin_url, "ca_file": emulator.ca_file}
     mark = "{{ query('emulator_admin', steps, admin=admin, ca_file=ca_file) | first }}"
     state = "{{ query('emulator_admin', steps, admin=admin, ca_file=ca_file) | last }}"
     tasks = []
