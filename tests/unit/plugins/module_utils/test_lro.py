@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 
-DROP = "DROP"
+from support.fake_arm import DROP
+
 VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 # As the service writes them: capital S, raw ';', another api-version, signed parameters.
