@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from support.fake_arm import DROP, serve_https  # noqa: F401 pylint: disable=unused-import
+from support.fake_arm import serve_https
 from support.fakes import FakeClock, FakeCredential
 
 

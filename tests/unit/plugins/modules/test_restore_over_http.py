@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The restore modules end to end through AnsibleModule and the real ArmClient, with HTTP faked at
-the transport (FakeArm of test_modules_over_http): every request is recorded, so what is sent,
+the transport (the shared FakeArm of support.modules_http): every request is recorded, so what is sent,
 and that nothing is written before a refusal, is asserted."""
 
 from __future__ import absolute_import, division, print_function
@@ -21,8 +21,8 @@ from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_vm_restore_cleanup,
 )
 
-from test_modules_over_http import (  # noqa: F401 pylint: disable=unused-import
-    ARGS, DROP, ENDPOINT, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, fake, item, run, running_job, warnings,
+from support.modules_http import (  # noqa: F401 pylint: disable=unused-import
+    ARGS, DROP, ENDPOINT, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, item, run, running_job, warnings,
 )
 
 OTHER_SUB = "11111111-1111-1111-1111-111111111111"

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """azure_backup_vault and azure_backup_policy end to end through AnsibleModule and the real ArmClient,
-with HTTP faked at the transport (the FakeArm of test_modules_over_http): call counts, bodies, and
+with HTTP faked at the transport (the shared FakeArm, support.modules_http): call counts, bodies, and
 what happens when the service answers a write with success and changes nothing."""
 
 from __future__ import absolute_import, division, print_function
@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _policy as pol
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_backup_policy, azure_backup_vault, azure_backup_vault_info
 
-from test_modules_over_http import ARGS, ENDPOINT, VAULT, fake, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
+from support.modules_http import ARGS, ENDPOINT, VAULT, run
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 
