@@ -10,7 +10,6 @@ import datetime
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_now
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_backup_now
 
@@ -100,13 +99,3 @@ def test_backup_now_stopped_item(fake, capsys):
     result = run(azure_vm_backup_now, VM_ARGS, capsys)
     assert result["failed"] and "is stopped (ProtectionStopped)" in result["msg"]
     assert fake.writes() == []
-
-
-def test_last_successful_backup():
-    assert _backup_now.last_successful_backup(item()) is None
-    assert _backup_now.last_successful_backup(item(last_backup="2026-01-01T00:00:00Z")) == datetime.datetime(2026, 1, 1, tzinfo=UTC)
-    failed = item(last_backup="2026-01-01T00:00:00Z")
-    failed["properties"]["lastBackupStatus"] = "Failed"
-    assert _backup_now.last_successful_backup(failed) is None
-    failed["properties"]["lastRecoveryPoint"] = "2025-12-31T00:00:00Z"
-    assert _backup_now.last_successful_backup(failed) == datetime.datetime(2025, 12, 31, tzinfo=UTC)
