@@ -284,8 +284,8 @@ def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
 def test_write_budget_at_zero_spaces_the_next_write(make_client, arm, fake_clock):
     client = make_client()
     arm.route_path("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "2"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "1199"}))
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "1199"}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert fake_clock.slept == []  # budget left: no wait
@@ -299,8 +299,8 @@ def test_write_budget_at_zero_spaces_the_next_write(make_client, arm, fake_clock
 def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client, arm, fake_clock):
     client = make_client()
     arm.route_path("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "3"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert fake_clock.slept == [3.0]  # the retry waited out Retry-After; the pause it set had passed by then
     client.send("PUT", PUT_PATH, "enabling protection", body={})
@@ -445,7 +445,7 @@ def test_error_line_empty_body(make_client, arm):
 def test_error_line_never_contains_token_or_secret(make_client, arm):
     client = make_client()
     arm.route_path("GET", ITEM, (401, {"error": {"code": "InvalidAuthenticationToken", "message": "The access token is invalid."}},
-                            {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+                                 {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     text = str(caught.value) + repr(caught.value.__dict__) + " ".join(client.retries)
@@ -608,7 +608,7 @@ def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monke
     first = make_client(environ=environ, token_cache=True, max_retries=0)
     second = make_client(environ=environ, token_cache=True)
     arm.route_path("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "wait"}}, {"Retry-After": "2"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "10"}))
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "10"}))
     with pytest.raises(ArmError):
         first.send("PUT", PUT_PATH, "enabling protection", body={})
     second.send("PUT", PUT_PATH, "enabling protection", body={})

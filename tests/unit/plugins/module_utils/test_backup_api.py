@@ -225,7 +225,7 @@ def test_write_whose_job_failed_after_a_lost_response_fails_with_the_job_error(m
     failed = _job("ours", status="Failed")
     failed["properties"].update(operation="ConfigureBackup", errorDetails=[{"errorCode": 400136, "errorString": "VM not found"}])
     arm.route_path("GET", VAULT + "/backupJobs",
-              lambda recorded: (200, {"value": [dict(failed, properties=dict(failed["properties"], activityId=sent_ids[0]))]}, {}))
+                   lambda recorded: (200, {"value": [dict(failed, properties=dict(failed["properties"], activityId=sent_ids[0]))]}, {}))
     arm.route_path("GET", VAULT + "/backupJobs/ours", (200, failed, {}))
     with pytest.raises(ArmError) as caught:
         api.put_protected_item(make_client(), VAULT, VM, {"properties": {}}, "enabling")
@@ -269,7 +269,7 @@ def test_trigger_backup_lost_response_finds_the_job_and_never_resends(make_clien
     sent_ids = []
     arm.route_path("POST", ITEM + "/backup", lambda recorded: sent_ids.append(recorded.headers["x-ms-client-request-id"]) or DROP)
     arm.route_path("GET", VAULT + "/backupJobs", (200, {"value": []}, {}),
-              lambda recorded: (200, {"value": [_job("someone-else", activity="x"), _job("ours", activity=sent_ids[0])]}, {}))
+                   lambda recorded: (200, {"value": [_job("someone-else", activity="x"), _job("ours", activity=sent_ids[0])]}, {}))
     job_id, lost = api.trigger_backup(client, VAULT, VM, NOW + datetime.timedelta(days=1), now=NOW)
     assert (job_id, lost) == ("ours", True)
     assert [r.method for r in arm.api_requests()].count("POST") == 1

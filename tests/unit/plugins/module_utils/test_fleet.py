@@ -69,12 +69,12 @@ def estate_routes(arm):
     # subscription 1: two pages of VMs, two vaults in westus (one sees web1 too), one eastus vault
     page2 = arm.url + vms_path(S1) + "?api-version=2024-07-01&%24skiptoken=p2"
     arm.route_path("GET", vms_path(S1), lambda req: (200, {"value": [vm(S1, "rg", "web2", tags={"backup": "silver"})]}, {})
-              if "skiptoken" in req.target else
-              (200, {"value": [vm(S1, "rg", "web1", tags={"Backup": "gold"}), vm(S1, "rg", "db1", tags={"backup": "gold"}),
-                               vm(S1, "rg", "old1"), vm(S1, "rg", "gone1"), vm(S1, "rg", "fail1"), vm(S1, "rg", "stop1")],
-                     "nextLink": page2}, {}))
+                   if "skiptoken" in req.target else
+                   (200, {"value": [vm(S1, "rg", "web1", tags={"Backup": "gold"}), vm(S1, "rg", "db1", tags={"backup": "gold"}),
+                                    vm(S1, "rg", "old1"), vm(S1, "rg", "gone1"), vm(S1, "rg", "fail1"), vm(S1, "rg", "stop1")],
+                          "nextLink": page2}, {}))
     arm.route_path("GET", vaults_path(S1), (200, {"value": [vault(S1, "vrg", "va"), vault(S1, "vrg", "vb", days=10),
-                                                       vault(S1, "vrg", "vnorth", location="northeurope")]}, {}))
+                                                            vault(S1, "vrg", "vnorth", location="northeurope")]}, {}))
     arm.route_path("GET", items_path(S1, "vrg", "va"), (200, {"value": [
         item(S1, "vrg", "va", "rg", "web1"),
         item(S1, "vrg", "va", "rg", "old1", last="2026-02-20T06:00:00Z"),
@@ -141,7 +141,7 @@ def test_unreadable_vault_asks_backup_status_only_for_its_region(make_client, ar
     statuses = {vm_id(S1, "rg", "gone1"): {"protectionStatus": "Protected", "vaultId": vault_id(S1, "vrg", "vb"), "policyName": "P"},
                 vm_id(S1, "rg", "db1"): {"protectionStatus": "NotProtected", "vaultId": None}}
     arm.route_path("POST", "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/westus/backupStatus" % S1,
-              lambda req: (200, statuses.get(req.json()["resourceId"], {"protectionStatus": "NotProtected"}), {}))
+                   lambda req: (200, statuses.get(req.json()["resourceId"], {"protectionStatus": "NotProtected"}), {}))
     estate = _fleet.read_estate(make_client(max_retries=0), [S1, S2], now=NOW)
     vms = by_name(estate)
     assert vms["gone1"]["backup_state"] == "protected_elsewhere" and vms["gone1"]["backup_vault"] == "vb"
@@ -184,8 +184,8 @@ def test_bad_scope_refused_before_any_call(make_client, arm, kwargs, message):
 def policy_routes(arm, sub, rg, vault_name, *names):
     for name in names:
         arm.route_path("GET", vault_id(sub, rg, vault_name) + "/backupPolicies/" + name,
-                  (200, {"id": vault_id(sub, rg, vault_name) + "/backupPolicies/" + name, "name": name,
-                         "properties": {"backupManagementType": "AzureIaasVM"}}, {}))
+                       (200, {"id": vault_id(sub, rg, vault_name) + "/backupPolicies/" + name, "name": name,
+                              "properties": {"backupManagementType": "AzureIaasVM"}}, {}))
 
 
 GOLD = {"name": "gold", "tags": {"backup": "gold"}, "policy": "EnhancedPolicy", "vaults": [{"name": "va", "resource_group": "vrg"}]}

@@ -228,9 +228,7 @@ def test_protection_vm_in_other_subscription_refused(fake, capsys):
     assert fake.arm == []
 
 
-
-
-# a write still running on the item (issue 11, item 1)
+# --------------------------------------------------------------------------- a write still running on the item (issue 11, item 1)
 
 def test_rerun_during_a_running_stop_follows_its_job_and_sends_nothing(fake, capsys):
     item_while_running(fake, item(), item("ProtectionStopped", policy=None))

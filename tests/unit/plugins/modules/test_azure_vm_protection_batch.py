@@ -95,7 +95,6 @@ def test_batch_check_mode_warns_once_for_undiscovered_vms(fake, capsys):
     assert len([text for text in warnings(result) if "have warnings" in text]) == 1
 
 
-
 def test_batch_reads_running_jobs_once_per_vault(fake, capsys):
     fleet_routes(fake)
     result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False, concurrency=5,
