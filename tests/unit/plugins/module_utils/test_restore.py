@@ -81,3 +81,8 @@ def test_a_cleanups_deletions_are_waited_for_within_the_tasks_deadline(make_clie
         _restore.cleanup(client, dict(resource_ids=[DISK], tag={"drill": "d1"}, wait_timeout=20))
     assert caught.value.code == "OperationTimeout" and "deleting managed disk" in str(caught.value)
     assert sum(fake_clock.slept) == 20
+
+
+@pytest.mark.parametrize("text,seconds", [("PT1M11.74S", 71.74), ("P1DT2H", 93600), ("PT0S", 0), ("", None), ("P", None), ("1h", None)])
+def test_iso_duration_seconds(text, seconds):
+    assert _restore.iso_duration_seconds(text) == seconds
