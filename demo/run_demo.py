@@ -34,7 +34,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
 from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.emulator import Emulator, writes  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from support.playbook import collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
@@ -119,10 +119,6 @@ def playbook(env, name, log_name, *args):
 def load(path):
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
-
-
-def writes(entries):
-    return [e for e in entries if e["kind"] == "write"]   # the emulator marks each entry read / write / poll
 
 
 def count(entries, kind):

@@ -8,6 +8,7 @@ enabling protection sends exactly one write.
 """
 import os
 
+from support.emulator import writes
 from support.playbook import run_playbook
 
 VAULT = {"name": "countVault", "resource_group": "countVaultRG", "location": "westus", "soft_delete": True,
@@ -73,8 +74,8 @@ def _run(emulator, env, playbook, vm, expected_action):
     arm = [e for e in entries if e["path"].lower().startswith("/subscriptions/")]
     # the emulator marks each entry read / write / poll (backupStatus, a POST that only reads: read)
     return {
-        "arm_reads": [e for e in arm if e["kind"] != "write"],
-        "arm_writes": [e for e in arm if e["kind"] == "write"],
+        "arm_reads": [e for e in arm if e not in writes(arm)],
+        "arm_writes": writes(arm),
         "tokens": [e for e in entries if e["method"] == "POST" and "/oauth2/" in e["path"].lower()],
         "metadata": [e for e in entries if e["path"].lower().startswith("/metadata/endpoints")],
     }

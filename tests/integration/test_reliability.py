@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from support.emulator import writes
 from support.playbook import run_playbook
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
@@ -95,7 +96,7 @@ class Case:
     @property
     def writes(self):
         """Requests that could change something (the emulator's journal kind)."""
-        return [e for e in self.arm if e["kind"] == "write"]
+        return writes(self.arm)
 
     @property
     def acted_writes(self):

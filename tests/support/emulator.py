@@ -21,6 +21,12 @@ API = "2026-02-01"
 READY = "emulator ready "
 
 
+def writes(entries):
+    """The journal entries the emulator marked as writes (it marks each read, write or poll itself: a POST
+    .../backupStatus only asks which vault protects a VM and is a read)."""
+    return [e for e in entries if e["kind"] == "write"]
+
+
 class Emulator:
     """A running emulator (started here, stopped by ``stop()``): its endpoint, CA file,
     credentials (``info``, ``env``) and admin API (``admin``, ``reset``, ``seed``, ...)."""
@@ -120,8 +126,8 @@ class Emulator:
         return max([entry["seq"] for entry in self.journal()] or [0])
 
     def writes(self, since=0):
-        """Journal entries of Resource Manager writes (the emulator marks each entry read, write or poll)."""
-        return [e for e in self.journal(since) if e["kind"] == "write"]
+        """Journal entries of Resource Manager writes since ``since``."""
+        return writes(self.journal(since))
 
     # ---------------------------------------------------------------- the ARM API, as a client
 
