@@ -137,6 +137,15 @@ def decide(current, desired):
     raise ValueError("unknown state %r" % (state,))
 
 
+def refuse_enhanced_to_standard(current, policy, vm):
+    """Azure moves an item from a standard (V1) to an enhanced (V2) policy, never back: refused here,
+    before the write the service would refuse."""
+    properties = (policy or {}).get("properties") or {}
+    if (current.get("policy_type") or "").upper() == "V2" and (properties.get("policyType") or "V1").upper() == "V1":
+        raise ValueError("VM %s is protected by the enhanced (V2) policy %s and Azure does not move an item to a standard (V1) "
+                         "policy such as %s: choose an enhanced policy" % (vm.label, current.get("policy_name"), policy.get("name")))
+
+
 def purge_text(item):
     """' (deleted at D, purged at P, in N days)' for a soft-deleted item, as far as the service says."""
     parts = []
@@ -342,6 +351,8 @@ class VmProtection(object):
         vm_id = (current or {}).get("vm_id") or vm.id
         if "protect" in write_plan(action, desired["state"]):
             policy = self.reads.policy(vpath, desired["policy_name"], self.vault_label)
+            if action == "update":
+                refuse_enhanced_to_standard(current, policy, vm)
         listed = None
         if action == "enable":
             listed = self._discover(vpath, vm)

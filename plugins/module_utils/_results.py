@@ -75,6 +75,7 @@ def protected_item_result(item, now=None, vault_retention_days=None):
         "resource_group": resource_group,
         "policy_id": policy_id,
         "policy_name": props.get("policyName") or policy_name_of(policy_id),
+        "policy_type": props.get("policyType") or None,
         "protection_state": props.get("protectionState"),
         "protection_status": props.get("protectionStatus"),
         "health_status": props.get("healthStatus"),

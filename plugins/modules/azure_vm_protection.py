@@ -228,6 +228,12 @@ protected_item:
       description: Name of the backup policy; V(null) when protection is stopped.
       type: str
       sample: DefaultPolicy
+    policy_type:
+      description:
+        - V(V1) (standard) or V(V2) (enhanced), as the service reports it for the item; V(null) when it does not say.
+        - Azure moves an item from a standard to an enhanced policy, never back.
+      type: str
+      sample: V1
     protection_state:
       description: V(IRPending), V(Protected), V(ProtectionError), V(ProtectionStopped), V(ProtectionPaused), V(BackupsSuspended) or V(Invalid).
       type: str

@@ -115,6 +115,7 @@ protected_items:
       resource_group: testRG
       policy_id: /subscriptions/0000/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/testVault/backupPolicies/DefaultPolicy
       policy_name: DefaultPolicy
+      policy_type: V1
       protection_state: Protected
       protection_status: Healthy
       health_status: Passed

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from support.emulator import writes as _writes
 from support.playbook import run_playbook
 
 SUB2 = "aaaaaaaa-0000-4000-8000-0000000000b2"
@@ -15,12 +16,6 @@ SUB3 = "aaaaaaaa-0000-4000-8000-0000000000b3"   # no vault protects here; a subs
 def _last_seq(emulator):
     entries = emulator.journal()
     return entries[-1]["seq"] if entries else 0
-
-
-def _writes(entries):
-    """Resource Manager writes (backupStatus is a POST that only reads)."""
-    return [e for e in entries if e["path"].lower().startswith("/subscriptions/") and e["method"] != "GET"
-            and not e["path"].lower().endswith("/backupstatus")]
 
 
 def _protected_puts(entries):

@@ -36,11 +36,6 @@ def awx_env(emulator, monkeypatch, tmp_path):
     return envvars
 
 
-def _writes(entries):
-    return [e for e in entries if e["path"].lower().startswith("/subscriptions/") and e["method"] != "GET"
-            and not e["path"].lower().endswith("/backupstatus")]
-
-
 def _cell_of_write(path):
     """(subscription, region) of a write on vault rsv-<region>-NN."""
     match = re.match(r"(?i)^/subscriptions/([^/]+)/resourceGroups/[^/]+/providers/Microsoft\.RecoveryServices/vaults/rsv-([a-z]+)-\d+/", path)
@@ -77,7 +72,7 @@ def test_two_slices(emulator, awx_env, tmp_path):
 
     extravars = {
         "onboard_hosts": "all",
-        "vm_onboarding_rules": [{"name": "gold", "tags": {"backup": "gold"}, "policy": "DefaultPolicy",
+        "vm_onboarding_rules": [{"name": "gold", "tags": {"backup": "gold"}, "policy": "EnhancedPolicy",
                                  "vaults": [{"name": v["name"], "resource_group": v["resource_group"], "subscription_id": v["subscription_id"]}
                                             for v in estate["vaults"]]}],
     }
@@ -92,7 +87,7 @@ def test_two_slices(emulator, awx_env, tmp_path):
         stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"][-1]["event_data"]["artifact_data"]
         assert stats["vm_onboarding_fleet"]["counts"]["failed"] == 0
         cells = set((h.split("_", 1)[1].lower(), h.split("_", 1)[0]) for h in limit)
-        writes = _writes(emulator.journal(since=mark))
+        writes = emulator.writes(since=mark)
         assert writes, "slice %d wrote nothing" % index
         assert set(_cell_of_write(e["path"]) for e in writes) <= cells, "slice %d wrote outside its cells" % index
         assert stats["vm_onboarding_fleet"]["counts"]["vms"] == sum(1 for v in vms["_meta"]["hostvars"].values()
@@ -101,7 +96,7 @@ def test_two_slices(emulator, awx_env, tmp_path):
     state = emulator.admin("GET", "state")
     protected = dict((i["vm"].split("/")[1], (v["name"], i["policy"])) for v in state["vaults"] for i in v["items"])
     for name, vm in gold.items():
-        assert protected[name] == ("rsv-%s-%s" % (vm["location"], protected[name][0].rsplit("-", 1)[1]), "DefaultPolicy"), name
+        assert protected[name] == ("rsv-%s-%s" % (vm["location"], protected[name][0].rsplit("-", 1)[1]), "EnhancedPolicy"), name
 
     # both slices again: nothing to change, nothing written
     mark = emulator.journal()[-1]["seq"]
@@ -111,4 +106,4 @@ def test_two_slices(emulator, awx_env, tmp_path):
                                     inventory=str(inventory), limit=",".join(limit), envvars=awx_env, extravars=extravars, quiet=True,
                                     timeout=600)
         assert runner.status == "successful"
-    assert _writes(emulator.journal(since=mark)) == []
+    assert emulator.writes(since=mark) == []

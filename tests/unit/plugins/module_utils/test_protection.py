@@ -77,3 +77,20 @@ def test_vault_reads_read_the_running_jobs_once_for_all_threads(monkeypatch):
     for thread in threads:
         thread.join()
     assert len(calls) == 1 and len(seen) == 8 and all(value[0]["name"] == "d" for value in seen)
+
+
+@pytest.mark.parametrize("current_type, target_type, refused", [
+    ("V2", "V1", True),     # enhanced -> standard: Azure refuses it
+    ("V2", None, True),     # a standard policy may omit policyType
+    ("v2", "V2", False),
+    ("V1", "V2", False),    # standard -> enhanced is allowed
+    (None, "V1", False),    # the item does not say: the service decides
+])
+def test_enhanced_to_standard_is_refused_before_the_write(current_type, target_type, refused):
+    current = {"policy_type": current_type, "policy_name": "EnhancedPolicy"}
+    policy = {"name": "DefaultPolicy", "properties": {"policyType": target_type} if target_type else {}}
+    if refused:
+        with pytest.raises(ValueError, match=r"^VM testRG/testVM is protected by the enhanced \(V2\) policy EnhancedPolicy .* DefaultPolicy"):
+            protection.refuse_enhanced_to_standard(current, policy, VM)
+    else:
+        assert protection.refuse_enhanced_to_standard(current, policy, VM) is None
