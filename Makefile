@@ -64,7 +64,7 @@ units: venv collection
 
 integration: venv collection
 	@echo "== integration tests against the emulator"
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=12 tests/integration
 
 lint: venv collection
 	@echo "== ansible-lint (production profile)"
