@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, display_url
-from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import Waiter
+from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import POLL_MIN, Waiter
 
 
 IN_PROGRESS = "InProgress"
@@ -87,7 +87,7 @@ def _follow_location(client, waiter, url, first):
     return waiter.until(check, first), where[0]
 
 
-def wait_for_operation(client, response, action, min_interval=1.0, max_interval=60.0):
+def wait_for_operation(client, response, action, min_interval=POLL_MIN, max_interval=60.0):
     """Wait until the operation started by ``response`` ends, within the client's deadline.
     -> OperationResult.
 
