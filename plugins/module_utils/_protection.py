@@ -273,7 +273,7 @@ class VmProtection(object):
     exclude_disk_luns, wait, wait_timeout). ``reads``: a VaultReads shared by the VMs of one
     process (a new one when not given)."""
 
-    def __init__(self, client, params, check_mode=False, diff=False, warn=None, reads=None):
+    def __init__(self, client, params, check_mode=False, diff=False, warn=None, reads=None, defer=False):
         self.client = client
         self.params = params
         self.check_mode = check_mode
@@ -282,6 +282,11 @@ class VmProtection(object):
         self.reads = reads or VaultReads(client)
         self.discovered = False
         self.checked_elsewhere = False
+        # defer (a batch with wait): the last write is not waited for here; run() leaves it in pending_write
+        # and the batch waits for all of them through the vault's job list, then calls finish()
+        self.defer = defer
+        self.pending_write = None
+        self._finish = None
 
     @property
     def vault_label(self):
@@ -344,8 +349,15 @@ class VmProtection(object):
             return result
 
         done = None
-        for step in write_plan(action, desired["state"]):
-            done = self._write(step, vpath, vm, vm_id, policy, desired, current)
+        plan = write_plan(action, desired["state"])
+        for number, step in enumerate(plan):
+            defer = self.defer and params["wait"] and number == len(plan) - 1
+            done = self._write(step, vpath, vm, vm_id, policy, desired, current, defer=defer)
+            if isinstance(done, api.PendingWrite):
+                self.pending_write = done
+                self._finish = (action, vm, desired, waited)
+                result["msg"] = waited + "%s: sent, waiting for its operation" % action
+                return result
             result["job_id"] = (done.job_id if done else None) or result["job_id"]
         if params["wait"]:
             # the operation's final resource is the item, when the service gives it; else read it
@@ -417,7 +429,15 @@ class VmProtection(object):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _write(self, step, vpath, vm, vm_id, policy, desired, current):
+    def finish(self, result, item, job_id=None):
+        """The result of a deferred write once it has ended: ``item`` (raw, or None when gone) read back by the batch."""
+        action, vm, desired, waited = self._finish
+        result["protected_item"] = protected_item_result(item)
+        result["job_id"] = job_id or result.get("job_id")
+        result["msg"] = waited + self._done_message(action, vm, desired, result["protected_item"])
+        return result
+
+    def _write(self, step, vpath, vm, vm_id, policy, desired, current, defer=False):
         client = self.client
         wait = self.params["wait"]
         if step == "undelete":
@@ -428,12 +448,12 @@ class VmProtection(object):
             reset = bool(current and current.get("disk_exclusion")) and not desired["disk_exclusion"]
             body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
             done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
-                                          wait=wait)
+                                          wait=wait, defer=defer)
         elif step == "stop":
             done = api.put_protected_item(client, vpath, vm, api.stop_body(vm, vm_id), "stopping protection of VM %s" % vm.label,
-                                          wait=wait)
+                                          wait=wait, defer=defer)
         else:
-            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait)
+            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait, defer=defer)
         return done
 
     # -- messages ----------------------------------------------------------------------------
@@ -475,7 +495,41 @@ def run_batch(client, params, check_mode=False, diff=False, warn=None):
         VmProtection(client, one).desired()
     batch.check_entries(client, entries, check)
     reads = VaultReads(client, whole_lists=len(entries) > 1)
+    watch = None
+    if params["wait"] and not check_mode and len(entries) > 1:
+        # the writes are not waited for one by one: the vault's job list answers for all of them (_job_watch)
+        from ansible_collections.azure_recovery.backup.plugins.module_utils._job_watch import JobWatch
+        watch = JobWatch(client)
+    index_of = dict((id(one), index) for index, one in enumerate(entries))
+    deferred = {}
 
     def work(one, warn_vm):
-        return VmProtection(client, one, check_mode=check_mode, diff=diff, warn=warn_vm, reads=reads).run()
-    return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, diff=diff, warn=warn)
+        protection = VmProtection(client, one, check_mode=check_mode, diff=diff, warn=warn_vm, reads=reads, defer=watch is not None)
+        try:
+            outcome = protection.run()
+        finally:
+            if watch is not None:
+                watch.maybe_poll()
+        if protection.pending_write is not None:
+            index = index_of[id(one)]
+            deferred[index] = (protection, outcome)
+            watch.add(index, protection.pending_write)
+        return outcome
+    result = batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, diff=diff,
+                       warn=None if watch is not None else warn)
+    if watch is None:
+        return result
+    watch.wait()
+    rows = result["results"]
+    succeeded = [index for index in deferred if watch.ended[index][1] is None]
+    items = watch.read_back(succeeded)
+    for index, (protection, outcome) in deferred.items():
+        job, error = watch.ended[index]
+        if error is None and isinstance(items.get(index), ArmError):
+            error = items[index]
+        if error is not None:
+            rows[index].update(failed=True, changed=False, msg=str(error), error=error.to_dict())
+            continue
+        protection.finish(outcome, items.get(index), job_id=job.get("name") if job else None)
+        rows[index].update((key, outcome[key]) for key in RETURN_KEYS if key in outcome)
+    return batch.summarise(rows, check_mode, diff, warn)
