@@ -7,10 +7,15 @@ Measures, side by side in one run, and writes tests/benchmarks/results.md:
  2. calls per VM from the emulator's journal (no-op VM, new VM, refreshes per vault);
  3. fleets of N VMs through the role with LRO latency L and Retry-After, against the lower bound;
  4. throttling with a write budget smaller than N;
- 5. install footprint of requirements.txt in a fresh venv.
+ 5. install footprint of requirements.txt in a fresh venv;
+ 6. time to done of one write at the real pace (Retry-After 60, L = 15, 45, 90 s), against honouring Retry-After;
+ 7. a fleet (2,000 VMs, 4 vaults) through the role at the real pace: wall, reads per VM, 429s, peak memory;
+ 8. a check-mode audit of that fleet: wall and reads;
+ 9. the restore drill of 50 VMs (role restore_drill);
+10. the inventory of 5,000 VMs (inventory plugin azure_vms; stubbed until it is merged).
 
 These are measurements, not assertions. Environment:
-  BENCH_QUICK=1          N = 10, 50 and 3 runs (development pass)
+  BENCH_QUICK=1          N = 10, 50 and 3 runs; 400 VMs in section 7 and 8, 20 in section 9 (development pass)
   BENCH_SECTIONS=1,2,... only these sections (default: all)
   BENCH_KEEP=1           keep the work directory (playbooks, logs, timer files)
   BENCH_RESULTS=path     where to write the results (default tests/benchmarks/results.md)
@@ -18,10 +23,12 @@ These are measurements, not assertions. Environment:
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +39,7 @@ from bench_lib import fmt, markdown_table, median, ratio  # noqa: E402  pylint: 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 RUNS = 3 if QUICK else 5
 FLEET_SIZES = [10, 50] if QUICK else [10, 100, 500]
-SECTIONS = set((os.environ.get("BENCH_SECTIONS") or "1,2,3,4,5").replace(" ", "").split(","))
+SECTIONS = set((os.environ.get("BENCH_SECTIONS") or "1,2,3,4,5,6,7,8,9,10").replace(" ", "").split(","))
 RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(lib.HERE, "results.md")
 
 # Fleet settings (section 3): the service's LRO latency and Retry-After, and ARM's write limit:
@@ -474,6 +481,244 @@ def section_throttle(ws, results):
 
 
 # ---------------------------------------------------------------------------------------
+# 6. time to done at the real pace (issue 17, item 1)
+# ---------------------------------------------------------------------------------------
+
+DONE_LATENCIES = (15.0, 45.0, 90.0)
+API_VERSION = "2026-02-01"
+
+
+def _item_url(emu, vault, vault_rg, rg, name):
+    container = "iaasvmcontainerv2;%s;%s" % (rg.lower(), name.lower())
+    return "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupFabrics/Azure/" \
+           "protectionContainers/IaasVMContainer;%s/protectedItems/VM;%s" % (emu.endpoint, emu.subscription_id, vault_rg, vault, container, container)
+
+
+def honour_retry_after(emu, rg, name):
+    """The other schedule, measured: one PUT enabling protection, then its Azure-AsyncOperation polled exactly when
+    each answer's Retry-After says (what a client that honours Retry-After does). -> (seconds from the PUT to done, polls)."""
+    session = lib.arm_session(emu)
+    vm_id = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s" % (emu.subscription_id, rg, name)
+    policy = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupPolicies/%s" % (
+        emu.subscription_id, VAULT_RG, VAULT, POLICY)
+    started = time.time()
+    answer = session.put(_item_url(emu, VAULT, VAULT_RG, rg, name), params={"api-version": API_VERSION}, timeout=60, json={
+        "properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": vm_id, "policyId": policy}})
+    answer.raise_for_status()
+    url, polls = answer.headers["Azure-AsyncOperation"], 0
+    while True:
+        time.sleep(float(answer.headers.get("Retry-After") or 60))
+        answer = session.get(url, timeout=60)
+        polls += 1
+        if answer.json().get("status") != "InProgress":
+            return time.time() - started, polls
+
+
+def one_time_to_done(ws, lro):
+    emu = start_emulator(ws, "done-%d" % lro, pace="real", lro_seconds=lro, seed=17)
+    try:
+        vms = [{"name": name, "resource_group": "benchRG", "location": "westus"} for name in ("doneVM", "honourVM")]
+        emu.seed(vault_scenario(vms, ["benchRG/doneVM", "benchRG/honourVM"]))
+        timer = os.path.join(ws.root, "timer-done-%d.json" % lro)
+        env = ws.env(emu, ws.new_runtime_dir(), timer_file=timer)
+        book = protection_book(ws, "done-%d.yml" % lro, "doneVM")
+        seq = lib.last_seq(emu)
+        baseline = {}
+        thread = threading.Thread(target=lambda: baseline.update(zip(("seconds", "polls"), honour_retry_after(emu, "benchRG", "honourVM"))))
+        thread.start()
+        _wall, _cpu, code, output = lib.run_playbook(env, book)
+        thread.join()
+        entries = [e for e in emu.journal(seq) if "donevm" in e["path"].lower() or "operationsstatus" in e["path"].lower()]
+    finally:
+        emu.stop()
+    puts = [e for e in entries if e["method"] == "PUT" and "donevm" in e["path"].lower()]
+    put_time = lib.parse_time(puts[0]["time"]) if puts else None
+    with open(timer, encoding="utf-8") as handle:
+        end = max(record["end"] for record in json.load(handle)["records"])
+    polls = [e for e in entries if e["method"] == "GET" and "donevm" in e["path"].lower() and "operationsstatus" in e["path"].lower()]
+    return {"lro": lro, "rc": code, "seconds": (end - put_time) if put_time else None, "polls": len(polls),
+            "bound": max(1.1 * lro, lro + 3.0), "honour_seconds": baseline.get("seconds"), "honour_polls": baseline.get("polls"),
+            "tail": output[-1500:] if code != 0 else ""}
+
+
+def section_time_to_done(ws, results):
+    log("section 6: time to done at the real pace, L = %s s, side by side" % ", ".join("%g" % lro for lro in DONE_LATENCIES))
+    runs = {}
+    threads = [threading.Thread(target=lambda lro=lro: runs.__setitem__(lro, one_time_to_done(ws, lro))) for lro in DONE_LATENCIES]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results["time_to_done"] = [runs[lro] for lro in DONE_LATENCIES if lro in runs]
+
+
+# ---------------------------------------------------------------------------------------
+# 7. and 8. a fleet at the real pace through the role, and its audit (issue 17, items 2 and 3)
+# ---------------------------------------------------------------------------------------
+
+REAL_N = 400 if QUICK else 2000
+REAL_VAULTS = 4
+REAL_TIMEOUT = 900
+REAL_SEED = 17
+REAL_LRO = (15.0, 90.0)
+
+
+def real_fleet_scenario(count, protected=False):
+    """``count`` VMs over REAL_VAULTS vaults of one subscription, every VM discovered by its vault."""
+    vms = [{"name": "real%04d" % i, "resource_group": "realRG%02d" % (i % 10), "location": "westus"} for i in range(count)]
+    vaults = []
+    for number in range(REAL_VAULTS):
+        mine = vms[number::REAL_VAULTS]
+        vaults.append({"name": "realVault%d" % number, "resource_group": "realVaultRG", "location": "westus", "soft_delete": True,
+                       "policies": [{"name": POLICY, "workload": "AzureIaasVM", "policy_type": "V1", "retention_days": 30}],
+                       "discovered": ["%s/%s" % (vm["resource_group"], vm["name"]) for vm in mine]})
+    scenario = {"resource_groups": sorted(set(["realVaultRG"] + [vm["resource_group"] for vm in vms])), "vms": vms, "vaults": vaults}
+    if protected:
+        scenario["protected_items"] = [{"vault": "realVault%d" % (i % REAL_VAULTS), "vault_resource_group": "realVaultRG",
+                                        "vm": "%s/%s" % (vm["resource_group"], vm["name"]), "policy": POLICY, "state": "Protected"}
+                                       for i, vm in enumerate(vms)]
+    return vms, scenario
+
+
+def section_real_fleet(ws, results):
+    count = REAL_N
+    log("section 7: %d VMs over %d vaults of one subscription through the role, emulator at the real pace (L %g-%g s)"
+        % (count, REAL_VAULTS, REAL_LRO[0], REAL_LRO[1]))
+    emu = start_emulator(ws, "real-fleet", pace="real", seed=REAL_SEED)
+    try:
+        vms, scenario = real_fleet_scenario(count)
+        emu.seed(scenario)
+        env = ws.env(emu, ws.new_runtime_dir())
+        extra = {"vm_onboarding_vault_name": "realVault0", "vm_onboarding_vault_resource_group": "realVaultRG",
+                 "vm_onboarding_policy": POLICY, "vm_onboarding_show_table": False, "vm_onboarding_fail_on_error": False,
+                 "vm_onboarding_vms": [{"name": vm["name"], "resource_group": vm["resource_group"], "vault_name": "realVault%d" % (i % REAL_VAULTS),
+                                        "vault_resource_group": "realVaultRG"} for i, vm in enumerate(vms)]}
+        vars_file = os.path.join(ws.root, "real-fleet-vars.json")
+        with open(vars_file, "w", encoding="utf-8") as handle:
+            json.dump(extra, handle)
+        book = ws.write("real-fleet.yml", ROLE_BOOK)
+        seq = lib.last_seq(emu)
+        started = time.time()
+        with lib.RssSampler(ws.root, exclude=[emu.proc.pid]) as rss:
+            wall, _cpu, code, output = lib.run_playbook(env, book, args=["-e", "@" + vars_file], timeout=REAL_TIMEOUT)
+        entries = emu.journal(seq)
+        if code == -9:
+            lib.kill_strays(ws.root, spare=[emu.proc.pid])
+    finally:
+        emu.stop()
+    results["real_fleet"] = analyse_real_fleet(count, wall, code, output, entries, started, rss)
+
+
+def analyse_real_fleet(count, wall, code, output, entries, started, rss):
+    arm = [e for e in entries if lib.classify(e) in ("arm-read", "arm-write")]
+    reads = [e for e in arm if lib.classify(e) == "arm-read"]
+    puts = [e for e in arm if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]
+    accepted = sorted(set(e["path"].lower() for e in puts if e.get("status") in (200, 201, 202)))
+    accepted_times = sorted(lib.parse_time(e["time"]) for e in puts if e.get("status") in (200, 201, 202))
+    kinds = {}
+    for entry in reads:
+        path = entry["path"].lower()
+        kind = ("job list" if path.endswith("/backupjobs") else "operation status" if "operationsstatus" in path or "operationresults" in path
+                else "item GET" if "/protecteditems/" in path else "protected-items list" if path.endswith("/backupprotecteditems")
+                else "protectable list" if path.endswith("/backupprotectableitems") else "other")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    recap = lib.recap(output)
+    return {
+        "n": count, "vaults": REAL_VAULTS, "subscriptions": 1, "wall": wall, "rc": code, "recap": recap,
+        "reads": len(reads), "writes": len([e for e in arm if lib.classify(e) == "arm-write"]), "read_kinds": kinds,
+        "throttled": len([e for e in arm if e.get("status") == 429]),
+        "vms_accepted": len(accepted), "failed_vms": len(re.findall(r'"outcome": "failed"', output)),
+        "last_write": (accepted_times[-1] - started) if accepted_times else None,
+        "bound": max(REAL_LRO[1], count / 10.0), "peak_rss": rss.peak, "peak_process": rss.peak_process,
+        "tail": output[-2500:] if code != 0 else "",
+    }
+
+
+def section_real_audit(ws, results):
+    count = REAL_N
+    log("section 8: check-mode audit of %d protected VMs over %d vaults, real pace" % (count, REAL_VAULTS))
+    emu = start_emulator(ws, "real-audit", pace="real", seed=REAL_SEED)
+    try:
+        _vms, scenario = real_fleet_scenario(count, protected=True)
+        emu.seed(scenario)
+        env = ws.env(emu, ws.new_runtime_dir())
+        extra = {"vm_onboarding_audit_vaults": [{"name": "realVault%d" % n, "resource_group": "realVaultRG", "policy": POLICY}
+                                                for n in range(REAL_VAULTS)], "vm_onboarding_show_table": False}
+        seq = lib.last_seq(emu)
+        with lib.RssSampler(ws.root, exclude=[emu.proc.pid]) as rss:
+            wall, _cpu, code, output = lib.run_playbook(env, os.path.join(lib.ROOT, "playbooks", "audit.yml"), extra_vars=extra,
+                                                        timeout=REAL_TIMEOUT)
+        entries = emu.journal(seq)
+    finally:
+        emu.stop()
+    arm = [e for e in entries if lib.classify(e) in ("arm-read", "arm-write")]
+    pages = 2 * REAL_VAULTS * -(-(count // REAL_VAULTS) // 200)   # protected + unprotected lists: ceil(items / 200) pages each
+    results["real_audit"] = {"n": count, "vaults": REAL_VAULTS, "wall": wall, "rc": code, "reads": len(arm),
+                             "writes": len([e for e in arm if lib.classify(e) == "arm-write"]),
+                             "throttled": len([e for e in arm if e.get("status") == 429]), "min_reads": pages,
+                             "peak_rss": rss.peak, "peak_process": rss.peak_process, "tail": output[-2500:] if code != 0 else ""}
+
+
+# ---------------------------------------------------------------------------------------
+# 9. the restore drill (issue 14) and 10. the inventory (issue 16)
+# ---------------------------------------------------------------------------------------
+
+DRILL_N = 20 if QUICK else 50
+DRILL_RESTORE_SECONDS = 5.0
+DRILL_SUB = "00000000-0000-0000-0000-000000000000"
+
+
+def section_drill(ws, results):
+    """A restore drill of DRILL_N VMs with the role restore_drill (playbooks/restore_drill.yml): restore job L seconds,
+    10 writes/s; wall time against max(L, writes / write rate)."""
+    count = DRILL_N
+    log("section 9: restore drill of %d VMs" % count)
+    emu = start_emulator(ws, "drill", restore_op_seconds=1, restore_job_seconds=DRILL_RESTORE_SECONDS, compute_seconds=1, lro_seconds=1,
+                         write_budget=WRITE_BUDGET, write_window_seconds=WRITE_WINDOW)
+    report_file = os.path.join(ws.root, "drill.json")
+    try:
+        vms = [{"name": "drill%03d" % i, "resource_group": "drillSrcRG", "location": "westus"} for i in range(count)]
+        emu.seed({"resource_groups": ["drillSrcRG"], "vms": vms,
+                  "protected_items": [{"vault": "testVault", "vault_resource_group": "testVaultRG", "vm": "drillSrcRG/" + vm["name"],
+                                       "policy": "DefaultPolicy", "state": "Protected", "recovery_points": 1} for vm in vms]})
+        env = ws.env(emu, ws.new_runtime_dir())
+        drill_vars = {
+            "restore_drill_vault_name": "testVault", "restore_drill_vault_resource_group": "testVaultRG",
+            "restore_drill_name": "bench", "restore_drill_target_resource_group": "restoreRG",
+            "restore_drill_staging_storage_account": "/subscriptions/%s/resourceGroups/restoreRG/providers/Microsoft.Storage/"
+                                                     "storageAccounts/stagingwestus" % DRILL_SUB,
+            "restore_drill_concurrency": count, "restore_drill_show_table": False, "restore_drill_report_json": report_file,
+        }
+        seq = lib.last_seq(emu)
+        wall, _cpu, code, output = lib.run_playbook(env, os.path.join(lib.ROOT, "playbooks", "restore_drill.yml"), extra_vars=drill_vars,
+                                                    timeout=REAL_TIMEOUT)
+        arm = [e for e in emu.journal(seq) if lib.classify(e) in ("arm-read", "arm-write")]
+    finally:
+        emu.stop()
+    report = {}
+    if os.path.exists(report_file):
+        with open(report_file, encoding="utf-8") as handle:
+            report = json.load(handle)
+    writes = [e for e in arm if lib.classify(e) == "arm-write" or e["method"] == "DELETE"]
+    results["drill"] = {"n": count, "wall": wall, "rc": code, "calls": len(arm), "writes": len(writes),
+                        "throttled": len([e for e in arm if e.get("status") == 429]), "restore_seconds": DRILL_RESTORE_SECONDS,
+                        "bound": max(DRILL_RESTORE_SECONDS, len(writes) / WRITE_RATE), "summary": report.get("summary"),
+                        "max_rto": report.get("max_rto_seconds"), "tail": output[-2500:] if code != 0 else ""}
+
+
+def inventory_available():
+    return os.path.exists(os.path.join(lib.ROOT, "plugins", "inventory", "azure_vms.py"))
+
+
+def section_inventory(ws, results):
+    if not inventory_available():
+        log("section 10: not measured: inventory plugin not merged")
+        results["inventory"] = {"measured": False, "why": "not measured: inventory plugin not merged"}
+        return
+    results["inventory"] = {"measured": False, "why": "not measured: the inventory section is not written yet"}
+
+
+# ---------------------------------------------------------------------------------------
 # 5. footprint
 # ---------------------------------------------------------------------------------------
 
@@ -537,6 +782,9 @@ def render(results):
     body += render_fleet(results, goals)
     body += render_throttle(results, goals)
     body += render_footprint(results)
+    body += render_time_to_done(results, goals)
+    body += render_real_fleet(results, goals)
+    body += render_new_work(results, goals)
     out += ["## Goals", "", markdown_table(["goal", "figure", "result"], goals), ""]
     out += results.get("notes") or []
     return "\n".join(out + body) + "\n"
@@ -767,6 +1015,119 @@ def render_throttle(results, goals):
     return out
 
 
+def render_time_to_done(results, goals):
+    runs = results.get("time_to_done")
+    if not runs:
+        return []
+    rows = []
+    for run in runs:
+        rows.append(["%g s" % run["lro"], "ok" if run["rc"] == 0 else "rc=%d" % run["rc"], fmt(run["bound"], 1, " s"),
+                     fmt(run["seconds"], 1, " s"), fmt(ratio(run["seconds"], run["bound"]), 2, "x"), run["polls"],
+                     fmt(run["honour_seconds"], 1, " s"), fmt(ratio(run["honour_seconds"], run["bound"]), 2, "x"), run["honour_polls"]])
+    out = ["## 6. Time to done at the real pace", "",
+           "One `azure_vm_protection` task enabling a VM the vault has discovered, against the emulator at `pace: real` "
+           "(`Retry-After: 60` on every write, the real token buckets) with the operation's latency L fixed per run; time from the "
+           "PUT (emulator journal) to the end of the task (callback timer), and the number of status polls. Side by side in the "
+           "same emulator, the other schedule, measured: a client that honours `Retry-After` (the benchmark's own poller: PUT, "
+           "then one status read each time the last answer's `Retry-After` has passed). The collection's schedule "
+           "(`_waiter.poll_interval`): the first poll after 2 s, then every 8.5 % of the time waited (at least 2 s), "
+           "`Retry-After` as the longest wait. The three L run at the same time (three emulators).", "",
+           markdown_table(["L", "rc", "bound max(1.1 L, L + 3 s)", "collection: time to done", "/ bound", "polls",
+                           "honour Retry-After: time to done", "/ bound", "polls"], rows), ""]
+    for run in runs:
+        if run["tail"]:
+            out += ["Output tail (L = %g s):" % run["lro"], "", "```", run["tail"], "```", ""]
+    met = all(run["rc"] == 0 and run["seconds"] is not None and run["seconds"] <= run["bound"] for run in runs)
+    goals.append(["one write of L = 15, 45, 90 s done within max(1.1 L, L + 3 s) of the write, polls reported",
+                  "; ".join("L %g s: %s (%s of the bound), %d polls; honouring Retry-After: %s, %s polls" % (
+                      run["lro"], fmt(run["seconds"], 1, " s"), fmt(ratio(run["seconds"], run["bound"]), 2, "x"), run["polls"],
+                      fmt(run["honour_seconds"], 1, " s"), run["honour_polls"]) for run in runs),
+                  lib.goal_mark(met)])
+    return out
+
+
+def _mb(value):
+    return fmt(value / 1048576.0 if value else None, 0, " MB")
+
+
+def render_real_fleet(results, goals):
+    run = results.get("real_fleet")
+    out = []
+    if run:
+        per_vm = run["reads"] / float(run["n"])
+        kinds = ", ".join("%s %d" % (k, v) for k, v in sorted(run["read_kinds"].items(), key=lambda kv: -kv[1]))
+        out += ["## 7. A fleet at the real pace", "",
+                "%d VMs over %d vaults of %d subscription (every VM discovered by its vault), through the role `vm_onboarding` in list "
+                "mode (entries naming their vault; one `azure_vm_protection_batch` task per vault, the vaults side by side), "
+                "emulator at `pace: real`: `Retry-After: 60`, operation latencies drawn uniformly from %g-%g s (seed %d), "
+                "Resource Manager's buckets per subscription (reads 250 refilled 25/s, writes 200 refilled 10/s). The batch waits for "
+                "its writes through the vault's job list (one list per round for all its running writes), and reads the items back "
+                "with one protected-items list per vault. Bound as the issue states it: max(L_max, N per subscription / 10 writes/s)."
+                % (run["n"], run["vaults"], run["subscriptions"], REAL_LRO[0], REAL_LRO[1], REAL_SEED), "",
+                markdown_table(["", "figure"], [
+                    ["rc", run["rc"]], ["wall", fmt(run["wall"], 1, " s")], ["bound", fmt(run["bound"], 0, " s")],
+                    ["wall / bound", fmt(ratio(run["wall"], run["bound"]), 2, "x")],
+                    ["last write accepted (s after the start)", fmt(run["last_write"], 1, " s")],
+                    ["VMs whose PUT was accepted", run["vms_accepted"]], ["VMs failed (summary)", run["failed_vms"]],
+                    ["ARM reads", "%d (%.2f per VM): %s" % (run["reads"], per_vm, kinds)], ["ARM writes", run["writes"]],
+                    ["429 answers (all retried or paced)", run["throttled"]],
+                    ["peak RSS of one process", "%s (%s)" % (_mb(run["peak_rss"]), run["peak_process"])]]), ""]
+        if run["tail"]:
+            out += ["Output tail:", "", "```", run["tail"], "```", ""]
+        goals.append(["%d VMs, %d vaults, real pace: wall within 1.2x of max(L_max, N per subscription / 10)" % (run["n"], run["vaults"]),
+                      "%s against %s: %s (one subscription; the last write was accepted at %s, and its operation may take up to %g s)" % (
+                          fmt(run["wall"], 1, " s"), fmt(run["bound"], 0, " s"), fmt(ratio(run["wall"], run["bound"]), 2, "x"),
+                          fmt(run["last_write"], 1, " s"), REAL_LRO[1]),
+                      lib.goal_mark(run["rc"] == 0 and run["wall"] <= 1.2 * run["bound"])])
+        goals.append(["fleet: zero unhandled 429s", "%d answers 429, %d of %d VMs not accepted, %d failed" % (
+            run["throttled"], run["n"] - run["vms_accepted"], run["n"], run["failed_vms"]),
+            lib.goal_mark(run["vms_accepted"] == run["n"] and run["failed_vms"] == 0)])
+        goals.append(["fleet: ARM reads per VM at most 3 on average", "%.2f (%d reads for %d VMs)" % (per_vm, run["reads"], run["n"]),
+                      lib.goal_mark(per_vm <= 3)])
+        goals.append(["fleet: peak memory of the busiest process under 150 MB", "%s (%s)" % (_mb(run["peak_rss"]), run["peak_process"]),
+                      lib.goal_mark(bool(run["peak_rss"]) and run["peak_rss"] < 150 * 1048576)])
+    audit = results.get("real_audit")
+    if audit:
+        out += ["## 8. Fleet audit", "",
+                "`playbooks/audit.yml` (check mode) over the same %d VMs, all protected, in %d vaults, emulator at `pace: real`. Lower bound "
+                "of the reads: each vault's protected and unprotected lists once, pages of 200: %d reads." % (
+                    audit["n"], audit["vaults"], audit["min_reads"]), "",
+                markdown_table(["rc", "wall", "ARM reads", "reads / lower bound", "writes", "429s", "peak RSS"], [[
+                    audit["rc"], fmt(audit["wall"], 1, " s"), audit["reads"], fmt(ratio(audit["reads"], audit["min_reads"]), 2, "x"),
+                    audit["writes"], audit["throttled"], "%s (%s)" % (_mb(audit["peak_rss"]), audit["peak_process"])]]), ""]
+        if audit["tail"]:
+            out += ["Output tail:", "", "```", audit["tail"], "```", ""]
+        goals.append(["audit of %d VMs: a vault's protected items listed once, not per VM" % audit["n"],
+                      "%s, %d reads (%.3f per VM; %s of the lower bound of %d), %d writes" % (
+                          fmt(audit["wall"], 1, " s"), audit["reads"], audit["reads"] / float(audit["n"]),
+                          fmt(ratio(audit["reads"], audit["min_reads"]), 2, "x"), audit["min_reads"], audit["writes"]),
+                      lib.goal_mark(audit["rc"] == 0 and audit["writes"] == 0 and audit["reads"] < audit["n"] / 10.0)])
+    return out
+
+
+def render_new_work(results, goals):
+    out = []
+    drill = results.get("drill")
+    if drill:
+        out += ["## 9. Restore drill", "",
+                "`playbooks/restore_drill.yml` (role `restore_drill`) for %d protected VMs, disks into `restoreRG`, cleanup on; restore "
+                "job L = %g s, writes 200 refilled 10/s. Lower bound max(L, writes / 10 per s)." % (drill["n"], drill["restore_seconds"]), "",
+                markdown_table(["rc", "wall", "bound", "wall / bound", "calls per VM", "writes", "429s", "summary", "worst RTO"], [[
+                    drill["rc"], fmt(drill["wall"], 1, " s"), fmt(drill["bound"], 1, " s"), fmt(ratio(drill["wall"], drill["bound"]), 2, "x"),
+                    fmt(drill["calls"] / float(drill["n"]), 1), drill["writes"], drill["throttled"], drill.get("summary"), drill.get("max_rto")]]), ""]
+        if drill["tail"]:
+            out += ["Output tail:", "", "```", drill["tail"], "```", ""]
+        goals.append(["restore drill of %d VMs against its lower bound" % drill["n"],
+                      "%s against %s: %s" % (fmt(drill["wall"], 1, " s"), fmt(drill["bound"], 1, " s"), fmt(ratio(drill["wall"], drill["bound"]), 2, "x"))
+                      if drill["rc"] == 0 else "the drill failed (rc %d, see section 9)" % drill["rc"],
+                      lib.goal_mark(None if drill["rc"] != 0 else True)])
+    inventory = results.get("inventory")
+    if inventory:
+        out += ["## 10. Inventory of 5,000 VMs", "", inventory.get("why") if not inventory.get("measured") else "", ""]
+        goals.append(["inventory of 5,000 VMs over 3 subscriptions against its lower bound", inventory.get("why", ""), lib.goal_mark(None)])
+    return out
+
+
 def render_footprint(results):
     fp = results.get("footprint")
     if not fp:
@@ -814,8 +1175,18 @@ def main():
             run_section("5", section_footprint, ws, results)
         if "4" in SECTIONS:
             run_section("4", section_throttle, ws, results)
-        if "3" in SECTIONS:   # last: the biggest, and a run stopped at its time limit leaves nothing behind for later sections
+        if "6" in SECTIONS:
+            run_section("6", section_time_to_done, ws, results)
+        if "9" in SECTIONS:
+            run_section("9", section_drill, ws, results)
+        if "10" in SECTIONS:
+            run_section("10", section_inventory, ws, results)
+        if "8" in SECTIONS:
+            run_section("8", section_real_audit, ws, results)
+        if "3" in SECTIONS:   # the biggest last: a run stopped at its time limit leaves nothing behind for later sections
             run_section("3", section_fleet, ws, results)
+        if "7" in SECTIONS:
+            run_section("7", section_real_fleet, ws, results)
     finally:
         results["elapsed"] = sum((results.get("section_seconds") or {}).values()) or (time.monotonic() - started)
         with open(json_path, "w", encoding="utf-8") as handle:
