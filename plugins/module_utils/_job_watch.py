@@ -24,6 +24,7 @@ import threading
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, display_url, parse_retry_after
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import operation_done
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import item_of
 from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for
 from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import poll_interval
 
@@ -229,7 +230,7 @@ class JobWatch(object):
                 except ArmError as exc:
                     client.retries.append("listing the protected items failed (%s): reading each item instead" % exc)
             for key, write in group:
-                item = _item_of(listed, write.vm) if listed is not None else None
+                item = item_of(listed, write.vm) if listed is not None else None
                 if item is None and (listed is None or write.operation != "DeleteBackupData"):
                     try:
                         item = api.get_protected_item(client, write.vpath, write.vm)
@@ -238,11 +239,3 @@ class JobWatch(object):
                 found[key] = item
         return found
 
-
-def _item_of(items, vm):
-    name = vm.protected_item_name.lower()
-    for item in items:
-        props = item.get("properties") or {}
-        if (item.get("name") or "").lower() == name or vm.matches(props.get("virtualMachineId") or props.get("sourceResourceId")):
-            return item
-    return None

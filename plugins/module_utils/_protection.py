@@ -230,6 +230,13 @@ class VaultReads(object):
         whether a write on its item still runs in the service (the item GET shows the old state until then)."""
         return self._once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
 
+    def protected_item(self, vpath, vm):
+        """The VM's protected item (raw) or None: with ``whole_lists`` from one list of the vault's protected items,
+        read once per process (pages of 200 items, instead of one GET per VM), else one GET."""
+        if not self.whole_lists:
+            return api.get_protected_item(self.client, vpath, vm)
+        return item_of(self._once(("protected", vpath.lower()), lambda: api.list_protected_items(self.client, vpath)), vm)
+
     def protectable(self, vpath, vm):
         """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
         if self.whole_lists:
@@ -256,6 +263,16 @@ class VaultReads(object):
                 self._before_refresh[vpath.lower()] = listed if ok else []
             return True
         return self._once(("refresh", vpath.lower()), load)
+
+
+def item_of(items, vm):
+    """The protected item (raw) of ``vm`` among a list of the vault's protected items, or None."""
+    name = vm.protected_item_name.lower()
+    for item in items:
+        props = item.get("properties") or {}
+        if (item.get("name") or "").lower() == name or vm.matches(props.get("virtualMachineId") or props.get("sourceResourceId")):
+            return item
+    return None
 
 
 def _match(items, vm):
@@ -314,7 +331,7 @@ class VmProtection(object):
         vm, desired = self.desired()
         vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
-        current = protected_item_result(api.get_protected_item(client, vpath, vm))
+        current = protected_item_result(self.reads.protected_item(vpath, vm))
         current, pending, waited = self._settle(vpath, vm, current)
         action, before, after = decide(current, desired)
         result = {"changed": action != "none", "action": action, "discovered": False, "job_id": None,

@@ -210,7 +210,8 @@ def classify(entry):
     if "/oauth2/" in path and path.endswith("/token"):
         return "token"
     if path.startswith("/subscriptions/"):
-        return "arm-write" if entry["kind"] == "write" else "arm-read"   # the emulator's journal kind
+        kind = entry.get("kind") or ("read" if entry["method"] in ("GET", "HEAD") else "write")   # older journals had no kind
+        return "arm-write" if kind == "write" else "arm-read"   # the emulator's journal kind
     return "other"
 
 

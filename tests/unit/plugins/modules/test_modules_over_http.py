@@ -408,6 +408,7 @@ FLEET = ["vm%02d" % number for number in range(12)]
 
 def fleet_routes(session, listed=FLEET):
     session.route("GET", r"/protectedItems/VM;", (404, {"error": {"code": "BMSUserErrorItemNotFound", "message": "no"}}))
+    session.route("GET", r"/backupProtectedItems$", (200, {"value": []}))
     session.route("GET", r"/backupPolicies/DefaultPolicy$", (200, {"id": POLICY_ID, "name": "DefaultPolicy",
                                                                    "properties": {"backupManagementType": "AzureIaasVM"}}))
     session.route("GET", r"/backupProtectableItems$", (200, {"value": [protectable(name, "testRG") for name in listed]}))
@@ -425,7 +426,8 @@ def test_batch_reads_the_vault_once_and_writes_once_per_vm(fake, capsys):
     # 12 threads, 5 at a time, asked for the same policy and list: one GET each; listed NotProtected: no backupStatus
     assert calls[("GET", "DefaultPolicy")] == 1 and calls[("GET", "backupProtectableItems")] == 1
     assert calls[("PUT", "item")] == 12 and not any(path == "backupStatus" for _method, path in calls)
-    assert calls[("GET", "item")] == 12
+    # the items: one list of the vault's protected items for all, not one GET each
+    assert calls[("GET", "item")] == 0 and calls[("GET", "backupProtectedItems")] == 1
 
 
 def test_batch_one_failing_vm_does_not_stop_the_others(fake, capsys):
@@ -927,8 +929,8 @@ def test_batch_waits_for_all_its_writes_through_the_vault_job_list(timed, capsys
     assert reads_of(timed, r"/operationsStatus/") == 0          # no operation polled: the job list answered for all
     # the running-jobs read before the writes (the first list read), then one list per round: InProgress, Completed
     assert service.list_reads == 3 and reads_of(timed, r"/backupJobs$") == 3
-    assert reads_of(timed, r"/backupProtectedItems$") == 1      # the items read back with one list ...
-    assert reads_of(timed, r"/protectedItems/VM;") == 12        # ... not one GET each after the writes (these are the reads before)
+    # the items: one list before the writes, one to read them back; no GET of any item
+    assert reads_of(timed, r"/backupProtectedItems$") == 2 and reads_of(timed, r"/protectedItems/VM;") == 0
 
 
 def test_batch_one_write_fails_with_the_service_error_and_the_others_end(timed, capsys):
