@@ -238,4 +238,3 @@ class JobWatch(object):
                         item = exc
                 found[key] = item
         return found
-

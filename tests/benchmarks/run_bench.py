@@ -23,7 +23,6 @@ These are measurements, not assertions. Environment:
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -589,8 +588,10 @@ def section_real_fleet(ws, results):
         vms, scenario = real_fleet_scenario(count)
         emu.seed(scenario)
         env = ws.env(emu, ws.new_runtime_dir())
+        report_file = os.path.join(ws.root, "real-fleet-report.json")
         extra = {"vm_onboarding_vault_name": "realVault0", "vm_onboarding_vault_resource_group": "realVaultRG",
                  "vm_onboarding_policy": POLICY, "vm_onboarding_show_table": False, "vm_onboarding_fail_on_error": False,
+                 "vm_onboarding_report_json": report_file,
                  "vm_onboarding_vms": [{"name": vm["name"], "resource_group": vm["resource_group"], "vault_name": "realVault%d" % (i % REAL_VAULTS),
                                         "vault_resource_group": "realVaultRG"} for i, vm in enumerate(vms)]}
         vars_file = os.path.join(ws.root, "real-fleet-vars.json")
@@ -606,10 +607,14 @@ def section_real_fleet(ws, results):
             lib.kill_strays(ws.root, spare=[emu.proc.pid])
     finally:
         emu.stop()
-    results["real_fleet"] = analyse_real_fleet(count, wall, code, output, entries, started, rss)
+    report = {}
+    if os.path.exists(report_file):
+        with open(report_file, encoding="utf-8") as handle:
+            report = json.load(handle)
+    results["real_fleet"] = analyse_real_fleet(count, wall, code, output, entries, started, rss, report)
 
 
-def analyse_real_fleet(count, wall, code, output, entries, started, rss):
+def analyse_real_fleet(count, wall, code, output, entries, started, rss, report):
     arm = [e for e in entries if lib.classify(e) in ("arm-read", "arm-write")]
     reads = [e for e in arm if lib.classify(e) == "arm-read"]
     puts = [e for e in arm if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]
@@ -627,7 +632,8 @@ def analyse_real_fleet(count, wall, code, output, entries, started, rss):
         "n": count, "vaults": REAL_VAULTS, "subscriptions": 1, "wall": wall, "rc": code, "recap": recap,
         "reads": len(reads), "writes": len([e for e in arm if lib.classify(e) == "arm-write"]), "read_kinds": kinds,
         "throttled": len([e for e in arm if e.get("status") == 429]),
-        "vms_accepted": len(accepted), "failed_vms": len(re.findall(r'"outcome": "failed"', output)),
+        "vms_accepted": len(accepted), "failed_vms": (report.get("counts") or {}).get("failed"), "counts": report.get("counts"),
+        "reads_throttled": len([e for e in reads if e.get("status") == 429]),
         "last_write": (accepted_times[-1] - started) if accepted_times else None,
         "bound": max(REAL_LRO[1], count / 10.0), "peak_rss": rss.peak, "peak_process": rss.peak_process,
         "tail": output[-2500:] if code != 0 else "",
@@ -830,13 +836,14 @@ def render_per_task(results, goals):
                         ["`azure.identity`", "-", ("%d µs" % noop["azure_identity_us"]) if noop["azure_identity_us"] else "not imported"]]),
                     "",
                     "The emulator's own latency per Resource Manager request on a kept-alive connection: %s ms (median of 7). "
-                    "A no-op task with the token cache warm makes one request, the item GET (section 2)." % fmt(per.get("emulator_latency_ms"), 1),
+                    "A no-op task with the token cache warm makes two requests, the item GET and the vault's running jobs (section 2)."
+                    % fmt(per.get("emulator_latency_ms"), 1),
                     ""]
-        goals.append(["no-op task within 1.5x of a `ping` task",
+        goals.append(["no-op task within 1.25x of a `ping` task (issue 17; it costs two GETs: the item and the vault's running jobs)",
                       "%s (interleaved tasks); per-task delta %s; whole 1-task playbook %s" % (
                           fmt(per["task_ratio"], 2, "x"),
                           fmt(per["delta_ratio"], 2, "x"), fmt(per["process_ratio"], 2, "x")),
-                      lib.goal_mark(per["task_ratio"] is not None and per["task_ratio"] <= 1.5)])
+                      lib.goal_mark(per["task_ratio"] is not None and per["task_ratio"] <= 1.25)])
     imp = results.get("imports")
     if imp:
         rows = []
@@ -1068,8 +1075,9 @@ def render_real_fleet(results, goals):
                     ["rc", run["rc"]], ["wall", fmt(run["wall"], 1, " s")], ["bound", fmt(run["bound"], 0, " s")],
                     ["wall / bound", fmt(ratio(run["wall"], run["bound"]), 2, "x")],
                     ["last write accepted (s after the start)", fmt(run["last_write"], 1, " s")],
-                    ["VMs whose PUT was accepted", run["vms_accepted"]], ["VMs failed (summary)", run["failed_vms"]],
-                    ["ARM reads", "%d (%.2f per VM): %s" % (run["reads"], per_vm, kinds)], ["ARM writes", run["writes"]],
+                    ["VMs whose PUT was accepted", run["vms_accepted"]], ["the role's summary (counts)", run.get("counts")],
+                    ["ARM reads (429 answers included)", "%d (%.2f per VM): %s" % (run["reads"], per_vm, kinds)],
+                    ["of which answered 429", run.get("reads_throttled")], ["ARM writes", run["writes"]],
                     ["429 answers (all retried or paced)", run["throttled"]],
                     ["peak RSS of one process", "%s (%s)" % (_mb(run["peak_rss"]), run["peak_process"])]]), ""]
         if run["tail"]:
