@@ -605,6 +605,7 @@ def section_real_fleet(ws, results):
         entries = emu.journal(seq)
         if code == -9:
             lib.kill_strays(ws.root, spare=[emu.proc.pid])
+        job_ends = service_job_ends(emu)
     finally:
         emu.stop()
     report = {}
@@ -612,6 +613,23 @@ def section_real_fleet(ws, results):
         with open(report_file, encoding="utf-8") as handle:
             report = json.load(handle)
     results["real_fleet"] = analyse_real_fleet(count, wall, code, output, entries, started, rss, report)
+    results["real_fleet"]["last_job_end"] = (max(job_ends) - started) if job_ends else None
+
+
+def service_job_ends(emu):
+    """When the service ended each protection job of the fleet's vaults (epoch seconds), read after the run (its reads
+    come after the measured journal): the fleet cannot be done before the last of them."""
+    session = lib.arm_session(emu)
+    ends = []
+    for number in range(REAL_VAULTS):
+        url = "%s/subscriptions/%s/resourceGroups/realVaultRG/providers/Microsoft.RecoveryServices/vaults/realVault%d/backupJobs" % (
+            emu.endpoint, emu.subscription_id, number)
+        params = {"api-version": API_VERSION, "$filter": "operation eq 'ConfigureBackup'"}
+        while url:
+            page = session.get(url, params=params, timeout=60).json()
+            ends += [lib.parse_time(job["properties"]["endTime"]) for job in page.get("value", []) if job["properties"].get("endTime")]
+            url, params = page.get("nextLink"), None
+    return ends
 
 
 def analyse_real_fleet(count, wall, code, output, entries, started, rss, report):
@@ -635,6 +653,7 @@ def analyse_real_fleet(count, wall, code, output, entries, started, rss, report)
         "vms_accepted": len(accepted), "failed_vms": (report.get("counts") or {}).get("failed"), "counts": report.get("counts"),
         "reads_throttled": len([e for e in reads if e.get("status") == 429]),
         "last_write": (accepted_times[-1] - started) if accepted_times else None,
+        "first_write": (accepted_times[0] - started) if accepted_times else None,
         "bound": max(REAL_LRO[1], count / 10.0), "peak_rss": rss.peak, "peak_process": rss.peak_process,
         "tail": output[-2500:] if code != 0 else "",
     }
@@ -1074,7 +1093,9 @@ def render_real_fleet(results, goals):
                 markdown_table(["", "figure"], [
                     ["rc", run["rc"]], ["wall", fmt(run["wall"], 1, " s")], ["bound", fmt(run["bound"], 0, " s")],
                     ["wall / bound", fmt(ratio(run["wall"], run["bound"]), 2, "x")],
-                    ["last write accepted (s after the start)", fmt(run["last_write"], 1, " s")],
+                    ["first / last write accepted (s after the start)", "%s / %s" % (fmt(run.get("first_write"), 1, " s"), fmt(run["last_write"], 1, " s"))],
+                    ["the service's last operation ended (s after the start)", fmt(run.get("last_job_end"), 1, " s")],
+                    ["wall after the service's last operation ended", fmt(run["wall"] - run["last_job_end"] if run.get("last_job_end") else None, 1, " s")],
                     ["VMs whose PUT was accepted", run["vms_accepted"]], ["the role's summary (counts)", run.get("counts")],
                     ["ARM reads (429 answers included)", "%d (%.2f per VM): %s" % (run["reads"], per_vm, kinds)],
                     ["of which answered 429", run.get("reads_throttled")], ["ARM writes", run["writes"]],
@@ -1083,9 +1104,10 @@ def render_real_fleet(results, goals):
         if run["tail"]:
             out += ["Output tail:", "", "```", run["tail"], "```", ""]
         goals.append(["%d VMs, %d vaults, real pace: wall within 1.2x of max(L_max, N per subscription / 10)" % (run["n"], run["vaults"]),
-                      "%s against %s: %s (one subscription; the last write was accepted at %s, and its operation may take up to %g s)" % (
+                      "%s against %s: %s (one subscription; the last write was accepted at %s, the service's last operation "
+                      "ended at %s; wall / that: %s)" % (
                           fmt(run["wall"], 1, " s"), fmt(run["bound"], 0, " s"), fmt(ratio(run["wall"], run["bound"]), 2, "x"),
-                          fmt(run["last_write"], 1, " s"), REAL_LRO[1]),
+                          fmt(run["last_write"], 1, " s"), fmt(run.get("last_job_end"), 1, " s"), fmt(ratio(run["wall"], run.get("last_job_end")), 2, "x")),
                       lib.goal_mark(run["rc"] == 0 and run["wall"] <= 1.2 * run["bound"])])
         goals.append(["fleet: zero unhandled 429s", "%d answers 429, %d of %d VMs not accepted, %d failed" % (
             run["throttled"], run["n"] - run["vms_accepted"], run["n"], run["failed_vms"]),
