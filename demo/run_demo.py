@@ -1,12 +1,15 @@
-"""`make demo`: onboard VMs to Azure Backup against the local emulator, twice, then audit.
+"""`make demo`: from an empty resource group to protected VMs (a vault and its policies, then
+onboarding), twice, then audit.
 
-1. starts the emulator (tests/emulator, short operations: LRO 2 s, Retry-After 1 s) and seeds a few
-   backup items with problems for the audit to find;
-2. runs `ansible-playbook azure_recovery.backup.onboard -e @demo/vars.yml` with the environment an
+1. starts the emulator (tests/emulator, short operations: LRO 2 s, Retry-After 1 s), seeds a few
+   backup items with problems for the audit to find, and an empty resource group demoRG;
+2. runs `ansible-playbook azure_recovery.backup.baseline -e @demo/baseline-vars.yml` (the vault demoVault
+   and its policies from one definition, then the role vm_onboarding into it) with the environment an
    AWX Azure credential gives (AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET, AZURE_TENANT,
    AZURE_CLOUD_ENVIRONMENT) plus trust of the emulator's CA (REQUESTS_CA_BUNDLE);
 3. runs it again and checks that the second run changed nothing and sent no write;
-4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml` (check mode);
+4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml` (check mode; VM findings and
+   the vaults' own findings);
 5. runs `ansible-playbook azure_recovery.backup.restore_drill -e @demo/drill-vars.yml`: a one-VM restore
    drill (testVM's newest point restored as disks, verified, RPO/RTO measured, the drill's disks deleted);
 6. prints the summaries as tables and stops the emulator, also on failure or Ctrl-C.
@@ -32,6 +35,7 @@ from emulator_harness import Emulator, collections_path as link_collection, play
 BIN = os.path.dirname(sys.executable)
 OUT = os.path.join(ROOT, ".build", "demo")
 EMULATOR_ARGS = ["--lro-seconds", "2", "--retry-after", "1", "--refresh-seconds", "2", "--job-seconds", "3"]
+BASELINE_VAULT = "/providers/microsoft.recoveryservices/vaults/demovault"
 COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -59,7 +63,7 @@ def audit_seed():
     legacy = ["legacyRG/legacyDB", "legacyRG/oldApp", "legacyRG/reportVM", "legacyRG/batchVM"]
     web = ["webRG/webVM", "webRG/idleVM"]
     return {
-        "resource_groups": ["legacyRG", "webRG"],
+        "resource_groups": ["legacyRG", "webRG", "demoRG"],
         "vms": [{"name": vm.partition("/")[2], "resource_group": vm.partition("/")[0], "location": "westus"} for vm in legacy + web],
         "vaults": [{"name": "testVault", "resource_group": "testVaultRG", "discovered": legacy},
                    {"name": "otherVault", "resource_group": "otherVaultRG", "discovered": web}],
@@ -139,46 +143,54 @@ def drill_step(emulator, env):
 
 
 def demo(state_dir):
-    say("== azure_recovery.backup demo: onboarding VMs to Azure Backup, against the local emulator")
+    say("== azure_recovery.backup demo: from an empty resource group to VMs under Azure Backup, against the local emulator")
     emulator = Emulator(state_dir, EMULATOR_ARGS)
     try:
         say("-- emulator ready at %s (LRO 2 s, Retry-After 1 s)" % emulator.endpoint)
         emulator.seed(audit_seed())
-        say("-- seeded old backup items for the audit: stopped, soft-deleted, on another policy, stale")
+        emulator.config(vault_lro_seconds=2)
+        say("-- seeded old backup items for the audit (stopped, soft-deleted, on another policy, stale) and an empty resource group demoRG")
         env = job_environment(emulator, collections_path())
         started = time.monotonic()
 
-        say("\n-- run 1: onboard 5 VMs of testVault (4 still unknown to the vault), first backup of each")
+        say("\n-- run 1: vault demoVault and its policies in the empty resource group demoRG, then 5 VMs onboarded into it")
         mark = last_seq(emulator)
-        playbook(env, "onboard", "onboard-1", "-e", "@demo/vars.yml", *reports("onboard-1"))
+        playbook(env, "baseline", "onboard-1", "-e", "@demo/baseline-vars.yml", *reports("onboard-1"))
         first = load(os.path.join(OUT, "onboard-1.json"))
         entries = emulator.journal(mark)
         refreshes = [e for e in entries if e["path"].lower().endswith("/refreshcontainers")]
         print(render(first, COLOUR))
-        say("  Azure calls: %d writes (%d refresh of the vault, %d protections, %d backups), %d reads"
-            % (len(writes(entries)), len(refreshes), len([e for e in entries if e["method"] == "PUT"]),
+        vault_writes = [e for e in writes(entries) if e["path"].lower().endswith(BASELINE_VAULT) or "/backupconfig/" in e["path"].lower()]
+        policy_writes = [e for e in writes(entries) if "/backuppolicies/" in e["path"].lower()]
+        say("  Azure calls: %d writes (%d for the vault, %d policies, %d refresh of the vault, %d protections, %d backups), %d reads"
+            % (len(writes(entries)), len(vault_writes), len(policy_writes), len(refreshes),
+               len([e for e in entries if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]),
                len([e for e in entries if e["path"].lower().endswith("/backup")]), len(entries) - len(writes(entries))))
+        assert len(vault_writes) == 2 and len(policy_writes) == 2, (vault_writes, policy_writes)
         assert first["counts"]["protected"] == 5 and first["counts"]["failed"] == 0, first["counts"]
         assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
 
         say("\n-- run 2: the same playbook again")
         mark = last_seq(emulator)
-        playbook(env, "onboard", "onboard-2", "-e", "@demo/vars.yml", *reports("onboard-2"))
+        playbook(env, "baseline", "onboard-2", "-e", "@demo/baseline-vars.yml", *reports("onboard-2"))
         second = load(os.path.join(OUT, "onboard-2.json"))
         entries = emulator.journal(mark)
         print(render(second, COLOUR))
         counts = second["counts"]
         assert counts["protected"] == 0 and counts["changed"] == 0 and counts["failed"] == 0, counts
         assert not second["changed"] and not writes(entries), writes(entries)
-        say("  OK: the second run changed nothing: %d VMs unchanged, 0 writes, %d reads (no per-VM call)"
+        say("  OK: the second run changed nothing (vault, policies, VMs): %d VMs unchanged, 0 writes, %d reads (no per-VM call)"
             % (counts["unchanged"], len([e for e in entries if e["path"].lower().startswith("/subscriptions/")])), "32;1")
 
-        say("\n-- audit of testVault and otherVault (check mode, read-only)")
+        say("\n-- audit of demoVault, testVault and otherVault (check mode, read-only)")
         mark = last_seq(emulator)
         playbook(env, "audit", "audit", "-e", "@demo/audit-vars.yml", *reports("audit"))
         audit = load(os.path.join(OUT, "audit.json"))
         print(render(audit, COLOUR))
         assert not writes(emulator.journal(mark)), "the audit wrote"
+        for vault, found in sorted((audit.get("vault_findings") or {}).items()):
+            say("  vault %s: %s" % (vault, ", ".join(f["code"] for f in found) or "no findings"))
+        assert "demoRG/demoVault" in (audit.get("vault_findings") or {}), "no vault findings in the audit"
         say("  OK: the audit sent no write")
 
         drill_step(emulator, env)

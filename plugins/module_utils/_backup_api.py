@@ -245,7 +245,8 @@ def put_protected_item(client, vpath, vm, body, action, wait=True, defer=False):
     properties = body.get("properties") or {}
     if properties.get("isRehydrate"):
         operation = "Undelete"
-    elif properties.get("protectionState") == "ProtectionStopped":
+    elif properties.get("protectionState") in ("ProtectionStopped", "BackupsSuspended"):
+        # a suspend is a DisableBackup job too (protection stopped, data kept as the policy says)
         operation = "DisableBackup"
     else:
         operation = "ConfigureBackup"
@@ -302,21 +303,28 @@ def trigger_backup(client, vpath, vm, expiry, now=None):
     The POST is not idempotent: when its response is lost (ArmAmbiguousWrite), the job list
     is checked for a backup of this VM that started since, and the POST is never re-sent.
     """
-    action = "starting an on-demand backup of VM %s" % vm.label
-    started = (now or datetime.datetime.now(UTC)) - datetime.timedelta(minutes=2)
     body = {"properties": {"objectType": "IaasVMBackupRequest", "recoveryPointExpiryTimeInUTC": format_utc(expiry)}}
+    # a backup of the VM that started meanwhile (ours, or another run's) is as good: never a second one
+    return start_job(client, vpath, vm, item_path(vpath, vm) + "/backup", body, "Backup", "starting an on-demand backup of VM %s" % vm.label,
+                     now, AMBIGUOUS_CHECKS, any_of_vm=True,
+                     unresolved="no backup job of the VM appeared in the job list; it was not sent again. Re-run the task: a backup "
+                                "already in progress is found and not started twice")
+
+
+def start_job(client, vpath, vm, path, body, operation, action, now, checks, unresolved, any_of_vm=False):
+    """POST a request that starts a job of ``operation`` ("Backup", "Restore") on the VM and follow its operation
+    to the job; returns (job_id, found_after_lost_response). The POST is never sent again: when its answer is
+    lost (ArmAmbiguousWrite), the job list is read for the job (``job_of_lost_request()``, any status: a short
+    job may have ended by then); none found is ArmError code "Ambiguous<operation>Request" ending in ``unresolved``."""
+    started = (now or datetime.datetime.now(UTC)) - datetime.timedelta(minutes=2)
     try:
-        response = client.send("POST", item_path(vpath, vm) + "/backup", action, body=body)
+        response = client.send("POST", path, action, body=body)
     except ArmAmbiguousWrite as exc:
-        # any status: with a short job, it may have ended by the time the list is read
-        # a backup of the VM that started meanwhile (ours, or another run's) is as good: never a second one
-        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, "Backup", AMBIGUOUS_CHECKS, any_of_vm=True)
+        job = job_of_lost_request(client, vpath, vm, exc.client_request_id, started, operation, checks, any_of_vm=any_of_vm)
         if job is not None:
             return job.get("name"), True
-        raise ArmError(action, status=exc.status, code="AmbiguousBackupRequest", request_id=exc.request_id,
-                       message="the response to the backup request was lost (%s) and no backup job of the VM appeared "
-                               "in the job list; it was not sent again. Re-run the task: a backup already in "
-                               "progress is found and not started twice" % exc.message)
+        raise ArmError(action, status=exc.status, code="Ambiguous%sRequest" % operation, request_id=exc.request_id,
+                       message="the response to the %s request was lost (%s) and %s" % (operation.lower(), exc.message, unresolved))
     result = wait_for_operation(client, response, action)
     return result.job_id, False
 

@@ -15,6 +15,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils import _batc
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import vm_ref
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads, follow_running_write
 from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for, job_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
 from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_utc,
@@ -28,11 +29,23 @@ SUCCESSFUL = ("completed", "completedwithwarnings")
 
 
 class JobFailed(ValueError):
-    """The backup job ended without success; ``result`` is what the module returns with the failure."""
+    """A waited-for job (backup, restore) ended without success; ``result`` is what the module returns
+    with the failure (AzureBackupModule.run() and _batch.run() add it to the failed result)."""
 
     def __init__(self, message, result):
         super(JobFailed, self).__init__(message)
         self.result = result
+
+
+def job_outcome(result, what, label):
+    """The status of ``result['job']`` (the job shape of a waited-for job) when it succeeded; otherwise
+    JobFailed carrying ``result``: "<what> job <id> of VM <label> ended <status>: <code>: <error>; ..." (one line)."""
+    status = result["job"]["status"] or ""
+    if status.lower() in SUCCESSFUL:
+        return status
+    detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in result["job"]["error_details"])
+    raise JobFailed(one_line("%s job %s of VM %s ended %s%s" % (what, result["job_id"], label, status, (": " + detail) if detail else ""), 1000),
+                    result)
 
 
 def last_successful_backup(item):
@@ -151,12 +164,7 @@ def _waited(client, params, check_mode, vpath, result):
         return result
     job = api.wait_for_job(client, vpath, result["job_id"])
     result["job"] = job_result(job)
-    status = result["job"]["status"] or ""
-    if status.lower() not in SUCCESSFUL:
-        errors = result["job"]["error_details"]
-        detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in errors)
-        raise JobFailed("backup job %s of VM %s ended %s%s" % (result["job_id"], result["job"]["entity_friendly_name"], status,
-                                                               (": " + detail) if detail else ""), result)
+    status = job_outcome(result, "backup", result["job"]["entity_friendly_name"])
     result["msg"] = "backup job %s of %s ended %s" % (result["job_id"], result["job"]["entity_friendly_name"], status)
     return result
 

@@ -5,7 +5,8 @@
 """Many VMs in one module process: the ``vms`` entries checked before any call, each VM's work
 on one of ``concurrency`` threads that share one ArmClient, and one result with a row per VM.
 
-Used by azure_vm_protection_batch and azure_vm_backup_now_batch. The client is thread-safe
+Used by azure_vm_protection_batch, azure_vm_backup_now_batch and azure_vm_restore_batch
+(``on_threads()`` also by azure_vm_restore_cleanup, to wait for its deletions side by side). The client is thread-safe
 (one token request for all threads, one write budget, one connection per thread and host).
 """
 
@@ -86,7 +87,7 @@ def run(client, entries, work, return_keys, concurrency, check_mode=False, diff=
         for index in range(len(entries)):
             one(index)
     else:
-        _on_threads(one, len(entries), workers)
+        on_threads(one, len(entries), workers)
     return summarise(results, check_mode, diff, warn)
 
 
@@ -109,8 +110,10 @@ def summarise(results, check_mode, diff, warn):
     return result
 
 
-def _on_threads(work, count, workers):
-    """work(0) ... work(count - 1) on ``workers`` threads; returns when all are done."""
+def on_threads(work, count, workers):
+    """work(0) ... work(count - 1) on ``workers`` daemon threads that take the next index from a shared
+    iterator; returns when all are done. ``work`` must catch its own exceptions (one that escapes ends
+    its thread). Used by run() and by azure_vm_restore_cleanup's waits."""
     lock = threading.Lock()
     todo = iter(range(count))
 

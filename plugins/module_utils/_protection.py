@@ -84,7 +84,7 @@ def decide(current, desired):
 
     current: the protected_item shape (protected_item_result) or None when the vault does not protect the VM.
     desired: {state, policy_name, disk_exclusion, undelete}.
-    action: none, enable, update, resume, stop, delete or undelete; raises DecisionError when the request
+    action: none, enable, update, resume, stop, suspend, delete or undelete; raises DecisionError when the request
     cannot be met without a choice the user has not made (a soft-deleted item without undelete).
     """
     state = desired["state"]
@@ -126,6 +126,14 @@ def decide(current, desired):
         if current is None or soft_deleted:
             return "none", before, before
         return "delete", before, {}
+    if state == "suspended":
+        # Backups stop; the recovery points keep expiring as the policy says (the way to stop on an immutable vault).
+        if current is None or soft_deleted or protection_state.lower() == "backupssuspended":
+            return "none", before, before
+        if stopped:
+            raise DecisionError("protection of VM %s is stopped (%s), which already keeps its data: resume it with state=present "
+                                "before suspending it" % (current.get("friendly_name"), protection_state))
+        return "suspend", before, dict(before, protection_state="BackupsSuspended")
     raise ValueError("unknown state %r" % (state,))
 
 
@@ -140,7 +148,7 @@ def purge_text(item):
 
 
 def write_plan(action, state):
-    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'delete'."""
+    """The writes an action takes, in order: 'undelete', 'protect', 'stop', 'suspend', 'delete'."""
     return {
         "none": [],
         "enable": ["protect"],
@@ -148,6 +156,7 @@ def write_plan(action, state):
         "resume": ["protect"],
         "undelete": ["undelete", "protect"] if state == "present" else ["undelete"],
         "stop": ["stop"],
+        "suspend": ["suspend"],
         "delete": ["delete"],
     }[action]
 
@@ -180,7 +189,8 @@ def follow_running_write(client, vpath, vm, jobs, check_mode, wait, warn):
 
 class VaultReads(object):
     """Reads that every VM of one vault would repeat, made once per module process: the vault,
-    each policy, the list of VMs the vault can protect, and the refresh of that list.
+    each policy, the vault's running jobs, the list of VMs the vault can protect, the refresh of
+    that list, and any other read through ``once()``.
 
     Thread-safe: with many VMs on threads (azure_vm_protection_batch), the first thread that
     needs a value reads it and the others wait for it; a failure is remembered like a value.
@@ -195,7 +205,11 @@ class VaultReads(object):
         self._key_locks = {}
         self._before_refresh = {}
 
-    def _once(self, key, load):
+    def once(self, key, load):
+        """``load()`` once per process under ``key``, a tuple (VaultReads' own start with "vault", "policy",
+        "running", "protectable", "refresh"): the first thread that asks loads it, the others wait for it;
+        an ArmError or ValueError is remembered and raised again like a value. Also for other reads that
+        every VM of a batch would repeat (a restore's staging account, network, Restore job list)."""
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -210,7 +224,7 @@ class VaultReads(object):
         return value
 
     def vault(self, vpath, label):
-        return self._once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
+        return self.once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
 
     def policy(self, vpath, name, vault_label):
         def load():
@@ -223,24 +237,24 @@ class VaultReads(object):
             if kind and kind.lower() != BACKUP_MANAGEMENT_TYPE.lower():
                 raise ValueError("backup policy %r is a %s policy, not one for Azure virtual machines" % (name, kind))
             return policy
-        return self._once(("policy", vpath.lower(), name.lower()), load)
+        return self.once(("policy", vpath.lower(), name.lower()), load)
 
     def running_jobs(self, vpath):
         """The vault's InProgress jobs, read once per process: one read answers for every VM of the vault
         whether a write on its item still runs in the service (the item GET shows the old state until then)."""
-        return self._once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
+        return self.once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
 
     def protected_item(self, vpath, vm):
         """The VM's protected item (raw) or None: with ``whole_lists`` from one list of the vault's protected items,
         read once per process (pages of 200 items, instead of one GET per VM), else one GET."""
         if not self.whole_lists:
             return api.get_protected_item(self.client, vpath, vm)
-        return item_of(self._once(("protected", vpath.lower()), lambda: api.list_protected_items(self.client, vpath)), vm)
+        return item_of(self.once(("protected", vpath.lower()), lambda: api.list_protected_items(self.client, vpath)), vm)
 
     def protectable(self, vpath, vm):
         """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
         if self.whole_lists:
-            found = self._once(("protectable", vpath.lower()), lambda: [
+            found = self.once(("protectable", vpath.lower()), lambda: [
                 protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath)])
         else:
             found = [protectable_item_result(item) for item in api.list_protectable_items(self.client, vpath, friendly_name=vm.name)]
@@ -262,7 +276,7 @@ class VaultReads(object):
                 ok, listed = self._values.pop(("protectable", vpath.lower()), (False, None))
                 self._before_refresh[vpath.lower()] = listed if ok else []
             return True
-        return self._once(("refresh", vpath.lower()), load)
+        return self.once(("refresh", vpath.lower()), load)
 
 
 def item_of(items, vm):
@@ -466,12 +480,53 @@ class VmProtection(object):
             body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
             done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
                                           wait=wait, defer=defer)
-        elif step == "stop":
-            done = api.put_protected_item(client, vpath, vm, api.stop_body(vm, vm_id), "stopping protection of VM %s" % vm.label,
-                                          wait=wait, defer=defer)
+        elif step in ("stop", "suspend"):
+            done = self._stop_or_suspend(step, vpath, vm, vm_id, wait, defer)
         else:
-            done = api.delete_protected_item(client, vpath, vm, "deleting the backup data of VM %s" % vm.label, wait=wait, defer=defer)
+            done = self._delete(vpath, vm, current, wait, defer)
         return done
+
+    def _delete(self, vpath, vm, current, wait, defer=False):
+        """DELETE of the item (stop protection, delete the data). When the service refuses it and the vault's resource
+        guard protects deleting backup data: unlockDelete with the deleteProtectedItemRequests the guard proxy lists,
+        for this item, then the DELETE again (a vault without a guard costs no extra call)."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
+        action = "deleting the backup data of VM %s" % vm.label
+        try:
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait, defer=defer)
+        except ArmError as err:
+            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            if guard is None or not guard.protects(mua.DELETE_ITEM) or not (current or {}).get("id"):
+                raise
+
+        def unlock_then_delete(requests):
+            vapi.unlock_delete_guard_proxy(self.client, vpath, guard.proxy_name, requests, self.vault_label, resource=current["id"])
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait, defer=defer)
+        return mua.guarded(guard, mua.DELETE_ITEM, unlock_then_delete)
+
+    def _stop_or_suspend(self, step, vpath, vm, vm_id, wait, defer=False):
+        """Stop protection (ProtectionStopped) or suspend backups (BackupsSuspended), keeping the data. When the
+        service refuses it and the vault's resource guard protects the operation, it is sent again with the
+        stopProtectionWithRetainDataRequests the guard proxy lists (a vault without a guard costs no extra call)."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        body = api.stop_body(vm, vm_id)
+        if step == "suspend":
+            body["properties"].pop("policyId", None)
+            body["properties"]["protectionState"] = "BackupsSuspended"
+        action = "%s of VM %s" % ("stopping protection" if step == "stop" else "suspending backups", vm.label)
+
+        def write(requests):
+            if requests:
+                body["properties"]["resourceGuardOperationRequests"] = requests
+            return api.put_protected_item(self.client, vpath, vm, body, action, wait=wait, defer=defer)
+        try:
+            return write([])
+        except ArmError as err:
+            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            if guard is None or not guard.protects(mua.STOP_PROTECTION):
+                raise
+        return mua.guarded(guard, mua.STOP_PROTECTION, write)
 
     # -- messages ----------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@
 """Recovery points, restores, job cancel, and the Compute calls a restore drill needs.
 
 Shared by azure_vm_recovery_point_info, azure_vm_restore, azure_vm_restore_batch,
-azure_backup_job and azure_vm_restore_cleanup. Every wait of this file (operation polls,
-job waits) goes through ``wait_for()``, and every input is checked with full matches before
-any call.
+azure_backup_job and azure_vm_restore_cleanup. Every wait goes through the core's waiter
+(``wait_for_operation()``, ``_backup_api.wait_for_job()``) within the client's one deadline
+for the task (``wait_timeout``), and every input is checked with full matches before any call.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,8 +15,6 @@ __metaclass__ = type
 
 import datetime
 import re
-import threading
-import time
 
 try:
     from urllib.parse import unquote
@@ -25,21 +23,28 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keeps the c
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
-from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmAmbiguousWrite, ArmError, ArmNotFound
-from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import JobFailed
+from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
+from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import SUCCESSFUL, job_outcome
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import (
+from ansible_collections.azure_recovery.backup.plugins.module_utils._names import (
+    has_control,
+    quote_segment,
+    validate_job_id,
+    validate_resource_group,
+    validate_subscription_id,
+    validate_vm_name,
+    vm_ref,
+)
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads, follow_running_write
+from ansible_collections.azure_recovery.backup.plugins.module_utils._results import job_is_for, job_result, pending_operation_result
+from ansible_collections.azure_recovery.backup.plugins.module_utils._text import one_line
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import (
     UTC,
     format_filter_time,
     format_utc,
-    job_is_for,
-    job_result,
     parse_duration,
     parse_service_time,
     parse_utc,
-    quote_segment,
-    validate_vm_name,
-    vm_ref,
 )
 
 STORAGE_API_VERSION = "2023-05-01"
@@ -49,7 +54,6 @@ DISK_API_VERSION = "2024-03-02"
 
 RECOVERY_TYPES = {"disks": "RestoreDisks", "new_vm": "AlternateLocation", "replace_disks": "OriginalLocation"}
 TIER_NAMES = {"instantrp": "snapshot", "hardenedrp": "vault", "archivedrp": "archive"}
-SUCCESSFUL = ("completed", "completedwithwarnings")
 RUNNING = tuple(status.lower() for status in api.JOB_RUNNING)
 # How far back a re-run looks for the restore job of an earlier run.
 RERUN_LOOKBACK = datetime.timedelta(days=30)
@@ -60,9 +64,8 @@ CLEANUP_WAITERS = 20
 # Restore jobs of the VM read (newest first) to recognise a re-run.
 MAX_EARLIER_JOBS = 20
 
-_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
-_RG = r"[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]"
-_PREFIX = r"/subscriptions/(?P<sub>%s)/resourceGroups/(?P<rg>%s)/providers/" % (_GUID, _RG)
+# Subscription and resource group are checked by _names (validate_subscription_id, validate_resource_group).
+_PREFIX = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
 _NAMES = {
     "storage": (r"Microsoft\.Storage/storageAccounts", r"[a-z0-9]{3,24}"),
     "vnet": (r"Microsoft\.Network/virtualNetworks", r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]"),
@@ -76,46 +79,22 @@ _NAMES = {
 _WHAT = {"storage": "storage account", "vnet": "virtual network", "des": "disk encryption set", "identity": "user-assigned identity",
          "disk_access": "disk access", "vm": "VM", "disk": "managed disk", "nic": "network interface"}
 _SUBNET_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]|[A-Za-z0-9_]")
-_RG_RE = re.compile(_RG)
-_RG_ID_RE = re.compile(r"/subscriptions/(?P<sub>%s)/resourceGroups/(?P<rg>%s)" % (_GUID, _RG), re.IGNORECASE)
+_RG_ID = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
 _RP_NAME_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
-_RP_ID_RE = re.compile(r"(?P<item>/subscriptions/%s/resourceGroups/%s/providers/Microsoft\.RecoveryServices/vaults/[A-Za-z][A-Za-z0-9-]{1,49}"
-                       r"/backupFabrics/Azure/protectionContainers/[^/]{1,200}/protectedItems/[^/]{1,200})/recoveryPoints/(?P<name>[A-Za-z0-9-]{1,64})"
-                       % (_GUID, _RG), re.IGNORECASE)
+_RP_ID_RE = re.compile(r"(?P<item>/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.RecoveryServices/vaults/[^/]+"
+                       r"/backupFabrics/Azure/protectionContainers/[^/]{1,200}/protectedItems/[^/]{1,200})/recoveryPoints/(?P<name>[A-Za-z0-9-]{1,64})",
+                       re.IGNORECASE)
 _ZONE_RE = re.compile(r"[1-3]")
 _TAG_NAME_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 # ---------------------------------------------------------------------------------------
-# The one place this file waits (operation polls and job waits), and the task's deadline
-# ---------------------------------------------------------------------------------------
-
-class Deadline(object):
-    """One deadline for a whole task: every wait gets what is left of ``wait_timeout``."""
-
-    def __init__(self, timeout, clock=time.monotonic):
-        self.clock = clock
-        self.end = clock() + timeout
-        self.timeout = timeout
-
-    def left(self):
-        return max(1, int(round(self.end - self.clock())))
-
-
-def wait_for(client, deadline, action, response=None, vpath=None, job_id=None):
-    """Follow a long-running operation (``response``) or a job (``vpath`` + ``job_id``) until it
-    ends, within what is left of ``deadline``. Every wait of this file comes here."""
-    if response is not None:
-        return wait_for_operation(client, response, action, deadline.left())
-    return api.wait_for_job(client, vpath, job_id, deadline.left())
-
-
-# ---------------------------------------------------------------------------------------
-# Input checks (full matches, no control characters), before any call
+# Input checks of the restore's own options (full matches, no control characters), before
+# any call; vault and VM names and IDs are _names' (vm_ref, _backup_api.vault_path)
 # ---------------------------------------------------------------------------------------
 
 def no_control(value, what):
-    if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if isinstance(value, str) and has_control(value):
         raise ValueError("%s %r contains a control character (a stray newline?)" % (what, value))
     return value
 
@@ -132,13 +111,26 @@ def check_text(value, what):
     return value
 
 
+def _id_match(pattern, value):
+    """The full match of an ID pattern (groups sub, rg) whose subscription and resource group are valid by
+    _names' rules; None otherwise."""
+    match = re.fullmatch(pattern, value, re.IGNORECASE)
+    try:
+        if match:
+            validate_subscription_id(match.group("sub"))
+            validate_resource_group(match.group("rg"))
+    except ValueError:
+        return None
+    return match
+
+
 def parse_arm_id(value, kind, what=None):
-    """A resource ID of one kind ('storage', 'vnet', 'des', 'identity', 'disk_access', 'vm', 'disk')
+    """A resource ID of one kind ('storage', 'vnet', 'des', 'identity', 'disk_access', 'vm', 'disk', 'nic')
     -> (subscription, resource group, name); ValueError when it is not exactly that."""
     what = what or _WHAT[kind]
     check_text(value, what)
     provider, name_re = _NAMES[kind]
-    match = re.fullmatch(r"%s%s/(?P<name>%s)" % (_PREFIX, provider, name_re), value, re.IGNORECASE)
+    match = _id_match(r"%s%s/(?P<name>%s)" % (_PREFIX, provider, name_re), value)
     if not match:
         raise ValueError("invalid %s ID %r: expected /subscriptions/<id>/resourceGroups/<group>/providers/%s/<name>"
                          % (what, value, provider.replace("\\", "")))
@@ -155,21 +147,12 @@ def parse_resource_group(client, value, what="target_resource_group"):
     """A resource group name, or its ID in the vault's subscription -> its name."""
     check_text(value, what)
     if value.startswith("/"):
-        match = _RG_ID_RE.fullmatch(value)
+        match = _id_match(_RG_ID, value)
         if not match:
             raise ValueError("invalid %s %r: expected a resource group name or /subscriptions/<id>/resourceGroups/<name>" % (what, value))
         same_subscription(client, match.group("sub"), "resource group", value)
         return match.group("rg")
-    if not _RG_RE.fullmatch(value):
-        raise ValueError("invalid %s %r: expected 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'" % (what, value))
-    return value
-
-
-def parse_time(value, what):
-    """A UTC time option -> aware datetime; ValueError for anything else (a malformed time)."""
-    if isinstance(value, str):
-        check_text(value, what)
-    return parse_utc(value, what)
+    return validate_resource_group(value, what)
 
 
 def check_tags(tags, what="tags"):
@@ -187,21 +170,13 @@ def check_tags(tags, what="tags"):
 
 
 def vault_path(client, params):
-    """The vault's path; its name and group are also refused with control characters (a trailing newline)."""
-    check_text(params["vault_name"], "vault_name")
-    check_text(params["vault_resource_group"], "vault_resource_group")
     return api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
 
 def vm_and_vault(client, params):
+    """(VmRef, vault path) of the options; _names refuses a name or ID that is not exactly one."""
     vm = vm_ref(client.subscription_id, params.get("vm_name"), params.get("vm_resource_group"), params.get("vm_id"))
-    for key in ("vm_name", "vm_resource_group", "vm_id"):
-        if params.get(key) is not None:
-            check_text(params[key], key)
-            if re.search(r"\s", params[key]):
-                raise ValueError("%s %r contains a space" % (key, params[key]))
-    vpath = vault_path(client, params)
-    return vm, vpath
+    return vm, vault_path(client, params)
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,8 +265,8 @@ def recovery_point_info(client, params, now=None):
     """azure_vm_recovery_point_info."""
     now = now or datetime.datetime.now(UTC)
     vm, vpath = vm_and_vault(client, params)
-    start = parse_time(params["start_time"], "start_time") if params.get("start_time") else None
-    end = parse_time(params["end_time"], "end_time") if params.get("end_time") else None
+    start = parse_utc(params["start_time"], "start_time") if params.get("start_time") else None
+    end = parse_utc(params["end_time"], "end_time") if params.get("end_time") else None
     if start and end and end <= start:
         raise ValueError("end_time must be after start_time")
     if api.get_protected_item(client, vpath, vm) is None:
@@ -331,7 +306,7 @@ def parse_recovery_point_option(value, vpath, vm, label):
     if isinstance(value, dict):
         if set(value) != set(["latest_before"]):
             raise ValueError("recovery_point as a dict takes exactly one key, latest_before (got %s)" % sorted(value))
-        return ("before", parse_time(value["latest_before"], "recovery_point.latest_before"))
+        return ("before", parse_utc(value["latest_before"], "recovery_point.latest_before"))
     check_text(value, "recovery_point")
     if value.startswith("/"):
         match = _RP_ID_RE.fullmatch(value)
@@ -395,7 +370,7 @@ def vm_disk_ids(vm_body):
     return [d["managedDisk"]["id"] for d in disks if (d.get("managedDisk") or {}).get("id")]
 
 
-def patch_tags(client, deadline, kind, resource_id, current, tags):
+def patch_tags(client, kind, resource_id, current, tags):
     """Add ``tags`` to a VM or disk (PATCH, waited for when the service answers 202)."""
     merged = dict(current or {})
     if all(merged.get(k) == v for k, v in tags.items()):
@@ -406,24 +381,13 @@ def patch_tags(client, deadline, kind, resource_id, current, tags):
     response = client.send("PATCH", resource_path(kind, sub, rg, name), action, body={"tags": merged}, api_version=_api_version(kind),
                            ok=(200, 201, 202))
     if response.status_code == 202:
-        wait_for(client, deadline, action, response=response)
+        wait_for_operation(client, response, action)
     return True
 
 
 # ---------------------------------------------------------------------------------------
 # Restore
 # ---------------------------------------------------------------------------------------
-
-def run_reporting_job_failure(glue, work):
-    """Run ``work()`` for a module; a job that failed (JobFailed) fails the task with its error and what
-    is known of the job. (azure_vm_backup_now has the same function: one of the two can go.)"""
-    try:
-        return work()
-    except JobFailed as exc:
-        result = dict(exc.result)
-        result.pop("msg", None)
-        return glue.fail(str(exc), **result)
-
 
 class RestorePlan(object):
     """The options of azure_vm_restore, checked (no call made)."""
@@ -608,31 +572,13 @@ def job_matches(job, plan, point):
     return True
 
 
-class SharedReads(object):
-    """Reads that are the same for every VM of a batch (the vault, the staging account, the network, the
-    vault's Restore job list before any restore of the batch), made once; thread-safe."""
-
-    def __init__(self):
-        self._values = {}
-        self._lock = threading.Lock()
-
-    def get(self, key, load):
-        with self._lock:
-            lock = self._values.setdefault(("lock",) + key, threading.Lock())
-        with lock:
-            if key not in self._values:
-                self._values[key] = load()
-            return self._values[key]
-
-
-def _shared(shared, key, load):
-    return shared.get(key, load) if shared is not None else load()
-
-
-def earlier_restore(client, vpath, plan, point, now, shared=None):
+def earlier_restore(client, vpath, plan, point, now, reads=None):
     """The newest Restore job of this VM for the same point and target (see job_matches), or None.
-    With ``shared``, the vault's job list is read once for the batch (before any of its restores)."""
-    listed = _shared(shared, ("jobs", vpath.lower()), lambda: api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK))
+    With ``reads`` (a VaultReads), the vault's Restore job list is read once for all the VMs of a batch
+    (before any of its restores); without, it is read now (after a restore, to find its job)."""
+    def load():
+        return api.list_jobs(client, vpath, operation="Restore", start_time=now - RERUN_LOOKBACK)
+    listed = reads.once(("restore-jobs", vpath.lower()), load) if reads is not None else load()
     jobs = [job for job in listed if job_is_for(job, plan.vm.name, plan.vm.container_name)]
     jobs.sort(key=lambda job: (job.get("properties") or {}).get("startTime") or "", reverse=True)
     for listed in jobs[:MAX_EARLIER_JOBS]:
@@ -669,24 +615,14 @@ def validate_restore(client, vpath, vm, point, body):
     return [{"code": r.get("code"), "message": r.get("message"), "recommendations": r.get("recommendations") or []} for r in results]
 
 
-def trigger_restore(client, deadline, vpath, plan, point, body, now):
+def trigger_restore(client, vpath, plan, point, body, now):
     """POST the restore and follow its operation to the job; (job_id, found_after_lost_response).
     A lost answer is resolved through the job list (activityId = the request's
     x-ms-client-request-id), never by sending again."""
-    action = "starting a restore of VM %s" % plan.vm.label
     path = "%s/recoveryPoints/%s/restore" % (api.item_path(vpath, plan.vm), quote_segment(point.get("name")))
-    try:
-        response = client.send("POST", path, action, body=body)
-    except ArmAmbiguousWrite as exc:
-        job = api.job_of_lost_request(client, vpath, plan.vm, exc.client_request_id, now - datetime.timedelta(minutes=2), "Restore",
-                                      LOST_REQUEST_CHECKS)
-        if job is not None:
-            return job.get("name"), True
-        raise ArmError(action, status=exc.status, code="AmbiguousRestoreRequest", request_id=exc.request_id,
-                       message="the response to the restore request was lost (%s) and no restore job of it appeared in the job list; "
-                               "it was not sent again. Re-run the task: a restore in progress is found and followed" % exc.message)
-    result = wait_for(client, deadline, action, response=response)
-    return result.job_id, False
+    return api.start_job(client, vpath, plan.vm, path, body, "Restore", "starting a restore of VM %s" % plan.vm.label, now, LOST_REQUEST_CHECKS,
+                         unresolved="no restore job of it appeared in the job list; it was not sent again. Re-run the task: a restore "
+                                    "in progress is found and followed")
 
 
 def restore_job_result(job):
@@ -755,16 +691,31 @@ def created_resources(client, plan, job):
     return created, found
 
 
-def restore(client, params, check_mode=False, warn=None, now=None, deadline=None, shared=None):
+def settled_item(client, params, check_mode, warn, vpath, vm, reads):
+    """The VM's protected item once no write on it (enable, stop, delete, undelete) runs in the service: the
+    service refuses a restore meanwhile (409 BMSUserErrorObjectLocked) and the item shows the state before
+    the write. As for azure_vm_backup_now (``follow_running_write()``): waited for with ``wait`` (then the
+    item is read again), a ValueError naming the job with ``wait: false``, a warning in check mode."""
+    item = api.get_protected_item(client, vpath, vm)
+    pending = follow_running_write(client, vpath, vm, reads.running_jobs(vpath), check_mode, params["wait"], warn)
+    if pending is None or check_mode:
+        return item
+    seen = pending_operation_result(pending)
+    warn("waited for the running %s job %s of VM %s before restoring" % (seen["operation"], seen["job_id"], vm.label))
+    return api.get_protected_item(client, vpath, vm)
+
+
+def restore(client, params, check_mode=False, warn=None, now=None, reads=None):
     """azure_vm_restore for one VM: the result; ValueError for what cannot be done (before any write),
-    JobFailed when a waited-for restore job fails."""
+    JobFailed when a waited-for restore job fails. Every wait draws from the client's deadline (the
+    task's wait_timeout). ``reads``: a VaultReads shared by the VMs of a batch (a new one when None)."""
     warn = warn or (lambda message: None)
     now = now or datetime.datetime.now(UTC)
     plan = RestorePlan(client, params)
-    deadline = deadline or Deadline(params["wait_timeout"])
+    reads = reads if reads is not None else VaultReads(client)
     vm, vpath = plan.vm, plan.vpath
 
-    if api.get_protected_item(client, vpath, vm) is None:
+    if settled_item(client, params, check_mode, warn, vpath, vm, reads) is None:
         raise ValueError("VM %s is not protected by vault %s: it has no recovery points there" % (vm.label, plan.vault_label))
     point = choose_recovery_point(client, vpath, vm, plan.selector, now)
     rp = recovery_point_result(point, now)
@@ -782,17 +733,16 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
         raise ValueError("recovery point %s of VM %s is only in the archive tier: set rehydration_priority (Standard or High) to rehydrate "
                          "it as part of the restore" % (rp["name"], vm.label))
 
-    vault = _shared(shared, ("vault", vpath.lower()), lambda: api.get_vault(client, vpath, plan.vault_label))
-    region = vault.get("location")
-    _shared(shared, ("storage", plan.storage_id.lower()), lambda: check_in_region(client, "storage", plan.storage_id, region))
+    region = reads.vault(vpath, plan.vault_label).get("location")
+    reads.once(("storage", plan.storage_id.lower()), lambda: check_in_region(client, "storage", plan.storage_id, region))
     if plan.restore_type == "new_vm":
-        vnet = _shared(shared, ("vnet", plan.vnet_id.lower()), lambda: check_in_region(client, "vnet", plan.vnet_id, region))
+        vnet = reads.once(("vnet", plan.vnet_id.lower()), lambda: check_in_region(client, "vnet", plan.vnet_id, region))
         subnets = [(s.get("name") or "").lower() for s in ((vnet.get("properties") or {}).get("subnets") or [])]
         if plan.subnet.lower() not in subnets:
             raise ValueError("virtual network %s has no subnet %s (it has: %s)" % (plan.vnet_id, plan.subnet, ", ".join(sorted(subnets)) or "none"))
     body = plan.body(client.subscription_id, point, region)
 
-    earlier = earlier_restore(client, vpath, plan, point, now, shared)
+    earlier = earlier_restore(client, vpath, plan, point, now, reads)
     if earlier is not None and still_there(client, plan, earlier):
         status = ((earlier.get("properties") or {}).get("status") or "").lower()
         if status in RUNNING or status in SUCCESSFUL:
@@ -800,7 +750,7 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
             result["job"] = restore_job_result(earlier)
             result["msg"] = "a restore of %s from recovery point %s to the same target %s (job %s, %s); nothing was sent" % (
                 vm.label, rp["name"], "is in progress" if status in RUNNING else "already ran", result["job_id"], result["job"]["status"])
-            return _finish(client, params, plan, deadline, result, check_mode, followed=True)
+            return _finish(client, params, plan, result, check_mode, followed=True)
 
     result["changed"] = True
     if check_mode:
@@ -811,9 +761,9 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
         result["msg"] = "would restore %s from recovery point %s (%s) as %s; the service's validation %s" % (
             vm.label, rp["name"], rp["time"], plan.restore_type,
             "found no problem" if not result["validation"] else "said: " + "; ".join(
-                "%s: %s" % (v["code"], v["message"]) for v in result["validation"]))
+                "%s: %s" % (v["code"], one_line(v["message"])) for v in result["validation"]))
         return result
-    job_id, lost = trigger_restore(client, deadline, vpath, plan, point, body, now)
+    job_id, lost = trigger_restore(client, vpath, plan, point, body, now)
     if lost:
         warn("the response to the restore request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
     if not job_id:
@@ -825,27 +775,22 @@ def restore(client, params, check_mode=False, warn=None, now=None, deadline=None
     result["job_id"] = job_id
     result["msg"] = "started a restore of %s from recovery point %s as %s (job %s)" % (vm.label, rp["name"], plan.restore_type, job_id)
     result["job"] = restore_job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
-    return _finish(client, params, plan, deadline, result, check_mode)
+    return _finish(client, params, plan, result, check_mode)
 
 
-def _finish(client, params, plan, deadline, result, check_mode, followed=False):
+def _finish(client, params, plan, result, check_mode, followed=False):
     """With wait, wait for the job, fail when it fails, read what it created, tag it."""
     if not params["wait"] or check_mode:
         return result
-    job = wait_for(client, deadline, "waiting for restore job %s" % result["job_id"], vpath=plan.vpath, job_id=result["job_id"])
+    job = api.wait_for_job(client, plan.vpath, result["job_id"])
     result["job"] = restore_job_result(job)
-    status = (result["job"]["status"] or "").lower()
-    if status not in SUCCESSFUL:
-        errors = result["job"]["error_details"]
-        detail = "; ".join("%s: %s" % (e.get("error_code"), e.get("error_string") or e.get("error_title")) for e in errors)
-        raise JobFailed("restore job %s of VM %s ended %s%s" % (result["job_id"], plan.vm.label, result["job"]["status"],
-                                                                (": " + detail) if detail else ""), result)
+    job_outcome(result, "restore", plan.vm.label)
     created, found = created_resources(client, plan, job)
     result["created"] = created
     if plan.tags:
         tagged = False
         for kind, resource_id, tags in found:
-            tagged = patch_tags(client, deadline, kind, resource_id, tags, plan.tags) or tagged
+            tagged = patch_tags(client, kind, resource_id, tags, plan.tags) or tagged
         result["changed"] = result["changed"] or tagged
     if not followed:
         result["msg"] = "restore job %s of %s ended %s" % (result["job_id"], plan.vm.label, result["job"]["status"])
@@ -858,23 +803,22 @@ RETURN_KEYS = ("changed", "job_id", "job", "recovery_point", "recovery_point_age
                "rto_seconds", "msg")
 
 
-def run_batch(client, params, check_mode=False, warn=None, clock=time.monotonic):
+def run_batch(client, params, check_mode=False, warn=None):
     """azure_vm_restore_batch: every entry of ``params['vms']`` through restore(), on threads sharing ``client``
-    and one deadline. Raises ValueError (nothing sent) when an entry is not valid."""
+    (so the task's one deadline) and one VaultReads. Raises ValueError (nothing sent) when an entry is not valid."""
     overrides = ("target_vm_name", "recovery_point")
     entries = [batch.entry_params(params, entry, overrides) for entry in params["vms"]]
     for one in entries:
         one.setdefault("vm_name", None)
     now = datetime.datetime.now(UTC)
     batch.check_entries(client, entries, check=lambda one: RestorePlan(client, one))
-    deadline = Deadline(params["wait_timeout"], clock)
-    started = clock()
-    shared = SharedReads()
+    started = client.clock()
+    reads = VaultReads(client)
 
     def work(one, warn_vm):
-        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, deadline=deadline, shared=shared)
+        result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, reads=reads)
         # time from the drill's start until this VM's restore was read back through the Compute API
-        result["rto_seconds"] = round(clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
+        result["rto_seconds"] = round(client.clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
         return result
     return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)
 
@@ -891,10 +835,7 @@ def cancellable(job):
 def cancel_job(client, params, check_mode=False):
     """azure_backup_job state=cancelled."""
     vpath = vault_path(client, params)
-    job_id = check_text(params["job_id"], "job_id")
-    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", job_id):
-        raise ValueError("invalid job ID %r: expected the job's GUID" % (job_id,))
-    deadline = Deadline(params["wait_timeout"])
+    job_id = validate_job_id(params["job_id"])
     try:
         job = api.get_job(client, vpath, job_id)
     except ArmNotFound:
@@ -914,12 +855,12 @@ def cancel_job(client, params, check_mode=False):
             return result
         action = "cancelling job %s" % job_id
         response = client.send("POST", "%s/backupJobs/%s/cancel" % (vpath, quote_segment(job_id)), action, idempotent=True)
-        wait_for(client, deadline, action, response=response)
+        wait_for_operation(client, response, action)
     if not params["wait"]:
         result["job"] = job_result(api.get_job(client, vpath, job_id))
         result["msg"] = "job %s is %s" % (job_id, result["job"]["status"])
         return result
-    job = wait_for(client, deadline, "waiting for job %s to be cancelled" % job_id, vpath=vpath, job_id=job_id)
+    job = api.wait_for_job(client, vpath, job_id)
     result["job"] = job_result(job)
     result["msg"] = "job %s ended %s" % (job_id, result["job"]["status"])
     return result
@@ -951,7 +892,6 @@ def cleanup(client, params, check_mode=False):
         kind, sub, rg, name = _resource_kind(resource_id)
         same_subscription(client, sub, _WHAT[kind], resource_id)
         targets.append((kind, sub, rg, name, resource_id))
-    deadline = Deadline(params["wait_timeout"])
     present, refused = [], []
     for kind, sub, rg, name, resource_id in targets:
         body = read_resource(client, kind, sub, rg, name)
@@ -985,10 +925,10 @@ def cleanup(client, params, check_mode=False):
 
             def wait_one(index):
                 try:
-                    wait_for(client, deadline, pending[index][0], response=pending[index][1])
+                    wait_for_operation(client, pending[index][1], pending[index][0])
                 except Exception as exc:  # pylint: disable=broad-except  # raised below, in this thread
                     errors.append(exc)
-            batch._on_threads(wait_one, len(pending), min(CLEANUP_WAITERS, len(pending)) or 1)  # pylint: disable=protected-access
+            batch.on_threads(wait_one, len(pending), min(CLEANUP_WAITERS, len(pending)) or 1)
             if errors:
                 raise errors[0]
     return {"changed": bool(deleted), "deleted": deleted,

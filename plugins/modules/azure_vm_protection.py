@@ -25,7 +25,7 @@ description:
     it can protect needs no further call (another vault's VM is not listed so); otherwise the service's backup
     status of the VM is asked (a POST that Resource Manager counts as a write), before any refresh.
   - For many VMs in one task, see M(azure_recovery.backup.azure_vm_protection_batch).
-  - Nothing but O(state=stopped) or O(state=absent) reduces protection. An empty or unknown policy is an
+  - Nothing but O(state=stopped), O(state=suspended) or O(state=absent) reduces protection. An empty or unknown policy is an
     error, never a request to stop protection.
 author:
   - azure_recovery.backup developers (@azure-recovery)
@@ -43,8 +43,13 @@ options:
       - V(stopped) stops protection and keeps the existing recovery points.
       - V(absent) stops protection and deletes the backup data. On a vault with soft delete the item stays
         soft-deleted (restorable with O(undelete=true)) until RV(protected_item.purge_time), which the message gives.
+      - V(suspended) stops the backups and keeps the existing recovery points only as long as the policy keeps them
+        (protection state C(BackupsSuspended)); the way to stop protection on an immutable vault. O(state=present) resumes.
+      - On a vault with a resource guard, a V(stopped) or V(suspended) the service refuses is sent again with the request
+        the vault's guard proxy lists for stopping protection, and a refused V(absent) is sent again after an
+        C(unlockDelete) of the item with the guard's request for deleting backup data; a second refusal names the guard.
     type: str
-    choices: [present, stopped, absent]
+    choices: [present, stopped, suspended, absent]
     default: present
   discover:
     description:
@@ -131,6 +136,14 @@ EXAMPLES = r"""
     vm_resource_group: testRG
     state: stopped
 
+- name: Suspend backups on an immutable vault (recovery points expire as the policy says)
+  azure_recovery.backup.azure_vm_protection:
+    vault_name: testVault
+    vault_resource_group: testVaultRG
+    vm_name: testVM
+    vm_resource_group: testRG
+    state: suspended
+
 - name: Stop protection and delete the backup data
   azure_recovery.backup.azure_vm_protection:
     vault_name: testVault
@@ -153,7 +166,7 @@ RETURN = r"""
 action:
   description:
     - What was done, or in check mode what would be done.
-    - V(none), V(enable), V(update) (policy or disks), V(resume), V(stop), V(delete), V(undelete).
+    - V(none), V(enable), V(update) (policy or disks), V(resume), V(stop), V(suspend), V(delete), V(undelete).
   returned: always
   type: str
   sample: enable
@@ -314,7 +327,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._protection 
 def main():
     argument_spec = backup_argument_spec(
         policy=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
+        state=dict(type="str", default="present", choices=["present", "stopped", "suspended", "absent"]),
         discover=dict(type="bool", default=True),
         undelete=dict(type="bool", default=False),
         include_disk_luns=dict(type="list", elements="raw"),

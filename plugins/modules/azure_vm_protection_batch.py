@@ -28,7 +28,7 @@ description:
     before its write, as in M(azure_recovery.backup.azure_vm_protection).
   - One VM that fails does not stop the others. The task fails when any VM failed, and RV(results) says which and
     why.
-  - Nothing but V(stopped) or V(absent) as the O(state) of a VM reduces its protection.
+  - Nothing but V(stopped), V(suspended) or V(absent) as the O(state) of a VM reduces its protection.
   - The role C(azure_recovery.backup.vm_onboarding) onboards a list of VMs with this module, one task per vault.
 author:
   - azure_recovery.backup developers (@azure-recovery)
@@ -56,7 +56,7 @@ options:
       state:
         description: What to do with this VM, instead of O(state).
         type: str
-        choices: [present, stopped, absent]
+        choices: [present, stopped, suspended, absent]
       undelete:
         description: O(undelete) for this VM.
         type: bool
@@ -77,10 +77,15 @@ options:
   state:
     description:
       - V(present) protects the VMs with their policy (enables protection, changes the policy or disk selection, or
-        resumes stopped protection); V(stopped) stops protection keeping the recovery points; V(absent) stops
+        resumes stopped or suspended protection); V(stopped) stops protection keeping the recovery points; V(absent) stops
         protection and deletes the backup data (soft-deleted on a vault with soft delete).
+      - V(suspended) stops the backups and keeps the existing recovery points only as long as the policy keeps them
+        (protection state C(BackupsSuspended)); the way to stop protection on an immutable vault. A VM whose protection
+        is stopped is not suspended (that VM fails; resume it first).
+      - On a vault with a resource guard, V(stopped), V(suspended) and V(absent) go through the guard as in
+        M(azure_recovery.backup.azure_vm_protection).
     type: str
-    choices: [present, stopped, absent]
+    choices: [present, stopped, suspended, absent]
     default: present
   discover:
     description:
@@ -161,6 +166,15 @@ EXAMPLES = r"""
     vms:
       - {name: old01, resource_group: legacyRG}
       - {name: old02, resource_group: legacyRG}
+
+- name: Suspend the backups of VMs on an immutable vault (their recovery points expire as the policy says)
+  azure_recovery.backup.azure_vm_protection_batch:
+    vault_name: immutableVault
+    vault_resource_group: testVaultRG
+    state: suspended
+    vms:
+      - {name: app01, resource_group: appRG}
+      - {name: app02, resource_group: appRG, state: present, policy: DefaultPolicy}
 """
 
 RETURN = r"""
@@ -185,7 +199,7 @@ results:
       description: What happened to this VM, or why it failed.
       type: str
     action:
-      description: V(none), V(enable), V(update), V(resume), V(stop), V(delete) or V(undelete); absent when the VM failed
+      description: V(none), V(enable), V(update), V(resume), V(stop), V(suspend), V(delete) or V(undelete); absent when the VM failed
         before a decision.
       type: str
     discovered:
@@ -239,13 +253,13 @@ def main():
     argument_spec = backup_argument_spec(
         vms=batch_vms_argument_spec(
             policy=dict(type="str"),
-            state=dict(type="str", choices=["present", "stopped", "absent"]),
+            state=dict(type="str", choices=["present", "stopped", "suspended", "absent"]),
             undelete=dict(type="bool"),
             include_disk_luns=dict(type="list", elements="raw"),
             exclude_disk_luns=dict(type="list", elements="raw"),
         ),
         policy=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
+        state=dict(type="str", default="present", choices=["present", "stopped", "suspended", "absent"]),
         discover=dict(type="bool", default=True),
         undelete=dict(type="bool", default=False),
         concurrency=dict(type="int", default=100),

@@ -30,6 +30,10 @@ description:
     A failed or cancelled one does not count, so a re-run restores again.
   - The restore request is never sent twice. When its response is lost, the job list is searched for the job whose
     C(activityId) is the request's C(x-ms-client-request-id).
+  - B(Never on a changing item.) While a protection change of the VM still runs in the service (enable, stop,
+    delete, undelete; the service refuses a restore meanwhile), the module waits for it with O(wait=true) and then
+    reads the item again; with O(wait=false) it fails naming the job, and check mode warns, as
+    M(azure_recovery.backup.azure_vm_backup_now) does.
   - In check mode the service's validate operation (it reads, restores nothing) is asked about the restore, and
     RV(validation) says what it found; no restore is sent.
 author:
@@ -43,7 +47,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds the whole task may wait (operation and job). Restores take from a minute to over an hour.
+      - Seconds the whole task may wait, all its waits together (a running protection change, the operation, the job,
+        retries). Restores take from a minute to over an hour.
     type: int
     default: 3600
 extends_documentation_fragment:
@@ -160,7 +165,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._common impo
     vm_selection_kwargs,
     wait_argument_spec,
 )
-from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import restore, restore_argument_spec, run_reporting_job_failure
+from ansible_collections.azure_recovery.backup.plugins.module_utils._restore import restore, restore_argument_spec
 
 
 def main():
@@ -168,7 +173,8 @@ def main():
     spec.update(restore_argument_spec())
     spec.update(wait_argument_spec(default_timeout=3600))
     glue = AzureBackupModule(backup_argument_spec(**spec), supports_check_mode=True, **vm_selection_kwargs())
-    glue.run(lambda: run_reporting_job_failure(glue, lambda: restore(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn)))
+    # a failed job fails the task with what is known of the job (JobFailed.result)
+    glue.run(lambda: restore(glue.client, glue.params, check_mode=glue.check_mode, warn=glue.module.warn))
 
 
 if __name__ == "__main__":

@@ -86,4 +86,7 @@ def handle(state, method, name, query, raw_body):
             raise ArmError(400, "InvalidConfig", "%s (known settings: %s)" % (exc, sorted(DEFAULT_CONFIG))) from exc
     if route == ("GET", "state"):
         return Response(200, state.dump())
+    if route == ("POST", "seed_estate"):   # fleets: a large generated estate (compute_api.py)
+        import compute_api  # pylint: disable=import-outside-toplevel
+        return compute_api.seed_estate_admin(state, raw_body)
     raise ArmError(404, "NotFound", "Unknown admin call %s /_emulator/%s" % route)

@@ -19,8 +19,11 @@ from async_ops import AsyncOperations
 from backup_status import BackupStatus
 from common import ArmError, Response, lkey
 from compute import Compute
+from compute_api import Fleet   # fleets: the subscription-wide VM list, vault lists (issue 16)
 from discovery import Discovery
+from guards import Guards
 from jobs import Jobs
+from policies import Policies
 from protected_items import ProtectedItems
 from recovery_points import RecoveryPoints
 from restore import Restore
@@ -32,12 +35,15 @@ PAGE_SIZE = 200
 
 # The resource families, one module each. Add a new family (its class) here.
 FAMILIES = (AsyncOperations, Vaults, Discovery, ProtectedItems, RecoveryPoints, Restore, Jobs, BackupStatus,
-            ArmOperations, ResourceGroups, Compute, Network, Storage)
+            ArmOperations, ResourceGroups, Compute, Network, Storage, Fleet,
+            Policies, Guards)  # wave 2: vaults (Vaults above), policies, resource guards
 
 _NAMESPACES = {"microsoft.recoveryservices": "Microsoft.RecoveryServices", "microsoft.compute": "Microsoft.Compute",
-               "microsoft.storage": "Microsoft.Storage", "microsoft.network": "Microsoft.Network"}
+               "microsoft.storage": "Microsoft.Storage", "microsoft.network": "Microsoft.Network",
+               "microsoft.dataprotection": "Microsoft.DataProtection"}
 _TYPE_NAMES = {"microsoft.recoveryservices": "vaults", "microsoft.compute": "virtualMachines",
-               "microsoft.storage": "storageAccounts", "microsoft.network": "virtualNetworks"}
+               "microsoft.storage": "storageAccounts", "microsoft.network": "virtualNetworks",
+               "microsoft.dataprotection": "resourceGuards"}
 
 
 class BackupApi(*FAMILIES):
@@ -63,9 +69,8 @@ class BackupApi(*FAMILIES):
             self._check_version(req, RESOURCES_API_VERSIONS, "resourceGroups" if rest[0] == "resourcegroups" else "operationresults")
             return self._route(SUBSCRIPTION, req, raw, sub)
         if len(rest) >= 3 and rest[0] == "providers" and rest[1] in API_VERSIONS:
-            self._check_version(req, api_versions_for(rest[1], rest),
-                                "locations" if rest[1] == "microsoft.recoveryservices" else "locations/operations")
-            found = self.router.match(SUBSCRIPTION, req.method, raw)
+            found = self._routed(SUBSCRIPTION, req, raw, api_versions_for(rest[1], rest),
+                                 "locations" if rest[1] == "microsoft.recoveryservices" else "locations/operations")
             if found:
                 return found[0](req, sub, *found[1])
             raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace "
@@ -75,9 +80,8 @@ class BackupApi(*FAMILIES):
         rg = req.segments[3]
         namespace = rest[3]
         if namespace == "microsoft.recoveryservices" and len(rest) >= 6 and rest[4] == "vaults":
-            self._check_version(req, BACKUP_API_VERSIONS, "vaults")
+            found = self._routed(RESOURCE_GROUP, req, raw[2:], BACKUP_API_VERSIONS, "vaults", strict=False)
             self._check_rg(sub, rg)
-            found = self.router.match(RESOURCE_GROUP, req.method, raw[2:], strict=False)
             if found:
                 return found[0](req, sub, rg, *found[1])
             vault = st.find_vault(sub, rg, req.segments[7])
@@ -85,9 +89,9 @@ class BackupApi(*FAMILIES):
                 raise not_found_vault(rg, req.segments[7])
             return self._vault_route(req, vault, segs[8:], req.segments[8:])
         if namespace in API_VERSIONS:
-            self._check_version(req, api_versions_for(namespace, rest), raw[4] if len(raw) > 4 else _TYPE_NAMES[namespace])
+            found = self._routed(RESOURCE_GROUP, req, raw[2:], api_versions_for(namespace, rest),
+                                 raw[4] if len(raw) > 4 else _TYPE_NAMES[namespace])
             self._check_rg(sub, rg)
-            found = self.router.match(RESOURCE_GROUP, req.method, raw[2:])
             if found:
                 return found[0](req, sub, rg, *found[1])
             raise ArmError(404, "InvalidResourceType", "The resource type could not be found in the namespace '%s'."
@@ -108,7 +112,16 @@ class BackupApi(*FAMILIES):
         if not found:
             raise ArmError(404, "InvalidResourceType", "The resource type '%s' could not be found in the namespace "
                            "'Microsoft.RecoveryServices' for api version '%s'." % ("/".join(raw), req.query.get("api-version")))
+        self._check_vault_ready(vault)      # wave 2: backup calls wait for a vault's creation (vaults.py)
         return found[0](req, vault, *found[1])
+
+    def _routed(self, scope, req, raw, versions, type_name, strict=True):
+        """The route of ``raw`` in ``scope`` (None if none) after the api-version check: the route's own versions
+        (``routing.api_versions``) or the namespace's."""
+        found = self.router.match(scope, req.method, raw, strict)
+        own = getattr(found[0], "api_versions", None) if found else None
+        self._check_version(req, *(own or (versions, type_name)))
+        return found
 
     def _check_version(self, req, versions, type_name):
         version = req.query.get("api-version")
@@ -127,7 +140,7 @@ class BackupApi(*FAMILIES):
                            "use 'Azure'." % name)
 
     # ================================================================== paging (lists of every family)
-    def _page(self, req, entries):
+    def _page(self, req, entries, size=PAGE_SIZE):
         start = 0
         token = req.query.get("$skiptoken")
         if token:
@@ -135,10 +148,10 @@ class BackupApi(*FAMILIES):
                 start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
             except (ValueError, UnicodeDecodeError) as exc:
                 raise bad_input("Invalid $skipToken.") from exc
-        page = entries[start:start + PAGE_SIZE]
+        page = entries[start:start + size]
         body = {"value": page}
-        if start + PAGE_SIZE < len(entries):
-            next_token = base64.urlsafe_b64encode(str(start + PAGE_SIZE).encode()).decode().rstrip("=")
+        if start + size < len(entries):
+            next_token = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
             params = [("api-version", req.query.get("api-version"))]
             if req.query.get("$filter"):
                 params.append(("$filter", req.query["$filter"]))

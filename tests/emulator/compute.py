@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import compute_api
 from arm_resources import TAGS, existing, in_group, parse_id, tags_of
 from common import ArmError, Response, iso, iso_seconds, lkey, new_id
 from recovery_points import point_luns
@@ -178,8 +179,8 @@ class Compute:
 
     @route("GET", RESOURCE_GROUP, "providers/Microsoft.Compute/virtualMachines")
     def list_vms(self, req, sub, rg):
-        vms = [vm for vm in in_group(self.state.vms, sub, rg) if not vm.classic]
-        return Response(200, {"value": [self.vm_body(vm) for vm in vms]})
+        # paged like the subscription-wide list (compute_api.py)
+        return compute_api.page(req, compute_api.vms_of(self.state, sub, rg), compute_api.VM_PAGE_SIZE, self.vm_body)
 
     @route("PATCH", RESOURCE_GROUP, VM_PATH)
     def patch_vm(self, req, sub, rg, name):

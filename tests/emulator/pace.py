@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 
 DURATION_KEYS = ("lro_seconds", "backup_op_seconds", "refresh_seconds", "job_seconds", "restore_op_seconds", "restore_job_seconds",
-                 "compute_seconds")
+                 "compute_seconds",
+                 "vault_lro_seconds")  # wave 2: vaults
 BUCKETS = ("reads", "writes", "deletes")
 _BUCKET_KEYS = {"reads": ("read_budget", "read_refill_per_second"),
                 "writes": ("write_budget", "write_refill_per_second"),
@@ -60,6 +61,28 @@ REAL = dict(FAST, **{
     "delete_budget": 200, "delete_refill_per_second": 10.0,
 })
 
+# ---------------------------------------------------------------------- wave 2: vaults, policies, guards
+# (vaults.py, policies.py, guards.py; README "Admin config additions")
+VAULT_SETTINGS = {
+    "vault_lro_seconds": 3.0,     # vault create / update / delete operations
+    "vault_create_mode": "async",  # "async" (201 Provisioning + AsyncOp) | "sync" (201 Succeeded, no header: 2022 CLI recording)
+    "vault_default_soft_delete": "Enabled",  # "Enabled" | "AlwaysON" (secure-by-default regions)
+    "vault_default_policies": ["DefaultPolicy"],  # any of DefaultPolicy, EnhancedPolicy, HourlyLogBackup
+    "vault_list_page_size": 200,  # vault list page size (nextLink beyond it)
+    "vault_soft_delete_writes": "ignored",  # "ignored" (azure-rest-api-specs #34218) | "applied"
+    "vault_ignored_settings": [],  # dotted paths of a vault PUT/PATCH body the service silently ignores
+    "policy_put_async": "auto",   # "auto" (202 when items use the policy) | "always" | "never"
+    "policy_delete_status": 202,  # 200 | 202 | 204
+    "unlock_delete_seconds": 1800.0,  # validity of an unlockDelete
+}
+CHOICES = {"vault_create_mode": ("async", "sync"), "vault_default_soft_delete": ("Enabled", "AlwaysON"),
+           "vault_soft_delete_writes": ("ignored", "applied"), "policy_put_async": ("auto", "always", "never"),
+           "policy_delete_status": (200, 202, 204),
+           "vault_default_policies": ("DefaultPolicy", "EnhancedPolicy", "HourlyLogBackup")}  # policies.NEW_VAULT_POLICIES
+FAST.update(VAULT_SETTINGS)
+# No recorded duration of a vault create / update / delete: the emulator's choice (seconds, like an item operation).
+REAL.update(VAULT_SETTINGS, vault_lro_seconds=[5.0, 30.0])
+
 PACES = {"fast": FAST, "real": REAL}
 # Shorthand kept from the first budget model: "<kind>_window_seconds" = refill the whole budget in that many seconds.
 WINDOW_KEYS = {"read_window_seconds": "reads", "write_window_seconds": "writes", "delete_window_seconds": "deletes"}
@@ -88,7 +111,11 @@ def coerce(key, value):
         if not isinstance(value, bool):
             raise ValueError("require_async_signature must be true or false")
         return value
-    return type(FAST[key])(value)
+    value = type(FAST[key])(value)
+    allowed = CHOICES.get(key)
+    if allowed is not None and any(v not in allowed for v in (value if isinstance(value, list) else [value])):
+        raise ValueError("%s must be %s of %s, not %r" % (key, "a list" if isinstance(value, list) else "one", list(allowed), value))
+    return value
 
 
 def known(key):

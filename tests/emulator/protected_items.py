@@ -1,19 +1,27 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Protected items: list, GET, PUT (enable / change / stop / undelete), DELETE (soft delete), backup trigger."""
+"""Protected items: list, GET, PUT (enable / change / stop / suspend / undelete), DELETE (soft delete), backup trigger.
+
+Wave 2 (issue 15) adds what the vault's settings impose on item writes (the last section): suspend
+(CONTRACT-wave2 §9), multi-user authorisation (§6.3) and what an immutable vault refuses.
+"""
 
 from __future__ import annotations
 
 import re
 import time
 
+import guards
 from async_ops import ITEM
 from common import NEVER_BACKED_UP, ArmError, Response, iso, parse_filter, parse_time, timespan
+from policies import check_item_policy_change
 from routing import VAULT, bad_input, route
 from state import CLASSIC_TYPE, COMPUTE_TYPE, IAAS, Item, Job, Operation, lkey
+from vault_settings import check_not_immutable
 
 ITEM_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems"
 LOCKED_MESSAGE = "Another operation is in progress on the selected item. Wait for the other operation to complete and retry."
 MAX_EXPIRY_SECONDS = 99 * 365.25 * 86400  # on-demand retention limit chosen by the emulator (99 years)
+ACTIVE = ("Protected", "IRPending", "ProtectionError")   # states a suspend applies to
 
 
 class ProtectedItems:
@@ -207,6 +215,9 @@ class ProtectedItems:
             return self._start_item_op(req, vault, vm, "Undelete", self._apply_undelete(vault, vm))
         if rehydrate:
             raise bad_input("isRehydrate is only valid for a soft-deleted item.")
+        answer = self._check_item_write(req, vault, vm, item, item_name, props)     # wave 2: suspend, MUA, immutability
+        if answer is not None:
+            return answer
         if state_wanted == "ProtectionStopped" and not policy_id:
             if item is None:
                 raise self._item_not_found(item_name)
@@ -230,7 +241,7 @@ class ProtectedItems:
             if item is None:
                 item = vault.items[vm.key] = Item(vault, vm, policy)
             item.policy = policy
-            if item.state == "ProtectionStopped":
+            if item.state in ("ProtectionStopped", "BackupsSuspended"):     # resume (also after a suspend)
                 item.state = "Protected" if item.recovery_points else "IRPending"
             if disks is not None:
                 item.disk_exclusion = disks
@@ -273,6 +284,7 @@ class ProtectedItems:
         if item is None:
             return Response(204)
         self._check_unlocked(vault, vm)
+        self._check_item_delete(vault, item)     # wave 2: immutability, MUA unlockDelete
         soft = vault.soft_delete
 
         def apply(when):
@@ -317,3 +329,39 @@ class ProtectedItems:
                                "A backup job (%s) is already in progress for this item. Wait for it to finish." % job.id)
         return self._start_item_job(req, vault, item.vm, "Backup", ("job_seconds", "backup_op_seconds"), self._finish_backup,
                                     rp_expiry=expiry)
+
+    # ------------------------------------------------------------------ wave 2: suspend, MUA, immutability
+    def _check_item_write(self, req, vault, vm, item, item_name, props):
+        """put_item on an item that is not soft-deleted: a suspend starts here (its Response); the MUA and
+        immutability checks of stop / policy change raise; None lets put_item go on."""
+        state_wanted = props.get("protectionState")
+        policy_id = props.get("policyId")
+        tokens = props.get("resourceGuardOperationRequests") or []
+        if state_wanted == "BackupsSuspended":
+            if policy_id:
+                raise bad_input("A request to suspend backups (protectionState BackupsSuspended) must not carry a policyId.")
+            if item is None:
+                raise self._item_not_found(item_name)
+            if item.state not in ACTIVE:
+                raise ArmError(400, "BMSUserErrorInvalidProtectionStateForSuspend",
+                               "Backups of '%s' cannot be suspended: its protection state is %s." % (vm.name, item.state))
+            guards.require(self.state, vault, "stopProtectionWithRetainDataRequests", tokens, "suspend backups of '%s'" % vm.name)
+
+            def apply(when):
+                current = vault.items.get(vm.key)
+                if current is not None and not current.soft_deleted:
+                    current.state = "BackupsSuspended"
+                return None
+            return self._start_item_op(req, vault, vm, "DisableBackup", apply)
+        if state_wanted == "ProtectionStopped" and not policy_id and item is not None:
+            guards.require(self.state, vault, "stopProtectionWithRetainDataRequests", tokens, "stop protection of '%s'" % vm.name)
+        elif policy_id and item is not None:
+            check_item_policy_change(self.state, vault, item, self._parse_policy(vault, policy_id), tokens)
+        return None
+
+    def _check_item_delete(self, vault, item):
+        """delete_item (stop protection with delete data), before its operation starts."""
+        if item.recovery_points:
+            check_not_immutable(vault, "delete the backup data of '%s'" % item.vm.name)
+        guards.require_unlocked(self.state, vault, "deleteProtectedItemRequests", self.item_id(item),
+                                "delete the backup data of '%s'" % item.vm.name)

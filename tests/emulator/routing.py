@@ -65,9 +65,17 @@ STORAGE_API_VERSIONS = ("2019-06-01", "2021-04-01", "2021-09-01", "2022-05-01", 
                         "2023-05-01", "2024-01-01", "2025-01-01")
 NETWORK_API_VERSIONS = ("2020-11-01", "2021-05-01", "2022-01-01", "2022-07-01", "2023-04-01", "2023-09-01", "2023-11-01",
                         "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01")
+# wave 2: the vault resource type (vaults.py) also takes the vault RP's versions (CONTRACT-wave2 §0); resource guards
+# (Microsoft.DataProtection, guards.py) their own.
+VAULT_API_VERSIONS = BACKUP_API_VERSIONS + ("2015-03-15", "2022-05-01", "2022-08-01", "2022-09-10", "2024-09-30-preview")
+DATA_PROTECTION_API_VERSIONS = (
+    "2021-07-01", "2022-01-01", "2022-03-01", "2022-04-01", "2022-05-01", "2022-09-01-preview", "2022-10-01-preview",
+    "2022-11-01-preview", "2022-12-01", "2023-01-01", "2023-05-01", "2023-11-01", "2023-12-01", "2024-03-01", "2024-04-01",
+    "2025-01-01", "2025-07-01", "2025-09-01")
 # namespace (lower case) -> api-versions the emulator serves for it
 API_VERSIONS = {"microsoft.recoveryservices": BACKUP_API_VERSIONS, "microsoft.compute": COMPUTE_API_VERSIONS,
-                "microsoft.storage": STORAGE_API_VERSIONS, "microsoft.network": NETWORK_API_VERSIONS}
+                "microsoft.storage": STORAGE_API_VERSIONS, "microsoft.network": NETWORK_API_VERSIONS,
+                "microsoft.dataprotection": DATA_PROTECTION_API_VERSIONS}
 
 
 def api_versions_for(namespace, segments):
@@ -175,6 +183,14 @@ def route(method, scope, pattern):
     """Register the decorated handler for ``method`` on ``pattern`` in ``scope`` (stackable)."""
     def mark(func):
         func.__dict__.setdefault("_routes", []).append((method.upper(), scope, pattern))
+        return func
+    return mark
+
+
+def api_versions(versions, type_name):
+    """Mark a handler whose resource type takes other api-versions than its namespace's (the dispatch checks them)."""
+    def mark(func):
+        func.api_versions = (tuple(versions), type_name)
         return func
     return mark
 

@@ -184,6 +184,7 @@ class State:
             self.rng = random.Random(self.config["seed"])
             self.faults = []
             self.resources = resources.ResourceStore()   # restore targets, disks, NICs (resources.py)
+            self.vault_ext = None         # wave 2: seeded resource guards (vault_settings.ext)
             if not empty:
                 self.seed(self.scenario if self.scenario is not None else default_scenario())
 
@@ -223,13 +224,17 @@ class State:
                         spec.get("location", "westus"), bool(spec.get("classic")), spec.get("data_disk_luns", []))
                 self.vms[lkey(vm.sub, vm.resource_group, vm.name)] = vm
                 self.resource_groups.add(lkey(vm.sub, vm.resource_group))
+            import vaults  # pylint: disable=import-outside-toplevel  # wave 2 seed keys (vaults imports state)
+            vaults.seed(self, data)
             for spec in data.get("vaults", []):
-                self._seed_vault(sub, spec)
+                vaults.seed_vault(self, self._seed_vault(sub, spec), spec)
             for spec in data.get("protected_items", []):
                 self._seed_item(sub, spec)
             for spec in data.get("jobs", []):
                 self._seed_job(sub, spec)
             resources.seed(self, sub, data)   # storage_accounts, virtual_networks, disks, recovery_points
+            import compute_api  # pylint: disable=import-outside-toplevel
+            compute_api.seed_extra(self, data)   # fleets: extra subscriptions, VM tags and zones
 
     def _seed_vault(self, sub, spec):
         vsub = spec.get("subscription_id", sub)
@@ -256,6 +261,7 @@ class State:
             vault.discovered.add(vm.key)
         for cont in spec.get("workload_containers", []):
             vault.workload_containers[cont["name"].lower()] = cont
+        return vault
 
     def find_vm_ref(self, sub, ref):
         """``rg/name`` or a VM resource ID -> VM or None."""

@@ -421,8 +421,9 @@ def test_hard_delete_without_soft_delete(emu, arm):
 
 # ---------------------------------------------------------------------- the contract wins / async URLs
 def _served_backup_versions(emu, arm):
-    """The api-versions the emulator serves, as its NoRegisteredProviderFound message lists them."""
-    msg = _error(arm.get(emu.vault_url(), params={"api-version": "2099-01-01"}), 400, "NoRegisteredProviderFound")
+    """The api-versions the emulator serves for backup calls, as its NoRegisteredProviderFound message lists them
+    (a backup path: the vault resource itself also takes the vault RP's versions)."""
+    msg = _error(arm.get(emu.vault_url() + "/backupPolicies", params={"api-version": "2099-01-01"}), 400, "NoRegisteredProviderFound")
     return msg.split("The supported api-versions are '")[1].rstrip("'.").split(", ")
 
 

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from conftest import API_DIR
-from test_emulator_replay import checked_answers, schema  # noqa: F401  (schema is a fixture)
+from test_emulator_replay import checked_answers, schema  # noqa: F401 (schema is a fixture) pylint: disable=unused-import
 
 WAVE2 = os.path.join(API_DIR, "examples-wave2", "2026-02-01")
 # the operations this family builds; other wave-2 examples join the replay with their own handlers

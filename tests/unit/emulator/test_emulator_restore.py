@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import API
-from test_emulator_replay import schema  # noqa: F401  (bms.json validator fixture)
+from test_emulator_replay import schema  # noqa: F401 (the bms.json validator fixture) pylint: disable=unused-import
 
 Q = {"api-version": API}
 COMPUTE = {"api-version": "2024-07-01"}
@@ -235,8 +235,7 @@ def test_restore_disks_job_and_disks(emu, arm, schema):  # noqa: F811
     kpi = item["properties"]["kpisHealths"]["RestoreOperationStatusKPI"]
     assert kpi == {"resourceHealthStatus": "Healthy",
                    "resourceHealthDetails": [{"code": 0, "title": "Success", "message": "", "recommendations": []}]}
-    listed = [j for j in arm.get(emu.vault_url() + "/backupJobs", params=dict(
-        Q, **{"$filter": "operation eq 'Restore'"})).json()["value"]]
+    listed = arm.get(emu.vault_url() + "/backupJobs", params=dict(Q, **{"$filter": "operation eq 'Restore'"})).json()["value"]
     assert [j["name"] for j in listed] == [job_id] and "extendedInfo" not in listed[0]["properties"]
 
 

@@ -5,7 +5,6 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
 import sys
 
 import pytest
@@ -36,12 +35,12 @@ class ItemRecovery:
     def special_job(self, req, vault):
         return Response(200, {"literal": True})
 
-    @route("PUT", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults/{vault}")
+    @route("PUT", RESOURCE_GROUP, "providers/Microsoft.RecoveryServices/vaults/{vault}/emulatorProbe")
     def create_vault(self, req, sub, rg, name):
         return Response(201, {"created": name, "rg": rg})
 
-    @route("GET", SUBSCRIPTION, "providers/Microsoft.Compute/virtualMachines")
-    def list_subscription_vms(self, req, sub):
+    @route("GET", SUBSCRIPTION, "providers/Microsoft.Compute/virtualMachineScaleSets")
+    def list_subscription_scale_sets(self, req, sub):
         return Response(200, {"sub": sub})
 
 
@@ -66,6 +65,17 @@ def test_every_route_is_registered_once():
     assert len(seen) >= 30
 
 
+def test_families_share_no_method_names():
+    """The families are mixed into one class: a second method of the same name would silently
+    replace the first one's handler or helper."""
+    owners = {}
+    for family in backup_api.FAMILIES:
+        for name, value in vars(family).items():
+            if callable(value) or isinstance(value, (staticmethod, classmethod, property)):
+                owners.setdefault(name, []).append(family.__name__)
+    assert {name: families for name, families in owners.items() if len(families) > 1} == {}
+
+
 def test_a_new_family_joins_by_its_route_lines():
     api = Extended(State())
     item = "/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;testRG;testVM/protectedItems/VM;x;y;z"
@@ -73,10 +83,11 @@ def test_a_new_family_joins_by_its_route_lines():
     assert answer.status == 202 and answer.body == {"vault": "testVault", "container": "IaasVMContainer;iaasvmcontainerv2;testRG;testVM",
                                                     "item": "VM;x;y;z", "point": "123"}
     assert _call(api, "GET", VAULT_PATH + "/backupJobs/SPECIAL").body == {"literal": True}     # literal beats {job}
-    created = _call(api, "PUT", "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/newVault" % SUB)
+    created = _call(api, "PUT", "/subscriptions/%s/resourceGroups/testVaultRG/providers/Microsoft.RecoveryServices/vaults/newVault/"
+                    "emulatorProbe" % SUB)      # answered before the vault lookup: newVault does not exist
     assert created.status == 201 and created.body == {"created": "newVault", "rg": "testVaultRG"}
     assert _call(api, "GET", VAULT_PATH).body["name"] == "testVault"                         # GET still the vault family's
-    listed = _call(api, "GET", "/subscriptions/%s/providers/Microsoft.Compute/virtualMachines" % SUB, version="2024-03-01")
+    listed = _call(api, "GET", "/subscriptions/%s/providers/Microsoft.Compute/virtualMachineScaleSets" % SUB, version="2024-03-01")
     assert listed.body == {"sub": SUB}
     with pytest.raises(ArmError) as err:
         _call(api, "DELETE", VAULT_PATH + "/backupJobs/SPECIAL")

@@ -34,6 +34,11 @@ def _wait(predicate, timeout=15.0):
     raise AssertionError("condition not reached within %ss" % timeout)
 
 
+def _finished(status):
+    """The operation status once it has left InProgress, else None (keep waiting)."""
+    return status if status.status != "InProgress" else None
+
+
 @pytest.fixture
 def client(emu):
     info = emu.info
@@ -136,8 +141,7 @@ def test_sdk_at_an_older_api_version_polls_the_documented_operation_status_calls
     policy = client.protection_policies.get(VAULT, VAULT_RG, "DefaultPolicy")
 
     def item_op_done(op_id):
-        status = _wait(lambda: (lambda s: s if s.status != "InProgress" else None)(
-            client.protected_item_operation_statuses.get(VAULT, VAULT_RG, "Azure", CONTAINER, ITEM, op_id)))
+        status = _wait(lambda: _finished(client.protected_item_operation_statuses.get(VAULT, VAULT_RG, "Azure", CONTAINER, ITEM, op_id)))
         assert status.status == "Succeeded", status
         return status
 
@@ -167,7 +171,7 @@ def test_sdk_at_an_older_api_version_polls_the_documented_operation_status_calls
 
     # delete: BackupOperationStatuses_Get / BackupOperationResults_Get (vault level)
     op = _op_id(_accepted(client.protected_items.delete, VAULT, VAULT_RG, "Azure", CONTAINER, ITEM))
-    status = _wait(lambda: (lambda s: s if s.status != "InProgress" else None)(client.backup_operation_statuses.get(VAULT, VAULT_RG, op)))
+    status = _wait(lambda: _finished(client.backup_operation_statuses.get(VAULT, VAULT_RG, op)))
     assert status.status == "Succeeded"
     assert _answer(client.backup_operation_results.get, VAULT, VAULT_RG, op).status_code == 204
     deleted = client.protected_items.get(VAULT, VAULT_RG, "Azure", CONTAINER, ITEM)

@@ -70,7 +70,7 @@ def test_vault_reads_read_the_running_jobs_once_for_all_threads(monkeypatch):
     monkeypatch.setattr(protection.api, "running_jobs", running_jobs)
     reads = protection.VaultReads(client=None, whole_lists=True)
     seen = []
-    threads = [threading.Thread(target=lambda: seen.append(reads.running_jobs(VPATH.upper() if len(seen) % 2 else VPATH))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: seen.append(reads.running_jobs(VPATH.upper() if len(seen) % 2 else VPATH))) for _thread in range(8)]
     for thread in threads:
         thread.start()
     gate.set()

@@ -8,13 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import functools
-import re
 
 import pytest
 
-from ansible_collections.azure_recovery.backup.plugins.module_utils import _lro, _restore
-from ansible_collections.azure_recovery.backup.plugins.module_utils._naming import UTC, format_utc
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _restore
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
 from ansible_collections.azure_recovery.backup.plugins.modules import (
     azure_backup_job,
     azure_vm_recovery_point_info,
@@ -24,7 +22,7 @@ from ansible_collections.azure_recovery.backup.plugins.modules import (
 )
 
 from test_modules_over_http import (  # noqa: F401 pylint: disable=unused-import
-    ARGS, DROP, ENDPOINT, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, fake, item, run, warnings,
+    ARGS, DROP, ENDPOINT, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, fake, item, run, running_job, warnings,
 )
 
 OTHER_SUB = "11111111-1111-1111-1111-111111111111"
@@ -34,11 +32,6 @@ VNET = "/subscriptions/%s/resourceGroups/netRG/providers/Microsoft.Network/virtu
 DISKS_ARGS = dict(VM_ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG")
 NEW_VM_ARGS = dict(VM_ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG", restore_type="new_vm",
                    target_vm_name="testVM-drill", virtual_network=VNET, subnet="default")
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(_restore, "wait_for_operation", functools.partial(_lro.wait_for_operation, sleep=lambda seconds: None))
 
 
 def ago(**delta):
@@ -125,7 +118,7 @@ def test_recovery_point_window_is_sent_in_the_services_format(fake, capsys):
 
 @pytest.mark.parametrize("extra,message", [
     ({"start_time": "yesterday"}, "invalid start_time"), ({"end_time": "2026-03-01T00:00:00+02:00"}, "not in UTC"),
-    ({"start_time": "2026-03-01\n"}, "control character"), ({"start_time": "2026-03-02", "end_time": "2026-03-01"}, "after start_time"),
+    ({"start_time": "2026-03-01\n"}, "invalid start_time '2026-03-01\\n'"), ({"start_time": "2026-03-02", "end_time": "2026-03-01"}, "after start_time"),
 ])
 def test_recovery_point_info_refuses_malformed_times_before_any_call(fake, capsys, extra, message):
     result = run(azure_vm_recovery_point_info, dict(VM_ARGS, **extra), capsys)
@@ -262,6 +255,19 @@ def test_restore_lost_answer_is_found_by_activity_id_and_not_resent(fake, capsys
     assert len(restore_posts(fake)) == 1
 
 
+def test_restore_lost_answer_without_its_job_fails_in_one_line_and_is_not_resent(fake, capsys):
+    reads(fake)
+    fake.route("POST", r"/restore$", DROP)
+    result = run(azure_vm_restore, dict(DISKS_ARGS, wait=False), capsys)
+    assert result["failed"] and result["error"]["code"] == "AmbiguousRestoreRequest" and "\n" not in result["msg"]
+    assert result["msg"].startswith("starting a restore of VM testRG/testVM failed: AmbiguousRestoreRequest: the response to the restore "
+                                    "request was lost (ReadTimeout: read timed out")
+    assert "it was not sent again" in result["msg"] and len(restore_posts(fake)) == 1
+    # the job list was looked at after each delay of LOST_REQUEST_CHECKS, for Restore jobs
+    looks = [r for r in fake.arm if r.path.endswith("/backupJobs") and "operation eq 'Restore'" in r.query["$filter"][0]]
+    assert len(looks) == 1 + len(_restore.LOST_REQUEST_CHECKS)  # the re-run check, then the looks
+
+
 def test_restore_failed_job_fails_with_its_error(fake, capsys):
     reads(fake)
     fake.route("POST", r"/restore$", accepted(fake, job="job-f"))
@@ -290,7 +296,7 @@ OTHER_VAULT_RP = ITEM.replace("vaults/testVault", "vaults/otherVault") + "/recov
     ({"staging_storage_account": STORAGE.replace(SUB, OTHER_SUB)}, "not in the vault's subscription"),
     ({"staging_storage_account": STORAGE + "/"}, "invalid storage account ID"),
     ({"staging_storage_account": STORAGE + "\n"}, "control character"),
-    ({"disk_luns": [True]}, "disk_luns must be"),
+    ({"disk_luns": [True]}, "not a YAML boolean (yes/no/true/false), for disk_luns[0]"),
     ({"max_age": "a day"}, "invalid duration"),
     ({"zone": "4"}, "zone must be"),
     ({"rehydration_priority": "High", "rehydration_days": 5}, "rehydration_days must be 10 to 30"),
@@ -298,8 +304,10 @@ OTHER_VAULT_RP = ITEM.replace("vaults/testVault", "vaults/otherVault") + "/recov
     ({"tags": {"restore_drill": "d1"}, "wait": False}, "need wait=true"),
     ({"tags": {"bad tag": "x"}}, "invalid tag name"),
     ({"virtual_network": VNET}, "only for restore_type=new_vm"),
-    ({"vault_name": "testVault\n"}, "control character"),
-    ({"vm_name": "testVM\n"}, "control character"),
+    ({"vault_name": "testVault\n"}, "invalid vault name 'testVault\\n'"),
+    ({"vault_resource_group": "testVaultRG\n"}, "invalid vault resource group name 'testVaultRG\\n'"),
+    ({"vm_name": "testVM\n"}, "invalid VM name 'testVM\\n'"),
+    ({"vm_resource_group": "testRG "}, "invalid resource group name 'testRG '"),
 ])
 def test_restore_bad_input_is_refused_before_any_call(fake, capsys, extra, message):
     result = run(azure_vm_restore, dict(DISKS_ARGS, **extra), capsys)
@@ -493,16 +501,6 @@ def test_iso_duration_seconds(text, seconds):
     assert _restore.iso_duration_seconds(text) == seconds
 
 
-def test_one_wait_function_carries_the_deadline(monkeypatch):
-    seen = []
-    monkeypatch.setattr(_restore.api, "wait_for_job", lambda client, vpath, job_id, timeout: seen.append(timeout) or {})
-    clock = iter([100.0, 160.0]).__next__
-    deadline = _restore.Deadline(300, clock=clock)
-    _restore.wait_for(object(), deadline, "x", vpath="/v", job_id="j")
-    assert seen == [240]
-    assert re.fullmatch(r"\d+", str(seen[0]))
-
-
 def test_cleanup_reports_a_failed_deletion(fake, capsys):
     fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": TAG}))
     status = ENDPOINT + "/subscriptions/%s/providers/Microsoft.Compute/locations/westus/operations/op-d" % SUB
@@ -523,5 +521,63 @@ def test_restore_batch_reads_the_vault_staging_account_and_job_list_once(fake, c
     paths = [r.path for r in fake.arm if r.method == "GET"]
     assert len([p for p in paths if p.endswith("/vaults/testVault")]) == 1
     assert len([p for p in paths if p.endswith("/storageAccounts/staging01")]) == 1
-    assert len([p for p in paths if p.endswith("/backupJobs")]) == 1
+    job_lists = [r.query["$filter"][0] for r in fake.arm if r.method == "GET" and r.path.endswith("/backupJobs")]
+    assert len(job_lists) == 2  # one for the whole batch each: the running writes, the earlier restores
+    assert len([f for f in job_lists if "status eq 'InProgress'" in f]) == 1 and len([f for f in job_lists if "operation eq 'Restore'" in f]) == 1
     assert len(restore_posts(fake)) == 2
+
+
+# --------------------------------------------------------------------------- a write still running on the item
+
+def running_write(session, operation="DisableBackup"):
+    """The vault's running jobs hold ``operation`` on testVM (job-run, ending at its second read); no earlier restores."""
+    def listing(request):
+        running = "status eq 'InProgress'" in request.query["$filter"][0]
+        return (200, {"value": [running_job("job-run", operation), running_job("other", "Backup")] if running else []})
+    session.route("GET", r"/backupJobs$", listing)
+    session.route("GET", r"/backupJobs/job-run$", (200, running_job("job-run", operation)),
+                  (200, running_job("job-run", operation, status="Completed")))
+
+
+def test_restore_while_a_protection_change_runs_waits_for_it_first(fake, capsys):
+    reads(fake)
+    running_write(fake)
+    fake.route("POST", r"/restore$", accepted(fake, job="job-r"))
+    fake.route("GET", r"/backupJobs/job-r$", (200, restore_job("job-r")))
+    result = run(azure_vm_restore, DISKS_ARGS, capsys)
+    assert result["changed"] and result["job_id"] == "job-r", result
+    assert any("waited for the running DisableBackup job job-run of VM testRG/testVM before restoring" in text for text in warnings(result))
+    order = [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.arm]
+    # the job ended before the item was read again and before the restore went
+    assert order.index(("GET", "job-run")) < order.index(("POST", "restore"))
+    assert len([r for r in fake.arm if r.method == "GET" and "/protectedItems/" in r.path and r.path.endswith(ITEM.rsplit("/", 1)[-1])]) == 2
+
+
+def test_restore_during_a_running_enable_is_not_refused_as_not_protected(fake, capsys):
+    reads(fake)
+    running_write(fake, "ConfigureBackup")
+    fake.route("GET", r"/protectedItems/[^/]+$", (404, {"error": {"code": "BMSUserErrorItemNotFound", "message": "no"}}), (200, item()))
+    fake.route("POST", r"/restore$", accepted(fake, job="job-r"))
+    fake.route("GET", r"/backupJobs/job-r$", (200, restore_job("job-r")))
+    result = run(azure_vm_restore, DISKS_ARGS, capsys)
+    assert result["changed"] and result["job_id"] == "job-r" and result["job"]["status"] == "Completed", result
+
+
+def test_restore_with_wait_false_while_a_protection_change_runs_fails_naming_it(fake, capsys):
+    reads(fake)
+    running_write(fake)
+    result = run(azure_vm_restore, dict(DISKS_ARGS, wait=False), capsys)
+    assert result["failed"] and "DisableBackup job job-run of VM testRG/testVM is still running in the service" in result["msg"]
+    assert "wait=true" in result["msg"] and "\n" not in result["msg"]
+    assert fake.writes() == []
+
+
+def test_restore_check_mode_warns_about_a_running_protection_change_without_waiting(fake, capsys):
+    reads(fake)
+    running_write(fake)
+    fake.route("POST", r"/backupValidateOperation$", (200, {"validateOperationResponse": {"validationResults": []}}))
+    result = run(azure_vm_restore, DISKS_ARGS, capsys, check_mode=True)
+    assert result["changed"] and "would restore" in result["msg"]
+    assert any("DisableBackup job job-run of VM testRG/testVM is still running in the service" in text for text in warnings(result))
+    assert not [r for r in fake.arm if r.path.endswith("/job-run")]
+    assert fake.writes() == [("POST", VAULT + "/backupValidateOperation")]
