@@ -615,10 +615,11 @@ def section_real_fleet(ws, results):
         report_file = os.path.join(ws.root, "real-fleet-report.json")
         common = {"vm_onboarding_show_table": False, "vm_onboarding_fail_on_error": False, "vm_onboarding_report_json": report_file}
         if len(subscriptions) > 1:
-            # two subscriptions: the role's rule mode (one rule, the vault of each VM's subscription and region)
+            # two subscriptions: the role's rule mode (one rule, the vault of each VM's subscription and region; the
+            # emulator's default scenario VMs in the first subscription match no rule and are left alone)
             book = os.path.join(lib.ROOT, "playbooks", "onboard_rules.yml")
             extra = dict(common, vm_onboarding_subscriptions=subscriptions, vm_onboarding_rules=[{
-                "name": "all", "subscriptions": subscriptions, "policy": POLICY,
+                "name": "all", "subscriptions": subscriptions, "names": ["real*"], "policy": POLICY,
                 "vaults": [dict((k, vault[k]) for k in ("name", "resource_group", "subscription_id", "location")) for vault in vaults]}])
         else:
             book = ws.write("real-fleet.yml", ROLE_BOOK)
@@ -873,8 +874,9 @@ def render(results):
            "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`emulator_harness.Emulator`) |",
            "| wall time of the whole benchmark | %s (per section: %s) |" % (
                fmt(results.get("elapsed"), 0, " s"),
-               ", ".join("%s: %.0f s, run %s" % (k, v, (results.get("section_dates") or {}).get(k, "?"))
-                         for k, v in sorted((results.get("section_seconds") or {}).items()))),
+               ", ".join("%s: %.0f s, run %s, load %s" % (
+                   k, v, (results.get("section_dates") or {}).get(k, "?"), (results.get("section_load") or {}).get(k, "not recorded"))
+                   for k, v in sorted((results.get("section_seconds") or {}).items(), key=lambda kv: int(kv[0])))),
            ""]
     goals = []
     body = render_per_task(results, goals)
@@ -1274,11 +1276,14 @@ def render_footprint(results):
 
 def run_section(name, function, *args):
     started = time.monotonic()
+    before = os.getloadavg()[0]
     try:
         function(*args)
     finally:
         args[-1].setdefault("section_seconds", {})[name] = time.monotonic() - started
         args[-1].setdefault("section_dates", {})[name] = args[-1]["machine"]["date"]
+        # the machine is shared: the 1-minute load average when the section started and when it ended
+        args[-1].setdefault("section_load", {})[name] = "%.1f -> %.1f" % (before, os.getloadavg()[0])
 
 
 def main():
