@@ -1,5 +1,5 @@
 # azure_recovery.backup — the two README commands and their parts.
-#   make demo   onboarding playbook against the emulator, twice, then a check-mode audit
+#   make demo   against the emulator: vault + policies + onboarding, twice, a check-mode posture audit, a one-VM restore drill
 #   make test   everything CI checks
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,7 +24,7 @@ export PY_COLORS := 0
 .PHONY: help venv collection demo test sanity units integration lint changelog-lint emulator bench clean
 
 help:
-	@echo "make demo    onboard VMs on the emulator (twice), audit in check mode, print both summaries"
+	@echo "make demo    on the emulator: vault, policies and onboarding (twice), a check-mode audit, a restore drill (about a minute)"
 	@echo "make test    sanity, unit and integration tests, ansible-lint, changelog lint (what CI runs)"
 	@echo "make venv    only create/refresh .venv from the pinned requirements"
 	@echo "make emulator  run the emulator in the foreground and print the variables to export"

@@ -1,4 +1,4 @@
-"""Print an onboarding summary or an audit (the role's JSON report) as a table.
+"""Print an onboarding summary, an audit or a rule-mode posture report (the role's JSON report) as a table.
 
     python demo/print_summary.py REPORT.json [REPORT.json ...]
 
@@ -21,8 +21,17 @@ def _when(value):
 
 
 def rows_of(report):
-    """(title, headline lines, header, rows, row outcomes) of a report."""
+    """(title, headline lines, header, rows, row outcomes, coloured columns) of a report."""
     check = report.get("check_mode")
+    if report.get("kind") == "fleet":   # rule mode: the fleet_report filter built the table
+        table = report["table"]
+        header, rows = list(table["header"]), [list(row) for row in table["rows"]]
+        column = header.index("Subscription")
+        if len({row[column] for row in rows}) <= 1:   # one subscription: its headline lines name it
+            del header[column]
+            for row in rows:
+                del row[column]
+        return table["title"], table["lines"], header, rows, table["classes"], (header.index("Outcome"),)
     if report.get("kind") == "onboarding":
         counts = report["counts"]
         would = "would be " if check else ""
@@ -51,22 +60,21 @@ def rows_of(report):
                          vm["backup"] or "-", notes or "-"])
             outcomes.append(vm["outcome"])
         title = "Onboarding (check mode: nothing written)" if check else "Onboarding"
-    else:
-        lines = ["%(total)d VMs: %(ok)d ok, %(attention)d need attention" % report["counts"],
-                 "findings: " + (", ".join("%s %d" % item for item in report["finding_counts"].items() if item[1]) or "none")]
-        header = ["VM", "Vault", "Status", "Policy", "State", "Last backup", "Findings"]
-        rows, outcomes = [], []
-        for vm in report["vms"]:
-            status = "attention" if vm["findings"] else "ok"
-            rows.append([vm["label"], vm["vault"], status, vm["current_policy"] or "-", vm["protection_state"] or "-",
-                         _when(vm["last_backup_time"]), "; ".join(f["detail"] for f in vm["findings"]) or "-"])
-            outcomes.append(status)
-        title = "Audit (read-only, check mode)"
-    return title, lines, header, rows, outcomes
+        return title, lines, header, rows, outcomes, (1, 2)
+    lines = ["%(total)d VMs: %(ok)d ok, %(attention)d need attention" % report["counts"],
+             "findings: " + (", ".join("%s %d" % item for item in report["finding_counts"].items() if item[1]) or "none")]
+    header = ["VM", "Vault", "Status", "Policy", "State", "Last backup", "Findings"]
+    rows, outcomes = [], []
+    for vm in report["vms"]:
+        status = "attention" if vm["findings"] else "ok"
+        rows.append([vm["label"], vm["vault"], status, vm["current_policy"] or "-", vm["protection_state"] or "-",
+                     _when(vm["last_backup_time"]), "; ".join(f["detail"] for f in vm["findings"]) or "-"])
+        outcomes.append(status)
+    return "Audit (read-only, check mode)", lines, header, rows, outcomes, (2,)
 
 
 def render(report, colour=False):
-    title, lines, header, rows, outcomes = rows_of(report)
+    title, lines, header, rows, outcomes, coloured = rows_of(report)
     widths = [max([len(header[i])] + [len(str(row[i])) for row in rows]) for i in range(len(header))]
     widths[-1] = min(widths[-1], 70)
 
@@ -77,7 +85,7 @@ def render(report, colour=False):
             if i == len(cells) - 1 and len(text) > widths[i]:
                 text = text[:widths[i] - 1] + "…"
             text = text.ljust(widths[i])
-            parts.append(_colour(text, outcome, colour) if i in (1, 2) and outcome else text)
+            parts.append(_colour(text, outcome, colour) if i in coloured and outcome else text)
         return "│ " + " │ ".join(parts) + " │"
 
     def rule(left, mid, right):

@@ -1,20 +1,24 @@
 """`make demo`: from an empty resource group to protected VMs (a vault and its policies, then
-onboarding), twice, then audit.
+onboarding), twice, then a check-mode audit and a one-VM restore drill, in about a minute.
 
-1. starts the emulator (tests/emulator, short operations: LRO 2 s, Retry-After 1 s), seeds a few
+1. starts the emulator (tests/emulator, short operations: 1 s or less, Retry-After 1 s), seeds a few
    backup items with problems for the audit to find, and an empty resource group demoRG;
 2. runs `ansible-playbook azure_recovery.backup.baseline -e @demo/baseline-vars.yml` (the vault demoVault
    and its policies from one definition, then the role vm_onboarding into it) with the environment an
    AWX Azure credential gives (AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET, AZURE_TENANT,
    AZURE_CLOUD_ENVIRONMENT) plus trust of the emulator's CA (REQUESTS_CA_BUNDLE);
-3. runs it again and checks that the second run changed nothing and sent no write;
-4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml` (check mode; VM findings and
-   the vaults' own findings);
+3. runs it again and checks from the emulator's journal that the second run changed nothing and sent no
+   write and no per-VM call;
+4. runs `ansible-playbook azure_recovery.backup.audit -e @demo/audit-vars.yml`: the posture report of rule
+   mode, in check mode (every VM of the subscription one row, counted once, with its findings; the vaults'
+   own findings), and checks that it sent no write;
 5. runs `ansible-playbook azure_recovery.backup.restore_drill -e @demo/drill-vars.yml`: a one-VM restore
-   drill (testVM's newest point restored as disks, verified, RPO/RTO measured, the drill's disks deleted);
-6. prints the summaries as tables and stops the emulator, also on failure or Ctrl-C.
+   drill (testVM's newest point in demoVault restored as disks, verified, RPO/RTO measured, the drill's disks
+   deleted);
+6. prints the summaries as tables (figures from the reports and the journal) and stops the emulator, also
+   on failure or Ctrl-C.
 
-Reports (JSON, Markdown, HTML) and the ansible-playbook logs stay in .build/demo/.
+Reports (JSON, Markdown, HTML; JSON only for the second run) and the ansible-playbook logs stay in .build/demo/.
 """
 import datetime
 import json
@@ -28,13 +32,18 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
 from print_summary import render  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_harness import Emulator, collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.emulator import Emulator, writes  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.playbook import collections_path as link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
 OUT = os.path.join(ROOT, ".build", "demo")
-EMULATOR_ARGS = ["--lro-seconds", "2", "--retry-after", "1", "--refresh-seconds", "2", "--job-seconds", "3"]
+# The emulator's pace: each operation (vault, protection, refresh, backup trigger, restore, delete) takes at most as long
+# as the client's shortest pause between polls (1 s), so every wait ends at its first poll; a backup job takes 3 s and
+# is done long before the drill restores its point, a restore job 1 s.
+EMULATOR_ARGS = ["--lro-seconds", "1", "--retry-after", "1", "--refresh-seconds", "1", "--job-seconds", "3"]
+PACE = {"vault_lro_seconds": 1, "backup_op_seconds": 1, "restore_op_seconds": 0.5, "restore_job_seconds": 1, "compute_seconds": 0.5}
 BASELINE_VAULT = "/providers/microsoft.recoveryservices/vaults/demovault"
 COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
@@ -43,23 +52,24 @@ def say(text, style="1"):
     print("\033[%sm%s\033[0m" % (style, text) if COLOUR else text, flush=True)
 
 
-def last_seq(emulator):
-    """The journal's newest sequence number: what came after it is what a run did."""
-    entries = emulator.journal()
-    return entries[-1]["seq"] if entries else 0
-
-
 def audit_seed():
     """Backup items with the problems an audit should find, with times relative to now."""
     now = datetime.datetime.now(datetime.timezone.utc)
 
-    def ago(**delta):
-        return (now - datetime.timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    items, points = [], []
 
-    def item(vault, group, vm, policy, state, last):
-        return {"vault": vault, "vault_resource_group": group, "vm": vm, "policy": policy, "state": state,
-                "recovery_points": 3, "last_backup_time": last}
+    def item(vault, group, vm, policy, state, **last):
+        # three daily recovery points, the newest made by the last backup (it sets the item's last backup time)
+        newest = now - datetime.timedelta(**last)
+        items.append({"vault": vault, "vault_resource_group": group, "vm": vm, "policy": policy, "state": state, "recovery_points": 0})
+        points.extend({"vault": vault, "vault_resource_group": group, "vm": vm,
+                       "time": (newest - datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")} for days in (2, 1, 0))
 
+    item("testVault", "testVaultRG", "legacyRG/legacyDB", "DefaultPolicy", "ProtectionStopped", days=20)
+    item("testVault", "testVaultRG", "legacyRG/oldApp", "DefaultPolicy", "SoftDeleted", days=9)
+    item("testVault", "testVaultRG", "legacyRG/reportVM", "EnhancedPolicy", "Protected", hours=75)
+    item("testVault", "testVaultRG", "legacyRG/batchVM", "DefaultPolicy", "Protected", hours=5)
+    item("otherVault", "otherVaultRG", "webRG/webVM", "DefaultPolicy", "Protected", hours=10)
     legacy = ["legacyRG/legacyDB", "legacyRG/oldApp", "legacyRG/reportVM", "legacyRG/batchVM"]
     web = ["webRG/webVM", "webRG/idleVM"]
     return {
@@ -67,13 +77,8 @@ def audit_seed():
         "vms": [{"name": vm.partition("/")[2], "resource_group": vm.partition("/")[0], "location": "westus"} for vm in legacy + web],
         "vaults": [{"name": "testVault", "resource_group": "testVaultRG", "discovered": legacy},
                    {"name": "otherVault", "resource_group": "otherVaultRG", "discovered": web}],
-        "protected_items": [
-            item("testVault", "testVaultRG", "legacyRG/legacyDB", "DefaultPolicy", "ProtectionStopped", ago(days=20)),
-            item("testVault", "testVaultRG", "legacyRG/oldApp", "DefaultPolicy", "SoftDeleted", ago(days=9)),
-            item("testVault", "testVaultRG", "legacyRG/reportVM", "EnhancedPolicy", "Protected", ago(hours=75)),
-            item("testVault", "testVaultRG", "legacyRG/batchVM", "DefaultPolicy", "Protected", ago(hours=5)),
-            item("otherVault", "otherVaultRG", "webRG/webVM", "DefaultPolicy", "Protected", ago(hours=10)),
-        ],
+        "protected_items": items,
+        "recovery_points": points,
     }
 
 
@@ -116,8 +121,8 @@ def load(path):
         return json.load(handle)
 
 
-def writes(entries):
-    return [e for e in entries if e["kind"] == "write"]   # the emulator marks each entry read / write / poll
+def count(entries, kind):
+    return len([e for e in entries if e["kind"] == kind])
 
 
 def reports(stem):
@@ -128,8 +133,7 @@ def reports(stem):
 def drill_step(emulator, env):
     """A one-VM restore drill of testVM (backed up by run 1): restored, verified, measured, cleaned up."""
     say("\n-- restore drill of testVM: newest recovery point restored as disks into restoreRG, verified, cleaned up")
-    emulator.config(restore_op_seconds=0.5, restore_job_seconds=2, compute_seconds=0.5)
-    mark = last_seq(emulator)
+    mark = emulator.last_seq()
     playbook(env, "restore_drill", "drill", "-e", "@demo/drill-vars.yml", "-e", "restore_drill_report_json=%s/drill.json" % OUT,
              "-e", "restore_drill_report_markdown=%s/drill.md" % OUT, "-e", "restore_drill_report_html=%s/drill.html" % OUT)
     drill = load(os.path.join(OUT, "drill.json"))
@@ -144,17 +148,18 @@ def drill_step(emulator, env):
 
 def demo(state_dir):
     say("== azure_recovery.backup demo: from an empty resource group to VMs under Azure Backup, against the local emulator")
+    started = time.monotonic()
     emulator = Emulator(state_dir, EMULATOR_ARGS)
     try:
-        say("-- emulator ready at %s (LRO 2 s, Retry-After 1 s)" % emulator.endpoint)
-        emulator.seed(audit_seed())
-        emulator.config(vault_lro_seconds=2)
+        say("-- emulator ready at %s (operations 1 s or less, Retry-After 1 s)" % emulator.endpoint)
+        seeded = emulator.seed(audit_seed())
+        compute_vms = len([vm for vm in seeded["vms"] if not vm["classic"]])   # a classic VM is not in the Compute API's list
+        emulator.config(**PACE)
         say("-- seeded old backup items for the audit (stopped, soft-deleted, on another policy, stale) and an empty resource group demoRG")
         env = job_environment(emulator, collections_path())
-        started = time.monotonic()
 
         say("\n-- run 1: vault demoVault and its policies in the empty resource group demoRG, then 5 VMs onboarded into it")
-        mark = last_seq(emulator)
+        mark = emulator.last_seq()
         playbook(env, "baseline", "onboard-1", "-e", "@demo/baseline-vars.yml", *reports("onboard-1"))
         first = load(os.path.join(OUT, "onboard-1.json"))
         entries = emulator.journal(mark)
@@ -162,40 +167,45 @@ def demo(state_dir):
         print(render(first, COLOUR))
         vault_writes = [e for e in writes(entries) if e["path"].lower().endswith(BASELINE_VAULT) or "/backupconfig/" in e["path"].lower()]
         policy_writes = [e for e in writes(entries) if "/backuppolicies/" in e["path"].lower()]
-        say("  Azure calls: %d writes (%d for the vault, %d policies, %d refresh of the vault, %d protections, %d backups), %d reads"
+        say("  Azure calls: %d writes (%d for the vault, %d policies, %d refresh of the vault, %d protections, %d backups), %d reads, %d polls"
             % (len(writes(entries)), len(vault_writes), len(policy_writes), len(refreshes),
                len([e for e in entries if e["method"] == "PUT" and "/protecteditems/" in e["path"].lower()]),
-               len([e for e in entries if e["path"].lower().endswith("/backup")]), len(entries) - len(writes(entries))))
+               len([e for e in entries if e["path"].lower().endswith("/backup")]), count(entries, "read"), count(entries, "poll")))
         assert len(vault_writes) == 2 and len(policy_writes) == 2, (vault_writes, policy_writes)
         assert first["counts"]["protected"] == 5 and first["counts"]["failed"] == 0, first["counts"]
         assert len(refreshes) == 1, "expected one refresh of the vault, got %d" % len(refreshes)
 
         say("\n-- run 2: the same playbook again")
-        mark = last_seq(emulator)
-        playbook(env, "baseline", "onboard-2", "-e", "@demo/baseline-vars.yml", *reports("onboard-2"))
+        mark = emulator.last_seq()
+        # JSON only: the checks below read it (Markdown and HTML of an unchanged run cost about 3 s here and show nothing new)
+        playbook(env, "baseline", "onboard-2", "-e", "@demo/baseline-vars.yml", "-e", "vm_onboarding_report_json=%s/onboard-2.json" % OUT)
         second = load(os.path.join(OUT, "onboard-2.json"))
         entries = emulator.journal(mark)
         print(render(second, COLOUR))
         counts = second["counts"]
         assert counts["protected"] == 0 and counts["changed"] == 0 and counts["failed"] == 0, counts
         assert not second["changed"] and not writes(entries), writes(entries)
-        say("  OK: the second run changed nothing (vault, policies, VMs): %d VMs unchanged, 0 writes, %d reads (no per-VM call)"
-            % (counts["unchanged"], len([e for e in entries if e["path"].lower().startswith("/subscriptions/")])), "32;1")
+        per_vm = [e for e in entries if "/protecteditems/" in e["path"].lower()]
+        assert not per_vm, per_vm
+        say("  OK: the second run changed nothing (vault, policies, VMs): %d VMs unchanged, 0 writes, %d reads, no per-VM call"
+            % (counts["unchanged"], count(entries, "read")), "32;1")
 
-        say("\n-- audit of demoVault, testVault and otherVault (check mode, read-only)")
-        mark = last_seq(emulator)
+        say("\n-- audit (check mode, read-only): the posture report of rule mode; rules: testRG and appRG belong in demoVault,"
+            " legacyRG in testVault, webRG in otherVault")
+        mark = emulator.last_seq()
         playbook(env, "audit", "audit", "-e", "@demo/audit-vars.yml", *reports("audit"))
         audit = load(os.path.join(OUT, "audit.json"))
+        entries = emulator.journal(mark)
         print(render(audit, COLOUR))
-        assert not writes(emulator.journal(mark)), "the audit wrote"
-        for vault, found in sorted((audit.get("vault_findings") or {}).items()):
-            say("  vault %s: %s" % (vault, ", ".join(f["code"] for f in found) or "no findings"))
-        assert "demoRG/demoVault" in (audit.get("vault_findings") or {}), "no vault findings in the audit"
-        say("  OK: the audit sent no write")
+        assert not writes(entries), "the audit wrote"
+        rows = [row["vm_id"].lower() for row in audit["rows"]]
+        assert len(rows) == len(set(rows)) == audit["counts"]["vms"] == compute_vms, (compute_vms, audit["counts"], sorted(rows))
+        say("  OK: %d VMs (every Compute VM of the subscription), each one row and counted once; %d reads, no write"
+            % (len(rows), count(entries, "read")), "32;1")
 
         drill_step(emulator, env)
 
-        say("\n== demo done in %.0f s. Reports: %s/{onboard-1,onboard-2,audit,drill}.{md,html,json}"
+        say("\n== demo done in %.0f s. Reports: %s/{onboard-1,audit,drill}.{md,html,json} and onboard-2.json"
             % (time.monotonic() - started, os.path.relpath(OUT, ROOT)), "1")
     finally:
         emulator.stop()

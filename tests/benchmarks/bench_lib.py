@@ -15,15 +15,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # the shared test support package ``support``
 
 # A CA bundle in the environment overrides requests' Session.verify (the harness's admin
 # session): the benchmark process must not carry one; the playbooks get the emulator's.
 for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
     os.environ.pop(_name, None)
 
-import emulator_harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from emulator_harness import Emulator, collections_path  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support import playbook  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from support.playbook import collections_path  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 CALLBACKS = os.path.join(HERE, "callback_plugins")
@@ -95,7 +96,7 @@ class Workspace:
         return path
 
     def env(self, emulator, runtime_dir, timer_file=None, extra=None):
-        env = emulator_harness.playbook_env(
+        env = playbook.playbook_env(
             emulator, self.collections, drop=("AZURE_", "ANSIBLE_"),
             ANSIBLE_LOCAL_TEMP=os.path.join(self.root, "ansible-local"),
             ANSIBLE_REMOTE_TMP=os.path.join(self.root, "ansible-remote"),
@@ -183,11 +184,6 @@ def recap(output):
             for key, value in re.findall(r"(\w+)=(\d+)", line):
                 totals[key] = totals.get(key, 0) + int(value)
     return totals
-
-
-def last_seq(emulator):
-    entries = emulator.journal()
-    return max([entry["seq"] for entry in entries] or [0])
 
 
 def parse_time(text):
@@ -288,21 +284,6 @@ def goal_mark(met):
     return "**met**" if met else "**not met**"
 
 
-def arm_session(emulator):
-    """A requests session holding a bearer token of the emulator's client (for the benchmark's own pollers)."""
-    import requests  # pylint: disable=import-outside-toplevel
-    info = emulator.info
-    session = requests.Session()
-    session.verify = emulator.ca_file
-    session.trust_env = False
-    answer = session.post("%s/%s/oauth2/v2.0/token" % (emulator.endpoint, info["tenant_id"]), timeout=30, data={
-        "grant_type": "client_credentials", "client_id": info["client_id"], "client_secret": info["client_secret"],
-        "scope": emulator.endpoint + "/.default"})
-    answer.raise_for_status()
-    session.headers["Authorization"] = "Bearer " + answer.json()["access_token"]
-    return session
-
-
 class RssSampler:
     """Samples the resident memory (VmRSS) of every process whose command line names ``marker`` (the work
     directory), except ``exclude`` (the emulator), every ``interval`` seconds, in a thread: ``peak`` (bytes)
@@ -348,4 +329,4 @@ class RssSampler:
             self._stop.wait(self.interval)
 
 
-__all__ = ["Emulator", "emulator_harness", "Workspace"]
+__all__ = ["Emulator", "playbook", "Workspace"]

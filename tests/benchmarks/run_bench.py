@@ -286,7 +286,7 @@ def section_calls(ws, results):
         out = {}
 
         def measure(label, book):
-            seq = lib.last_seq(emu)
+            seq = emu.last_seq()
             wall, _cpu, code, output = lib.run_playbook(env, book)
             entries = emu.journal(seq)
             out[label] = {"wall": wall, "ok": code == 0, "counts": lib.counts(entries), "entries": entries,
@@ -386,7 +386,7 @@ def run_fleet(ws, label, count, design="role", write_budget=WRITE_BUDGET, write_
         vars_file = os.path.join(ws.root, "fleet-vars-%s-%d.json" % (label, count))
         with open(vars_file, "w", encoding="utf-8") as handle:
             json.dump(extra_vars, handle)
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         started = time.time()
         machine_before, emulator_before = lib.machine_cpu(), lib.process_cpu(emu.proc.pid)
         wall, cpu, code, output = lib.run_playbook(env, book, args=["-e", "@" + vars_file] + args, timeout=FLEET_TIMEOUT, inventory=inventory)
@@ -496,7 +496,7 @@ def _item_url(emu, vault, vault_rg, rg, name):
 def honour_retry_after(emu, rg, name):
     """The other schedule, measured: one PUT enabling protection, then its Azure-AsyncOperation polled exactly when
     each answer's Retry-After says (what a client that honours Retry-After does). -> (seconds from the PUT to done, polls)."""
-    session = lib.arm_session(emu)
+    session = emu.session()
     vm_id = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s" % (emu.subscription_id, rg, name)
     policy = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.RecoveryServices/vaults/%s/backupPolicies/%s" % (
         emu.subscription_id, VAULT_RG, VAULT, POLICY)
@@ -521,7 +521,7 @@ def one_time_to_done(ws, lro):
         timer = os.path.join(ws.root, "timer-done-%d.json" % lro)
         env = ws.env(emu, ws.new_runtime_dir(), timer_file=timer)
         book = protection_book(ws, "done-%d.yml" % lro, "doneVM")
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         baseline = {}
         thread = threading.Thread(target=lambda: baseline.update(zip(("seconds", "polls"), honour_retry_after(emu, "benchRG", "honourVM"))))
         thread.start()
@@ -630,7 +630,7 @@ def section_real_fleet(ws, results):
         vars_file = os.path.join(ws.root, "real-fleet-vars.json")
         with open(vars_file, "w", encoding="utf-8") as handle:
             json.dump(extra, handle)
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         started = time.time()
         with lib.RssSampler(ws.root, exclude=[emu.proc.pid]) as rss:
             wall, _cpu, code, output = lib.run_playbook(env, book, args=["-e", "@" + vars_file], timeout=REAL_TIMEOUT)
@@ -652,7 +652,7 @@ def section_real_fleet(ws, results):
 def service_job_ends(emu, vaults):
     """When the service ended each protection job of the fleet's vaults (epoch seconds), read after the run (its reads
     come after the measured journal): the fleet cannot be done before the last of them."""
-    session = lib.arm_session(emu)
+    session = emu.session()
     ends = []
     for vault in vaults:
         url = "%s/subscriptions/%s/resourceGroups/realVaultRG/providers/Microsoft.RecoveryServices/vaults/%s/backupJobs" % (
@@ -702,7 +702,7 @@ def section_real_audit(ws, results):
         env = ws.env(emu, ws.new_runtime_dir())
         extra = {"vm_onboarding_audit_vaults": [{"name": "realVault%d" % n, "resource_group": "realVaultRG", "policy": POLICY}
                                                 for n in range(REAL_VAULTS)], "vm_onboarding_show_table": False}
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         with lib.RssSampler(ws.root, exclude=[emu.proc.pid]) as rss:
             wall, _cpu, code, output = lib.run_playbook(env, os.path.join(lib.ROOT, "playbooks", "audit.yml"), extra_vars=extra,
                                                         timeout=REAL_TIMEOUT)
@@ -747,7 +747,7 @@ def section_drill(ws, results):
                                                      "storageAccounts/stagingwestus" % DRILL_SUB,
             "restore_drill_concurrency": count, "restore_drill_show_table": False, "restore_drill_report_json": report_file,
         }
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         wall, _cpu, code, output = lib.run_playbook(env, os.path.join(lib.ROOT, "playbooks", "restore_drill.yml"), extra_vars=drill_vars,
                                                     timeout=REAL_TIMEOUT)
         arm = [e for e in emu.journal(seq) if lib.classify(e) in ("arm-read", "arm-write")]
@@ -777,7 +777,7 @@ def section_inventory(ws, results):
     log("section 10: inventory of %d VMs over 3 subscriptions (ansible-inventory --list), real pace" % count)
     emu = start_emulator(ws, "inventory", pace="real", seed=REAL_SEED)
     try:
-        summary = emu._post("seed_estate", {"subscriptions": 3, "regions": 4, "vaults": 8, "vms": count, "seed": 1})  # pylint: disable=protected-access
+        summary = emu.admin("POST", "seed_estate", {"subscriptions": 3, "regions": 4, "vaults": 8, "vms": count, "seed": 1})
         source = ws.write("fleet.azure_vms.yml", "plugin: azure_recovery.backup.azure_vms\nsubscriptions: %s\n" % json.dumps(summary["subscriptions"]))
         env = ws.env(emu, ws.new_runtime_dir())
         inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
@@ -786,7 +786,7 @@ def section_inventory(ws, results):
             started = time.monotonic()
             subprocess.run([inventory, "-i", "localhost,", "--list"], env=env, cwd=lib.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
             baseline.append(time.monotonic() - started)
-        seq = lib.last_seq(emu)
+        seq = emu.last_seq()
         started = time.monotonic()
         with lib.RssSampler(ws.root, exclude=[emu.proc.pid]) as rss:
             done = subprocess.run([inventory, "-i", source, "--list"], env=env, cwd=lib.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -871,7 +871,7 @@ def render(results):
            "| platform | %s |" % info["platform"],
            "| Python | %s |" % info["python"],
            "| Ansible | %s |" % info["ansible"],
-           "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`emulator_harness.Emulator`) |",
+           "| emulator | `tests/emulator` over HTTPS on 127.0.0.1, started by the benchmark (`support.emulator.Emulator`) |",
            "| wall time of the whole benchmark | %s (per section: %s) |" % (
                fmt(results.get("elapsed"), 0, " s"),
                ", ".join("%s: %.0f s, run %s, load %s" % (

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import resources
 from common import ArmError, Response
-from routing import RESOURCE_GROUP, SUBSCRIPTION, route
+from routing import SUBSCRIPTION, route
 from state import VM, Item, Policy, Vault, lkey
 
 VM_PAGE_SIZE = 50

@@ -1,8 +1,16 @@
 """Integration fixtures: one HTTPS emulator per pytest worker, and the ansible-playbook environment."""
 
+import os
+import sys
+
 import pytest
 
-from emulator_harness import TARGETS, Emulator, collections_path, playbook_env
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)  # the shared test support package ``support``
+
+from support.emulator import Emulator  # noqa: E402 pylint: disable=wrong-import-position
+from support.playbook import TARGETS, collections_path, playbook_env  # noqa: E402 pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")

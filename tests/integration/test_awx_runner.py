@@ -15,7 +15,8 @@ import ansible_runner
 import pytest
 import yaml
 
-from emulator_harness import collections_path
+from support.emulator import writes
+from support.playbook import collections_path
 
 AWX_CREDENTIAL_VARS = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
 VMS = ["testRG/testVM", "testRG/vm01", "testRG/vm02", "appRG/appVM1", "appRG/appVM2"]
@@ -65,11 +66,6 @@ def _stdout(runner):
         return handle.read()[-8000:]
 
 
-def _writes(entries):
-    """Resource Manager writes (the emulator's journal kind)."""
-    return [e for e in entries if e["kind"] == "write"]
-
-
 def _refreshes(entries):
     return [e for e in entries if e["method"] == "POST" and e["path"].lower().endswith("/refreshcontainers")]
 
@@ -109,7 +105,7 @@ def test_onboarding_job_template(emulator, job_environment, tmp_path):
     assert len(puts) == 5 and all(e["status"] in (200, 202) for e in puts)
     backups = [e for e in entries if e["method"] == "POST" and e["path"].lower().endswith("/backup")]
     assert len(backups) == 5
-    assert len(_writes(entries)) == 11
+    assert len(writes(entries)) == 11
     # the credential's service principal got the tokens (client credentials against the emulator's tenant)
     assert any("/oauth2/" in e["path"] for e in entries)
 
@@ -120,7 +116,7 @@ def test_onboarding_job_template(emulator, job_environment, tmp_path):
     summary = _artifact_data(again)["vm_onboarding_summary"]
     assert summary["counts"] == {"total": 5, "protected": 0, "changed": 0, "unchanged": 5, "failed": 0}
     assert summary["changed"] is False and summary["refreshed_vaults"] == []
-    assert _writes(emulator.journal(since=mark)) == []
+    assert emulator.writes(mark) == []
     assert all(count == 0 for count in again.stats["changed"].values()), again.stats
 
 

@@ -8,7 +8,8 @@ enabling protection sends exactly one write.
 """
 import os
 
-from emulator_harness import run_playbook
+from support.emulator import writes
+from support.playbook import run_playbook
 
 VAULT = {"name": "countVault", "resource_group": "countVaultRG", "location": "westus", "soft_delete": True,
          "policies": [{"name": "DefaultPolicy", "workload": "AzureIaasVM", "policy_type": "V1", "retention_days": 30}],
@@ -37,7 +38,7 @@ TASK = """\
 
 def _seed(emulator):
     # A REQUESTS_CA_BUNDLE in the environment would override the admin session's CA file.
-    emulator.session.trust_env = False
+    emulator.admin_session.trust_env = False
     emulator.reset()
     emulator.config(lro_seconds=1, retry_after=1)
     emulator.seed({
@@ -73,8 +74,8 @@ def _run(emulator, env, playbook, vm, expected_action):
     arm = [e for e in entries if e["path"].lower().startswith("/subscriptions/")]
     # the emulator marks each entry read / write / poll (backupStatus, a POST that only reads: read)
     return {
-        "arm_reads": [e for e in arm if e["kind"] != "write"],
-        "arm_writes": [e for e in arm if e["kind"] == "write"],
+        "arm_reads": [e for e in arm if e not in writes(arm)],
+        "arm_writes": writes(arm),
         "tokens": [e for e in entries if e["method"] == "POST" and "/oauth2/" in e["path"].lower()],
         "metadata": [e for e in entries if e["path"].lower().startswith("/metadata/endpoints")],
     }

@@ -11,7 +11,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from emulator_harness import ROOT, collections_path
+from support.playbook import ROOT, collections_path
 
 SUB2 = "aaaaaaaa-0000-4000-8000-000000000002"
 SUB3 = "aaaaaaaa-0000-4000-8000-000000000003"    # a subscription not in scope
@@ -139,7 +139,7 @@ def test_protected_elsewhere_and_cache(fleet, ansible_env, tmp_path):
         listing = _plain(json.loads(done.stdout))
         assert "AuthorizationFailed" in done.stderr
     finally:
-        fleet.session.delete(fleet.admin + "/faults", timeout=30)
+        fleet.admin("DELETE", "faults")
     assert _hosts(listing, "protected_elsewhere") == ["testVM", "vm01"]
     assert listing["_meta"]["hostvars"]["testVM"]["backup_vault"] == "testVault"
     assert _hosts(listing, "unprotected") == ["testSQL", "vm02"]
@@ -163,7 +163,7 @@ def test_bad_source_fails_before_any_call(fleet, ansible_env, tmp_path):
 
 def test_seeded_estate_counts(emulator, ansible_env, tmp_path):
     emulator.reset()
-    summary = emulator._post("seed_estate", {"subscriptions": 3, "regions": 4, "vaults": 8, "vms": 900, "seed": 3})
+    summary = emulator.admin("POST", "seed_estate", {"subscriptions": 3, "regions": 4, "vaults": 8, "vms": 900, "seed": 3})
     listing = json.loads(_inventory(ansible_env, _source(tmp_path, subscriptions=summary["subscriptions"]), "--list").stdout)
     counts = summary["counts"]
     assert len(listing["_meta"]["hostvars"]) == 900

@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from emulator_harness import run_playbook
+from support.emulator import writes
+from support.playbook import run_playbook
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
 FQCN = "azure_recovery.backup."
@@ -50,7 +51,7 @@ def protected(vm="testVM", group="testRG", policy="DefaultPolicy", state="Protec
 def trust_emulator(emulator):
     """The harness session trusts the emulator's CA, but a REQUESTS_CA_BUNDLE in the environment
     (CI images set one) overrides Session.verify: ignore the environment for admin calls."""
-    emulator.session.trust_env = False
+    emulator.admin_session.trust_env = False
 
 
 class Case:
@@ -95,7 +96,7 @@ class Case:
     @property
     def writes(self):
         """Requests that could change something (the emulator's journal kind)."""
-        return [e for e in self.arm if e["kind"] == "write"]
+        return writes(self.arm)
 
     @property
     def acted_writes(self):
@@ -163,7 +164,7 @@ def run_cases(emulator, ansible_env, tmp_path, cases, verbosity=0, extra_env=Non
     (journal entries carry their start time; a delayed request is logged when it ends)."""
     trust_emulator(emulator)
     journal_start = max([e["seq"] for e in emulator.journal(0)[-1:]] or [0])
-    admin = {"admin": emulator.admin, "ca_file": emulator.ca_file}
+    admin = {"admin": emulator.admin_url, "ca_file": emulator.ca_file}
     mark = "{{ query('emulator_admin', steps, admin=admin, ca_file=ca_file) | first }}"
     state = "{{ query('emulator_admin', steps, admin=admin, ca_file=ca_file) | last }}"
     tasks = []

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from emulator_harness import ROOT
+from support.playbook import ROOT
 from test_reliability import FAST, FQCN, PLAYBOOKS, VAULT, Case, batch, protected, run_cases, trust_emulator
 
 VM = {"vm_name": "testVM", "vm_resource_group": "testRG"}
@@ -202,7 +202,7 @@ def test_two_runs_onboarding_one_vm_at_once(policies, emulator, ansible_env, tmp
             msg = outcome["result"].get("msg", "")
             assert msg and "\n" not in msg and "Traceback" not in msg and "unexpected error" not in msg, description
     assert any(outcome["status"] == "ok" for outcome in outcomes), description
-    state = emulator.session.get(emulator.admin + "/state", timeout=30).json()
+    state = emulator.admin("GET", "state")
     vault = [v for v in state["vaults"] if v["name"] == "testVault"][0]
     items = [item for item in vault["items"] if item["vm"].lower() == "testrg/vm01"]
     assert len(items) == 1, description
@@ -274,7 +274,7 @@ def _interrupted_stop(emulator, ansible_env, tmp_path):
 
 
 def _state(emulator):
-    return [item for item in emulator.session.get(emulator.admin + "/state", timeout=30).json()["vaults"][0]["items"]
+    return [item for item in emulator.admin("GET", "state")["vaults"][0]["items"]
             if item["vm"].lower() == "testrg/testvm"]
 
 

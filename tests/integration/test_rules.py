@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from emulator_harness import run_playbook
+from support.playbook import run_playbook
 
 SUB2 = "aaaaaaaa-0000-4000-8000-0000000000b2"
 SUB3 = "aaaaaaaa-0000-4000-8000-0000000000b3"   # no vault protects here; a subscription nobody put in scope
@@ -114,7 +114,7 @@ def test_rules_check_run_again(estate, ansible_env, tmp_path):
     assert _protected_puts(entries) == sorted([("00000000-0000-0000-0000-000000000000", "web1"), ("00000000-0000-0000-0000-000000000000", "paused"),
                                                (SUB2, "db2"), (SUB2, "db3")])
     assert all(e["path"].split("/")[2] in ("00000000-0000-0000-0000-000000000000", SUB2) for e in _writes(entries))
-    state = estate.session.get(estate.admin + "/state", timeout=30).json()
+    state = estate.admin("GET", "state")
     items = dict((v["name"], dict((i["vm"], i) for i in v["items"])) for v in state["vaults"])
     assert items["testVault"]["webRG/web1"]["policy"] == "EnhancedPolicy"
     assert items["vault2"]["dataRG/db2"]["policy"] == "EnhancedPolicy" and items["vault2"]["dataRG/db3"]["policy"] == "EnhancedPolicy"

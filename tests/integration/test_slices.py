@@ -12,7 +12,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from emulator_harness import ROOT, collections_path
+from support.playbook import ROOT, collections_path
 
 
 def _plain(value):
@@ -53,7 +53,7 @@ def test_two_slices(emulator, awx_env, tmp_path):
     emulator.config(lro_seconds=0.3, refresh_seconds=0.3, backup_op_seconds=0.2, job_seconds=1, retry_after=0)
     spec = {"subscriptions": 2, "regions": 2, "vaults": 4, "vms": 48, "protected_fraction": 0.3, "stopped_fraction": 0,
             "soft_deleted_fraction": 0, "failed_fraction": 0, "stale_fraction": 0, "seed": 5}
-    estate = emulator._post("seed_estate", spec)
+    estate = emulator.admin("POST", "seed_estate", spec)
     subs = estate["subscriptions"]
     project = tmp_path / "project"
     project.mkdir()
@@ -98,7 +98,7 @@ def test_two_slices(emulator, awx_env, tmp_path):
         assert stats["vm_onboarding_fleet"]["counts"]["vms"] == sum(1 for v in vms["_meta"]["hostvars"].values()
                                                                     if (v["subscription_id"].lower(), v["location"]) in cells)
 
-    state = emulator.session.get(emulator.admin + "/state", timeout=30).json()
+    state = emulator.admin("GET", "state")
     protected = dict((i["vm"].split("/")[1], (v["name"], i["policy"])) for v in state["vaults"] for i in v["items"])
     for name, vm in gold.items():
         assert protected[name] == ("rsv-%s-%s" % (vm["location"], protected[name][0].rsplit("-", 1)[1]), "DefaultPolicy"), name

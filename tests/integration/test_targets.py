@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from emulator_harness import TARGETS, run_playbook
+from support.playbook import TARGETS, run_playbook
 
 
 def _targets():
@@ -31,7 +31,7 @@ def test_target(target, emulator, ansible_env, tmp_path):
     )
     result = run_playbook(ansible_env, str(playbook), extra_vars={
         "emulator_endpoint": emulator.endpoint,
-        "emulator_admin": emulator.admin,
+        "emulator_admin": emulator.admin_url,
         "emulator_ca_file": emulator.ca_file,
         "subscription_id": emulator.subscription_id,
     })

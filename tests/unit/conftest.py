@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make ``ansible_collections.azure_recovery.backup`` importable when pytest runs from the
 repository root: a temp dir ``<tmp>/ansible_collections/azure_recovery/backup`` symlinked to
-the repository, put first on sys.path (what ansible-test units sees inside its own tree)."""
+the repository, put first on sys.path (what ansible-test units sees inside its own tree); and
+``tests/`` on sys.path for the shared test support package ``support``."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -39,3 +40,7 @@ def _collection_root():
 COLLECTIONS_ROOT = _collection_root()
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
+# The shared test support (tests/support), imported as ``support``.
+TESTS_DIR = os.path.join(REPO_ROOT, "tests")
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)

@@ -22,7 +22,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client 
 )
 
 SUB = "00000000-0000-0000-0000-000000000001"
-DROP = "DROP"  # the fake server closes the connection without answering (see conftest.py)
+from support.fake_arm import DROP  # the fake server closes the connection without answering
 
 ITEM = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupProtectedItems"
 PUT_PATH = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/"
@@ -53,7 +53,7 @@ def _client_for_closed_port(fake_clock, FakeCredential, **params):
 
 def test_retry_after_seconds_is_waited(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "7"}), (200, {"value": []}, {}))
+    arm.route_path("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "7"}), (200, {"value": []}, {}))
     assert client.get(ITEM, "listing items") == {"value": []}
     assert fake_clock.slept == [7.0]
     assert len(arm.api_requests()) == 2
@@ -64,7 +64,7 @@ def test_retry_after_seconds_is_waited(make_client, arm, fake_clock):
 def test_retry_after_http_date_is_waited(make_client, arm, fake_clock):
     client = make_client()
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
-    arm.route("GET", ITEM, (503, "", {"Retry-After": when}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (503, "", {"Retry-After": when}), (200, {}, {}))
     client.get(ITEM, "listing items")
     assert len(fake_clock.slept) == 1
     assert 18.0 <= fake_clock.slept[0] <= 21.0
@@ -72,21 +72,21 @@ def test_retry_after_http_date_is_waited(make_client, arm, fake_clock):
 
 def test_retry_after_in_the_past_waits_nothing(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, (429, "", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (429, "", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (200, {}, {}))
     client.get(ITEM, "listing items")
     assert fake_clock.slept == [0.0]
 
 
 def test_retry_after_ms_header_is_waited(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, (429, "", {"x-ms-retry-after-ms": "1500", "Retry-After": "9"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (429, "", {"x-ms-retry-after-ms": "1500", "Retry-After": "9"}), (200, {}, {}))
     client.get(ITEM, "listing items")
     assert fake_clock.slept == [1.5]
 
 
 def test_retry_after_real_short_wait(make_client, arm):
     client = make_client(real_time=True)
-    arm.route("GET", ITEM, (429, "", {"Retry-After": "1"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (429, "", {"Retry-After": "1"}), (200, {}, {}))
     started = time.monotonic()
     client.get(ITEM, "listing items")
     elapsed = time.monotonic() - started
@@ -98,7 +98,7 @@ def test_retry_after_real_short_wait(make_client, arm):
 def test_backoff_without_retry_after_is_exponential_and_capped(make_client, arm, fake_clock):
     client = make_client()
     client.random = lambda: 1.0  # the top of the jitter range
-    arm.route("GET", ITEM, (503, "", {}))
+    arm.route_path("GET", ITEM, (503, "", {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert fake_clock.slept == [1, 2, 4, 8, 16, 30, 30, 30]
@@ -111,7 +111,7 @@ def test_backoff_is_full_jitter(make_client, arm, fake_clock):
     client = make_client(max_retries=3)
     draws = iter([0.5, 0.25, 0.0])
     client.random = lambda: next(draws)
-    arm.route("GET", ITEM, (500, "", {}), (502, "", {}), (504, "", {}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (500, "", {}), (502, "", {}), (504, "", {}), (200, {}, {}))
     client.get(ITEM, "listing items")
     assert fake_clock.slept == [0.5, 0.5, 0.0]
 
@@ -120,7 +120,7 @@ def test_backoff_bounded_by_overall_deadline(make_client, arm, fake_clock):
     client = make_client()
     client.random = lambda: 1.0
     client.retry_deadline = 10
-    arm.route("GET", ITEM, (503, "", {}))
+    arm.route_path("GET", ITEM, (503, "", {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert fake_clock.slept == [1, 2, 4]  # the next wait (8s) would end after the 10s deadline
@@ -130,7 +130,7 @@ def test_backoff_bounded_by_overall_deadline(make_client, arm, fake_clock):
 
 def test_backoff_retry_after_beyond_deadline_gives_up_without_waiting(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "3600"}))
+    arm.route_path("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "3600"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert fake_clock.slept == []
@@ -139,7 +139,7 @@ def test_backoff_retry_after_beyond_deadline_gives_up_without_waiting(make_clien
 
 def test_backoff_max_retries_zero_sends_once(make_client, arm, fake_clock):
     client = make_client(max_retries=0)
-    arm.route("GET", ITEM, (503, "", {}))
+    arm.route_path("GET", ITEM, (503, "", {}))
     with pytest.raises(ArmError):
         client.get(ITEM, "listing items")
     assert len(arm.api_requests()) == 1 and fake_clock.slept == []
@@ -148,7 +148,7 @@ def test_backoff_max_retries_zero_sends_once(make_client, arm, fake_clock):
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_retry_each_transient_status_for_get(make_client, arm, fake_clock, status):
     client = make_client()
-    arm.route("GET", ITEM, (status, "", {"Retry-After": "2"}), (200, {"ok": 1}, {}))
+    arm.route_path("GET", ITEM, (status, "", {"Retry-After": "2"}), (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing items") == {"ok": 1}
     assert fake_clock.slept == [2.0]
 
@@ -156,7 +156,7 @@ def test_retry_each_transient_status_for_get(make_client, arm, fake_clock, statu
 @pytest.mark.parametrize("status", [400, 403, 404, 501])
 def test_retry_not_for_other_statuses(make_client, arm, fake_clock, status):
     client = make_client()
-    arm.route("GET", ITEM, (status, ARM_ERROR, {"Retry-After": "2"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (status, ARM_ERROR, {"Retry-After": "2"}), (200, {}, {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert len(arm.api_requests()) == 1 and fake_clock.slept == []
@@ -165,13 +165,13 @@ def test_retry_not_for_other_statuses(make_client, arm, fake_clock, status):
 
 def test_retry_get_or_none_maps_404_to_none(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (404, {"error": {"code": "ResourceNotFound", "message": "gone"}}, {}))
+    arm.route_path("GET", ITEM, (404, {"error": {"code": "ResourceNotFound", "message": "gone"}}, {}))
     assert client.get_or_none(ITEM, "reading the item") is None
 
 
 def test_retry_get_after_dropped_connection(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, DROP, (200, {"ok": 1}, {}))
+    arm.route_path("GET", ITEM, DROP, (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing items") == {"ok": 1}
     assert len(arm.api_requests()) == 2
     assert "RemoteDisconnected" in client.retries[0]
@@ -197,7 +197,7 @@ def test_retry_connection_refused_even_for_post(fake_clock, FakeCredential):
 ])
 def test_conflict_409_another_operation_in_progress_is_waited_out(make_client, arm, fake_clock, error):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (409, {"error": error}, {"Retry-After": "5"}), (409, {"error": error}, {}), (202, "", {}))
+    arm.route_path("PUT", PUT_PATH, (409, {"error": error}, {"Retry-After": "5"}), (409, {"error": error}, {}), (202, "", {}))
     client.random = lambda: 1.0
     response = client.send("PUT", PUT_PATH, "enabling protection", body={"properties": {}})
     assert response.status_code == 202
@@ -207,7 +207,7 @@ def test_conflict_409_another_operation_in_progress_is_waited_out(make_client, a
 
 def test_conflict_409_other_is_not_retried(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (409, {"error": {"code": "Conflict", "message": "The resource already exists."}}, {}), (202, "", {}))
+    arm.route_path("PUT", PUT_PATH, (409, {"error": {"code": "Conflict", "message": "The resource already exists."}}, {}), (202, "", {}))
     with pytest.raises(ArmError) as caught:
         client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert caught.value.status == 409 and len(arm.api_requests()) == 1
@@ -217,7 +217,7 @@ def test_conflict_409_other_is_not_retried(make_client, arm, fake_clock):
 
 def test_no_resend_post_after_dropped_connection(make_client, arm):
     client = make_client()
-    arm.route("POST", BACKUP_PATH, DROP, (202, "", {}))
+    arm.route_path("POST", BACKUP_PATH, DROP, (202, "", {}))
     with pytest.raises(ArmAmbiguousWrite) as caught:
         client.send("POST", BACKUP_PATH, "triggering a backup of vm1", body={"properties": {"objectType": "IaasVMBackupRequest"}})
     posts = [r for r in arm.requests if r.method == "POST"]
@@ -232,7 +232,7 @@ def test_no_resend_post_after_read_timeout(make_client, arm):
     def slow(recorded):
         time.sleep(1.5)
         return (202, "", {})
-    arm.route("POST", BACKUP_PATH, slow)
+    arm.route_path("POST", BACKUP_PATH, slow)
     with pytest.raises(ArmAmbiguousWrite) as caught:
         client.send("POST", BACKUP_PATH, "triggering a backup of vm1", body={})
     assert len([r for r in arm.requests if r.method == "POST"]) == 1
@@ -242,7 +242,7 @@ def test_no_resend_post_after_read_timeout(make_client, arm):
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_no_resend_post_after_gateway_or_server_error(make_client, arm, status):
     client = make_client()
-    arm.route("POST", BACKUP_PATH, (status, "", {}), (202, "", {}))
+    arm.route_path("POST", BACKUP_PATH, (status, "", {}), (202, "", {}))
     with pytest.raises(ArmAmbiguousWrite) as caught:
         client.send("POST", BACKUP_PATH, "triggering a backup of vm1", body={})
     assert caught.value.status == status
@@ -251,21 +251,21 @@ def test_no_resend_post_after_gateway_or_server_error(make_client, arm, status):
 
 def test_post_resent_after_429_and_503_the_service_did_not_act(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("POST", BACKUP_PATH, (429, "", {"Retry-After": "1"}), (503, "", {"Retry-After": "1"}), (202, "", {}))
+    arm.route_path("POST", BACKUP_PATH, (429, "", {"Retry-After": "1"}), (503, "", {"Retry-After": "1"}), (202, "", {}))
     assert client.send("POST", BACKUP_PATH, "triggering a backup", body={}).status_code == 202
     assert len(arm.api_requests()) == 3
 
 
 def test_put_resent_after_500(make_client, arm):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (500, "", {}), (202, "", {}))
+    arm.route_path("PUT", PUT_PATH, (500, "", {}), (202, "", {}))
     assert client.send("PUT", PUT_PATH, "enabling protection", body={}).status_code == 202
     assert len(arm.api_requests()) == 2
 
 
 def test_no_resend_put_after_dropped_connection(make_client, arm):
     client = make_client()
-    arm.route("PUT", PUT_PATH, DROP, (202, "", {}))
+    arm.route_path("PUT", PUT_PATH, DROP, (202, "", {}))
     with pytest.raises(ArmAmbiguousWrite):
         client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert len(arm.api_requests()) == 1
@@ -274,7 +274,7 @@ def test_no_resend_put_after_dropped_connection(make_client, arm):
 def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
     client = make_client()
     path = "/subscriptions/%s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1/backupFabrics/Azure/refreshContainers" % SUB
-    arm.route("POST", path, DROP, (202, "", {}))
+    arm.route_path("POST", path, DROP, (202, "", {}))
     assert client.send("POST", path, "refreshing", idempotent=True).status_code == 202
     assert len(arm.api_requests()) == 2
 
@@ -283,9 +283,9 @@ def test_idempotent_post_resent_after_dropped_connection(make_client, arm):
 
 def test_write_budget_at_zero_spaces_the_next_write(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "2"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "1199"}))
+    arm.route_path("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "2"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "1199"}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert fake_clock.slept == []  # budget left: no wait
@@ -298,9 +298,9 @@ def test_write_budget_at_zero_spaces_the_next_write(make_client, arm, fake_clock
 
 def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "3"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
+    arm.route_path("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}, {"Retry-After": "3"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     assert fake_clock.slept == [3.0]  # the retry waited out Retry-After; the pause it set had passed by then
     client.send("PUT", PUT_PATH, "enabling protection", body={})
@@ -310,8 +310,8 @@ def test_throttled_write_sets_the_interval_for_writes_at_zero_budget(make_client
 
 def test_write_budget_does_not_slow_reads(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("PUT", PUT_PATH, (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "0"}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     client.send("PUT", PUT_PATH, "enabling protection", body={})
     client.get(ITEM, "listing")
     assert fake_clock.slept == []
@@ -323,9 +323,9 @@ def test_paging_follows_next_link_across_three_pages(make_client, arm):
     client = make_client()
     page2 = arm.url + "/Subscriptions/00000000-0000-0000-0000-000000000001/page?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&t=1&s=sig_-%7E"
     page3 = arm.url + "/subscriptions/00000000-0000-0000-0000-000000000001/page3?api-version=2026-02-01&$skiptoken=c;d"
-    arm.route("GET", ITEM, (200, {"value": [{"id": 1}, {"id": 2}], "nextLink": page2}, {}))
-    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
-    arm.route("GET", "/subscriptions/00000000-0000-0000-0000-000000000001/page3", (200, {"value": [{"id": 4}]}, {}))
+    arm.route_path("GET", ITEM, (200, {"value": [{"id": 1}, {"id": 2}], "nextLink": page2}, {}))
+    arm.route_path("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/page", (200, {"value": [{"id": 3}], "nextLink": page3}, {}))
+    arm.route_path("GET", "/subscriptions/00000000-0000-0000-0000-000000000001/page3", (200, {"value": [{"id": 4}]}, {}))
     items = client.list(ITEM, "listing protected items", query={"$filter": "backupManagementType eq 'AzureIaasVM'"})
     assert [item["id"] for item in items] == [1, 2, 3, 4]
     targets = [r.target for r in arm.api_requests()]
@@ -335,13 +335,13 @@ def test_paging_follows_next_link_across_three_pages(make_client, arm):
 
 def test_paging_empty_list(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (200, {"value": []}, {}))
+    arm.route_path("GET", ITEM, (200, {"value": []}, {}))
     assert client.list(ITEM, "listing") == []
 
 
 def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
+    arm.route_path("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01"}, {}))
     with pytest.raises(ArmError, match="same nextLink twice"):
         client.list(ITEM, "listing")
 
@@ -358,7 +358,7 @@ def test_paging_repeated_next_link_is_an_error_not_a_loop(make_client, arm):
 def test_foreign_host_next_link_refused(make_client, arm, foreign):
     client = make_client()
     foreign = foreign.format(port=arm.url.rsplit(":", 1)[1])
-    arm.route("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": foreign}, {}))
+    arm.route_path("GET", ITEM, (200, {"value": [{"id": "1"}], "nextLink": foreign}, {}))
     with pytest.raises(ArmError) as caught:
         client.list(ITEM, "listing protected items")
     assert caught.value.code == "UntrustedUrl"
@@ -381,7 +381,7 @@ def test_foreign_host_http_cloud_environment_refused():
 
 def test_foreign_host_redirect_not_followed(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (302, "", {"Location": "https://evil.example.com/steal?x=1"}))
+    arm.route_path("GET", ITEM, (302, "", {"Location": "https://evil.example.com/steal?x=1"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     assert "unexpected redirect to https://evil.example.com/steal" in str(caught.value) and caught.value.status == 302
@@ -392,7 +392,7 @@ def test_foreign_host_redirect_not_followed(make_client, arm):
 
 def test_error_line_from_arm_json(make_client, arm):
     client = make_client()
-    arm.route("PUT", PUT_PATH, (400, ARM_ERROR, {"x-ms-request-id": "0a1b-2c3d"}))
+    arm.route_path("PUT", PUT_PATH, (400, ARM_ERROR, {"x-ms-request-id": "0a1b-2c3d"}))
     with pytest.raises(ArmError) as caught:
         client.send("PUT", PUT_PATH, "enabling protection of VM vm1", body={})
     assert str(caught.value) == ("enabling protection of VM vm1 failed: BMSUserErrorInvalidPolicyInput: Input for create or update policy is "
@@ -403,7 +403,7 @@ def test_error_line_from_arm_json(make_client, arm):
 def test_error_line_includes_differing_details(make_client, arm):
     client = make_client()
     body = {"error": {"code": "InvalidTemplate", "message": "outer", "details": [{"code": "Inner", "message": "the real reason"}]}}
-    arm.route("GET", ITEM, (400, body, {}))
+    arm.route_path("GET", ITEM, (400, body, {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     # no x-ms-request-id in the answer: the line names the request by the id this client sent
@@ -415,7 +415,7 @@ def test_error_line_includes_differing_details(make_client, arm):
 def test_error_line_from_html_gateway_page(make_client, arm):
     client = make_client(max_retries=0)
     page = "<html><head><title>502 Bad Gateway</title><style>body{}</style></head><body>" + "<p>nginx</p>\n" * 500 + "</body></html>"
-    arm.route("GET", ITEM, (502, page, {"Content-Type": "text/html"}))
+    arm.route_path("GET", ITEM, (502, page, {"Content-Type": "text/html"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing protected items")
     line = str(caught.value)
@@ -426,7 +426,7 @@ def test_error_line_from_html_gateway_page(make_client, arm):
 def test_error_line_from_html_without_title_is_short_text(make_client, arm):
     client = make_client()
     page = "<html><body><h1>Forbidden</h1>\n\n   <p>" + "blocked by policy " * 100 + "</p></body></html>"
-    arm.route("GET", ITEM, (403, page, {"Content-Type": "text/html; charset=utf-8"}))
+    arm.route_path("GET", ITEM, (403, page, {"Content-Type": "text/html; charset=utf-8"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     message = caught.value.message
@@ -436,7 +436,7 @@ def test_error_line_from_html_without_title_is_short_text(make_client, arm):
 
 def test_error_line_empty_body(make_client, arm):
     client = make_client()
-    arm.route("DELETE", PUT_PATH, (400, "", {"x-ms-request-id": "r1"}))
+    arm.route_path("DELETE", PUT_PATH, (400, "", {"x-ms-request-id": "r1"}))
     with pytest.raises(ArmError) as caught:
         client.send("DELETE", PUT_PATH, "deleting backup data of vm1")
     assert str(caught.value) == "deleting backup data of vm1 failed: empty response body (HTTP 400, x-ms-request-id r1)"
@@ -444,8 +444,8 @@ def test_error_line_empty_body(make_client, arm):
 
 def test_error_line_never_contains_token_or_secret(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (401, {"error": {"code": "InvalidAuthenticationToken", "message": "The access token is invalid."}},
-                            {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+    arm.route_path("GET", ITEM, (401, {"error": {"code": "InvalidAuthenticationToken", "message": "The access token is invalid."}},
+                                 {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     text = str(caught.value) + repr(caught.value.__dict__) + " ".join(client.retries)
@@ -458,7 +458,7 @@ def test_error_line_never_contains_token_or_secret(make_client, arm):
 def test_401_with_www_authenticate_refreshes_token_once(make_client, arm, FakeCredential):
     credential = FakeCredential()
     client = make_client(credential=credential)
-    arm.route("GET", ITEM, (401, "", {"WWW-Authenticate": 'Bearer authorization_uri="x", error="invalid_token"'}), (200, {"ok": 1}, {}))
+    arm.route_path("GET", ITEM, (401, "", {"WWW-Authenticate": 'Bearer authorization_uri="x", error="invalid_token"'}), (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing") == {"ok": 1}
     assert [r.headers["authorization"] for r in arm.api_requests()] == ["Bearer tok-1", "Bearer tok-2"]
     assert client.stats["token_requests"] == 2
@@ -467,7 +467,7 @@ def test_401_with_www_authenticate_refreshes_token_once(make_client, arm, FakeCr
 def test_401_twice_fails_after_one_refresh(make_client, arm, FakeCredential):
     credential = FakeCredential()
     client = make_client(credential=credential)
-    arm.route("GET", ITEM, (401, "", {"WWW-Authenticate": "Bearer"}))
+    arm.route_path("GET", ITEM, (401, "", {"WWW-Authenticate": "Bearer"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing")
     assert caught.value.status == 401
@@ -477,7 +477,7 @@ def test_401_twice_fails_after_one_refresh(make_client, arm, FakeCredential):
 def test_401_without_www_authenticate_is_not_retried(make_client, arm, FakeCredential):
     credential = FakeCredential()
     client = make_client(credential=credential)
-    arm.route("GET", ITEM, (401, "", {}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (401, "", {}), (200, {}, {}))
     with pytest.raises(ArmError):
         client.get(ITEM, "listing")
     assert len(arm.api_requests()) == 1 and len(credential.scopes) == 1
@@ -489,7 +489,7 @@ def test_token_fetched_lazily_once_and_reused(make_client, arm, FakeCredential):
     credential = FakeCredential()
     client = make_client(credential=credential)
     assert credential.scopes == [] and arm.requests == []
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     client.get(ITEM, "a")
     client.get(ITEM, "b")
     assert credential.scopes == [("https://management.emulator.test/.default",)]
@@ -498,7 +498,7 @@ def test_token_fetched_lazily_once_and_reused(make_client, arm, FakeCredential):
 
 def test_headers_user_agent_client_request_id_and_api_version(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (503, "", {"Retry-After": "0"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (503, "", {"Retry-After": "0"}), (200, {}, {}))
     client.get(ITEM, "listing")
     first, second = arm.api_requests()
     assert first.headers["user-agent"].startswith("azure_recovery.backup/1.0.0 ")
@@ -509,7 +509,7 @@ def test_headers_user_agent_client_request_id_and_api_version(make_client, arm):
 
 def test_query_values_encoded_by_client(make_client, arm):
     client = make_client()
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     client.get(ITEM, "listing", query={"$filter": "friendlyName eq 'a&b c'", "skip": None}, api_version="2019-05-13")
     assert arm.api_requests()[0].target == ITEM + "?api-version=2019-05-13&$filter=friendlyName%20eq%20'a%26b%20c'"
 
@@ -523,14 +523,14 @@ SIGNED = ("/Subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg
 
 def test_url_sent_verbatim(make_client, arm):
     client = make_client()
-    arm.route("GET", SIGNED.split("?", maxsplit=1)[0], (200, {"status": "InProgress"}, {}))
+    arm.route_path("GET", SIGNED.split("?", maxsplit=1)[0], (200, {"status": "InProgress"}, {}))
     client.send("GET", arm.url + SIGNED, "polling")
     assert arm.api_requests()[0].target == SIGNED
 
 
 def test_url_sent_verbatim_where_plain_requests_would_not(arm):
     """Shows the test above has teeth: a stock requests session changes this URL."""
-    arm.route("GET", SIGNED.split("?", maxsplit=1)[0], (200, {}, {}))
+    arm.route_path("GET", SIGNED.split("?", maxsplit=1)[0], (200, {}, {}))
     requests.get(arm.url + SIGNED, verify=arm.ca_file, timeout=10)
     assert arm.requests[-1].target != SIGNED
 
@@ -547,13 +547,13 @@ def test_tls_verification_on_by_default(make_client, arm, fake_clock):
 
 def test_tls_requests_ca_bundle_environment_honoured(make_client, arm):
     client = make_client(ca_bundle=None, environ={"REQUESTS_CA_BUNDLE": arm.ca_file})
-    arm.route("GET", ITEM, (200, {"ok": 1}, {}))
+    arm.route_path("GET", ITEM, (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing") == {"ok": 1}
 
 
 def test_tls_validate_certs_false_warns_and_connects(make_client, arm):
     client = make_client(ca_bundle=None, validate_certs=False)
-    arm.route("GET", ITEM, (200, {"ok": 1}, {}))
+    arm.route_path("GET", ITEM, (200, {"ok": 1}, {}))
     assert client.get(ITEM, "listing") == {"ok": 1}
     assert len(client.warnings) == 1 and "validate_certs is false" in client.warnings[0]
 
@@ -566,7 +566,7 @@ def test_transport_failure_line_has_a_code_and_the_client_request_id(make_client
     """A dropped connection has no answer, so no x-ms-request-id: the line still names a code and the
     x-ms-client-request-id that was sent (the same on every retry of the call)."""
     client = make_client(max_retries=1)
-    arm.route("GET", ITEM, DROP, DROP)
+    arm.route_path("GET", ITEM, DROP, DROP)
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing protected items")
     sent = [r.headers["x-ms-client-request-id"] for r in arm.api_requests()]
@@ -583,7 +583,7 @@ def test_timeout_line_has_the_request_timeout_code(make_client, arm):
     def slow(recorded):
         time.sleep(0.8)
         return (200, {}, {})
-    arm.route("GET", ITEM, slow)
+    arm.route_path("GET", ITEM, slow)
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "reading the item")
     assert caught.value.code == "RequestTimeout"
@@ -607,8 +607,8 @@ def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monke
     environ = {"XDG_RUNTIME_DIR": str(runtime)}
     first = make_client(environ=environ, token_cache=True, max_retries=0)
     second = make_client(environ=environ, token_cache=True)
-    arm.route("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "wait"}}, {"Retry-After": "2"}),
-              (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "10"}))
+    arm.route_path("PUT", PUT_PATH, (429, {"error": {"code": "SubscriptionRequestsThrottled", "message": "wait"}}, {"Retry-After": "2"}),
+                   (202, "", {"x-ms-ratelimit-remaining-subscription-writes": "10"}))
     with pytest.raises(ArmError):
         first.send("PUT", PUT_PATH, "enabling protection", body={})
     second.send("PUT", PUT_PATH, "enabling protection", body={})
@@ -621,7 +621,7 @@ def test_two_clients_share_a_pause(make_client, arm, fake_clock, tmp_path, monke
 def test_a_retry_that_does_not_fit_in_the_task_deadline_is_not_waited_for(make_client, arm, fake_clock):
     client = make_client()
     client.set_deadline(5)
-    arm.route("GET", ITEM, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    arm.route_path("GET", ITEM, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "reading the operation status")
     assert fake_clock.slept == [] and len(arm.api_requests()) == 1
@@ -634,7 +634,7 @@ def test_a_retry_that_does_not_fit_in_the_task_deadline_is_not_waited_for(make_c
 def test_retries_that_fit_spend_the_task_deadline_then_stop(make_client, arm, fake_clock):
     client = make_client()
     client.set_deadline(5)
-    arm.route("GET", ITEM, (503, "", {"Retry-After": "2"}))
+    arm.route_path("GET", ITEM, (503, "", {"Retry-After": "2"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert fake_clock.slept == [2.0, 2.0] and caught.value.code == "OperationTimeout"  # a third 2 s wait would pass the 5 s
@@ -642,7 +642,7 @@ def test_retries_that_fit_spend_the_task_deadline_then_stop(make_client, arm, fa
 
 def test_huge_retry_after_says_what_the_service_asked(make_client, arm, fake_clock):
     client = make_client()
-    arm.route("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "100000"}))
+    arm.route_path("GET", ITEM, (429, ARM_ERROR, {"Retry-After": "100000"}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing items")
     assert fake_clock.slept == []
@@ -652,7 +652,7 @@ def test_huge_retry_after_says_what_the_service_asked(make_client, arm, fake_clo
 def test_write_pacing_draws_from_the_task_deadline(make_client, arm, fake_clock):
     client = make_client(max_retries=0)
     client.set_deadline(10)
-    arm.route("PUT", PUT_PATH, (429, ARM_ERROR, {"Retry-After": "30"}))
+    arm.route_path("PUT", PUT_PATH, (429, ARM_ERROR, {"Retry-After": "30"}))
     with pytest.raises(ArmError):
         client.send("PUT", PUT_PATH, "protecting VM vm1", body={})
     # the next write of the task would wait 30 s for the budget: more than the 10 s left
@@ -668,7 +668,7 @@ def test_write_pacing_draws_from_the_task_deadline(make_client, arm, fake_clock)
                                          ("", "empty or null"), ("true", "a boolean")])
 def test_get_returns_an_object_or_fails_with_one_line(make_client, arm, body, shape):
     client = make_client()
-    arm.route("GET", PUT_PATH, (200, body, {"Content-Type": "application/json", "x-ms-request-id": "req-1"}))
+    arm.route_path("GET", PUT_PATH, (200, body, {"Content-Type": "application/json", "x-ms-request-id": "req-1"}))
     with pytest.raises(ArmError) as caught:
         client.get_or_none(PUT_PATH, "reading the protection of VM vm1")
     line = str(caught.value)
@@ -687,7 +687,7 @@ def test_get_returns_an_object_or_fails_with_one_line(make_client, arm, body, sh
 ])
 def test_list_pages_must_be_objects_with_a_value_list_of_objects(make_client, arm, page, what):
     client = make_client()
-    arm.route("GET", ITEM, (200, page, {}))
+    arm.route_path("GET", ITEM, (200, page, {}))
     with pytest.raises(ArmError) as caught:
         client.list(ITEM, "listing protected items")
     assert caught.value.code == "UnexpectedResponse" and what in str(caught.value)
@@ -701,7 +701,7 @@ def test_list_follows_at_most_max_pages(make_client, arm):
     def endless(recorded):
         pages.append(recorded.target)
         return (200, {"value": [{"id": str(len(pages))}], "nextLink": arm.url + ITEM + "?api-version=2026-02-01&page=%d" % len(pages)}, {})
-    arm.route("GET", ITEM, endless)
+    arm.route_path("GET", ITEM, endless)
     with pytest.raises(ArmError) as caught:
         client.list(ITEM, "listing protected items")
     assert len(pages) == 5 and caught.value.code == "TooManyPages"

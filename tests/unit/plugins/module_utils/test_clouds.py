@@ -41,7 +41,7 @@ def test_cloud_metadata_discovery_against_local_https(make_client, arm):
     client = make_client()
     seen = []
     client.tokens.credential_factory = lambda config, cloud, verify: seen.append((cloud.login_endpoint, cloud.scope, verify)) or client.credential
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     assert not client.cloud.discovered  # nothing read before a token is needed
     client.get(ITEM, "listing jobs")
     assert seen == [(arm.url, "https://management.emulator.test/.default", arm.ca_file)]
@@ -52,7 +52,7 @@ def test_cloud_metadata_discovery_against_local_https(make_client, arm):
 
 def test_cloud_metadata_without_authentication_is_an_error(make_client, arm):
     client = make_client()
-    arm.route("GET", "/metadata/endpoints", (200, {"galleryEndpoint": "x"}, {}))
+    arm.route_path("GET", "/metadata/endpoints", (200, {"galleryEndpoint": "x"}, {}))
     with pytest.raises(ArmError) as caught:
         client.get(ITEM, "listing jobs")
     assert caught.value.code == "InvalidCloudMetadata" and "loginEndpoint" in str(caught.value)
@@ -60,7 +60,7 @@ def test_cloud_metadata_without_authentication_is_an_error(make_client, arm):
 
 def test_cloud_metadata_http_login_endpoint_refused(make_client, arm):
     client = make_client()
-    arm.route("GET", "/metadata/endpoints", (200, {"authentication": {"loginEndpoint": "http://login.example.test/", "audiences": ["a"]}}, {}))
+    arm.route_path("GET", "/metadata/endpoints", (200, {"authentication": {"loginEndpoint": "http://login.example.test/", "audiences": ["a"]}}, {}))
     with pytest.raises(ArmError, match="not https"):
         client.get(ITEM, "listing jobs")
 

@@ -229,20 +229,20 @@ def test_missing_azure_identity_reported_as_missing_library(make_client, arm, mo
 
 
 def _aad_routes(arm, tenant, token_response):
-    arm.route("GET", "/%s/v2.0/.well-known/openid-configuration" % tenant, (200, {
+    arm.route_path("GET", "/%s/v2.0/.well-known/openid-configuration" % tenant, (200, {
         "token_endpoint": arm.url + "/%s/oauth2/v2.0/token" % tenant, "authorization_endpoint": arm.url + "/%s/oauth2/v2.0/authorize" % tenant,
         "issuer": arm.url + "/%s/v2.0" % tenant}, {}))
-    arm.route("POST", "/%s/oauth2/v2.0/token" % tenant, token_response)
+    arm.route_path("POST", "/%s/oauth2/v2.0/token" % tenant, token_response)
 
 
 def test_real_azure_identity_secret_against_local_https(arm):
     _aad_routes(arm, "tenant-1", (200, {"access_token": "aad-token", "token_type": "Bearer", "expires_in": 3600}, {}))
-    arm.route("GET", ITEM, (200, {"value": []}, {}))
+    arm.route_path("GET", ITEM, (200, {"value": []}, {}))
     client = ArmClient(dict(cloud_environment=arm.url, subscription_id=SUB, client_id="app-1", secret="s3cret", tenant="tenant-1",
                             ca_bundle=arm.ca_file, token_cache=False), environ={})
     assert client.get(ITEM, "listing jobs") == {"value": []}
     token_request = [r for r in arm.requests if r.method == "POST"][0]
-    assert "client_secret=s3cret" in token_request.body.decode() and "scope=https%3A%2F%2Fmanagement.emulator.test%2F.default" in token_request.body.decode()
+    assert "client_secret=s3cret" in token_request.data.decode() and "scope=https%3A%2F%2Fmanagement.emulator.test%2F.default" in token_request.data.decode()
     assert arm.requests[-1].headers["authorization"] == "Bearer aad-token"
     assert client.stats["token_requests"] == 1
 

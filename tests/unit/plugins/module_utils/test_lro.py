@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
 
-DROP = "DROP"
+from support.fake_arm import DROP
+
 VAULT = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1"
 ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm1/protectedItems/VM%3Biaasvmcontainerv2%3Brg%3Bvm1"
 # As the service writes them: capital S, raw ';', another api-version, signed parameters.
@@ -28,7 +29,7 @@ PROTECTED_ITEM = {"id": ITEM, "name": "VM;iaasvmcontainerv2;rg;vm1", "properties
 
 def _start(client, arm, headers, status=202, body=""):
     """Send the PUT that starts the operation; the fake answers with ``headers``."""
-    arm.route("PUT", ITEM, (status, body, headers))
+    arm.route_path("PUT", ITEM, (status, body, headers))
     return client.send("PUT", ITEM, "enabling protection of VM vm1", body={"properties": {}})
 
 
@@ -44,8 +45,8 @@ def test_lro_async_operation_success_with_job_id_and_final_resource(make_client,
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY, "Location": arm.url + RESULT_PATH + RESULT_QUERY,
                                     "Retry-After": "60"})
-    arm.route("GET", STATUS_PATH, (200, IN_PROGRESS, {}), (200, IN_PROGRESS, {}), (200, SUCCEEDED, {}))
-    arm.route("GET", RESULT_PATH, (200, PROTECTED_ITEM, {}))
+    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {}), (200, IN_PROGRESS, {}), (200, SUCCEEDED, {}))
+    arm.route_path("GET", RESULT_PATH, (200, PROTECTED_ITEM, {}))
     result = _wait(client, response, fake_clock)
     assert result.status == "Succeeded"
     assert result.job_id == "job-42"
@@ -60,7 +61,7 @@ def test_lro_async_operation_success_with_job_id_and_final_resource(make_client,
 def test_lro_async_operation_success_without_location(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (200, SUCCEEDED, {}))
+    arm.route_path("GET", STATUS_PATH, (200, SUCCEEDED, {}))
     result = _wait(client, response, fake_clock)
     assert result.job_id == "job-42" and result.resource is None
     assert [r.method for r in arm.api_requests()] == ["PUT", "GET"]
@@ -69,7 +70,7 @@ def test_lro_async_operation_success_without_location(make_client, arm, fake_clo
 def test_lro_retry_after_honoured_within_floor_and_cap(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY, "Retry-After": "0"})
-    arm.route("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "500"}), (200, IN_PROGRESS, {"Retry-After": "1"}), (200, SUCCEEDED, {}))
+    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "500"}), (200, IN_PROGRESS, {"Retry-After": "1"}), (200, SUCCEEDED, {}))
     _wait(client, response, fake_clock, min_interval=2.0, max_interval=30.0)
     # Retry-After 0: one second; 500: the schedule's 2 s (Retry-After is the longest wait); 1: the service allows 1 s
     assert fake_clock.slept == [1.0, 2.0, 1.0]
@@ -79,7 +80,7 @@ def test_lro_async_operation_failed_raises_service_error(make_client, arm, fake_
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY, "Location": arm.url + RESULT_PATH + RESULT_QUERY})
     failed = dict(IN_PROGRESS, status="Failed", error={"code": "UserErrorVmNotFoundV2", "message": "Virtual machine doesn't exist."})
-    arm.route("GET", STATUS_PATH, (200, IN_PROGRESS, {}), (200, failed, {"x-ms-request-id": "req-9"}))
+    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {}), (200, failed, {"x-ms-request-id": "req-9"}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock)
     assert str(caught.value) == ("enabling protection of VM vm1 failed: UserErrorVmNotFoundV2: Virtual machine doesn't exist. "
@@ -90,7 +91,7 @@ def test_lro_async_operation_failed_raises_service_error(make_client, arm, fake_
 def test_lro_async_operation_canceled_raises(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (200, dict(IN_PROGRESS, status="Canceled"), {}))
+    arm.route_path("GET", STATUS_PATH, (200, dict(IN_PROGRESS, status="Canceled"), {}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock)
     assert caught.value.code == "OperationCanceled"
@@ -100,7 +101,7 @@ def test_lro_async_operation_canceled_raises(make_client, arm, fake_clock):
 def test_lro_async_operation_deadline(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "4"}))
+    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "4"}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock, timeout=10)
     error = caught.value
@@ -114,7 +115,7 @@ def test_lro_async_operation_deadline(make_client, arm, fake_clock):
 def test_lro_status_poll_transient_failures_are_retried(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (503, "", {"Retry-After": "3"}), DROP, (200, SUCCEEDED, {}))
+    arm.route_path("GET", STATUS_PATH, (503, "", {"Retry-After": "3"}), DROP, (200, SUCCEEDED, {}))
     result = _wait(client, response, fake_clock)
     assert result.job_id == "job-42"
     assert len(client.retries) == 2
@@ -125,7 +126,7 @@ def test_lro_status_poll_transient_failures_are_retried(make_client, arm, fake_c
 def test_lro_location_202_until_200_returns_resource(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY, "Retry-After": "5"})
-    arm.route("GET", RESULT_PATH, (202, "", {"Retry-After": "5"}), (202, "", {}), (200, PROTECTED_ITEM, {}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {"Retry-After": "5"}), (202, "", {}), (200, PROTECTED_ITEM, {}))
     result = _wait(client, response, fake_clock)
     assert result.status == "Succeeded" and result.resource == PROTECTED_ITEM and result.job_id is None
     assert fake_clock.slept == [2.0, 2.0, 2.0]  # the schedule's 2 s, shorter than Retry-After 5 and the 10 s cap
@@ -135,7 +136,7 @@ def test_lro_location_202_until_200_returns_resource(make_client, arm, fake_cloc
 def test_lro_location_202_until_204(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (202, "", {"Location": arm.url + RESULT_PATH + RESULT_QUERY}), (204, "", {}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {"Location": arm.url + RESULT_PATH + RESULT_QUERY}), (204, "", {}))
     result = _wait(client, response, fake_clock)
     assert result.status == "Succeeded" and result.resource is None
 
@@ -144,8 +145,8 @@ def test_lro_location_follows_a_new_location(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
     moved = VAULT + "/backupOperationResults/op-2"
-    arm.route("GET", RESULT_PATH, (202, "", {"Location": arm.url + moved + "?api-version=2016-12-01"}))
-    arm.route("GET", moved, (204, "", {}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {"Location": arm.url + moved + "?api-version=2016-12-01"}))
+    arm.route_path("GET", moved, (204, "", {}))
     assert _wait(client, response, fake_clock).status == "Succeeded"
     assert arm.api_requests()[-1].target == moved + "?api-version=2016-12-01"
 
@@ -153,7 +154,7 @@ def test_lro_location_follows_a_new_location(make_client, arm, fake_clock):
 def test_lro_location_failed_raises_service_error(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (202, "", {}), (400, {"error": {"code": "BMSUserErrorNeedsPolicy", "message": "policy missing"}}, {}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {}), (400, {"error": {"code": "BMSUserErrorNeedsPolicy", "message": "policy missing"}}, {}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock)
     assert caught.value.code == "BMSUserErrorNeedsPolicy" and caught.value.status == 400
@@ -163,7 +164,7 @@ def test_lro_location_failed_raises_service_error(make_client, arm, fake_clock):
 def test_lro_location_canceled_raises(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (409, {"error": {"code": "OperationCanceled", "message": "The operation was canceled."}}, {}))
+    arm.route_path("GET", RESULT_PATH, (409, {"error": {"code": "OperationCanceled", "message": "The operation was canceled."}}, {}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock)
     assert caught.value.code == "OperationCanceled" and len([r for r in arm.requests if r.path == RESULT_PATH]) == 1
@@ -172,7 +173,7 @@ def test_lro_location_canceled_raises(make_client, arm, fake_clock):
 def test_lro_location_deadline(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (202, "", {"Retry-After": "60"}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {"Retry-After": "60"}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock, timeout=100)
     assert caught.value.code == "OperationTimeout" and caught.value.status == 202
@@ -212,7 +213,7 @@ def test_lro_foreign_host_refused_before_waiting(make_client, arm, fake_clock, h
 def test_lro_foreign_host_in_later_location_refused(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (202, "", {"Location": "https://evil.example.com/next"}))
+    arm.route_path("GET", RESULT_PATH, (202, "", {"Location": "https://evil.example.com/next"}))
     with pytest.raises(ArmError, match="refusing to send the token to https://evil.example.com"):
         _wait(client, response, fake_clock)
 
@@ -229,7 +230,7 @@ def test_lro_foreign_host_in_later_location_refused(make_client, arm, fake_clock
 def test_lro_status_body_without_a_status_is_an_error_at_once(make_client, arm, fake_clock, body, headers, what):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (200, body, dict(headers, **{"x-ms-request-id": "req-s"})))
+    arm.route_path("GET", STATUS_PATH, (200, body, dict(headers, **{"x-ms-request-id": "req-s"})))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock)
     line = str(caught.value)
@@ -241,7 +242,7 @@ def test_lro_status_body_without_a_status_is_an_error_at_once(make_client, arm, 
 def test_lro_202_without_a_body_is_still_running(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (202, "", {}), (200, SUCCEEDED, {}))
+    arm.route_path("GET", STATUS_PATH, (202, "", {}), (200, SUCCEEDED, {}))
     assert _wait(client, response, fake_clock).job_id == "job-42"
 
 
@@ -252,7 +253,7 @@ def test_lro_status_url_answering_503_retry_after_20_ends_at_wait_timeout(make_c
     5 s (not after the client's retries of 20 s each), saying what it last saw."""
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY})
-    arm.route("GET", STATUS_PATH, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
+    arm.route_path("GET", STATUS_PATH, (503, "", {"Retry-After": "20", "x-ms-request-id": "req-503"}))
     with pytest.raises(ArmError) as caught:
         _wait(client, response, fake_clock, timeout=5)
     assert sum(fake_clock.slept) <= 5
@@ -266,6 +267,6 @@ def test_lro_final_resource_that_is_not_an_object_is_none(make_client, arm, fake
     """The caller then reads the resource with a shape-checked GET instead of deciding on it."""
     client = make_client()
     response = _start(client, arm, {"Location": arm.url + RESULT_PATH + RESULT_QUERY})
-    arm.route("GET", RESULT_PATH, (200, final, {"Content-Type": "application/json"}))
+    arm.route_path("GET", RESULT_PATH, (200, final, {"Content-Type": "application/json"}))
     result = _wait(client, response, fake_clock)
     assert result.status == "Succeeded" and result.resource is None and result.body is None

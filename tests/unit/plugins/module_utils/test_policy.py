@@ -13,7 +13,6 @@ import os
 import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _policy as pol
-from ansible_collections.azure_recovery.backup.plugins.module_utils._timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "shared", "azure-backup-api", "examples-wave2", "2026-02-01")
 
@@ -183,11 +182,3 @@ def test_a_switch_between_standard_and_enhanced_is_refused():
 def test_policy_names_azure_would_refuse(name):
     with pytest.raises(ValueError):
         pol.validate_policy_name(name)
-
-
-def test_windows_time_zones():
-    assert len(WINDOWS_TIME_ZONES) == len(set(WINDOWS_TIME_ZONES)) > 130
-    assert canonical_time_zone("w. europe standard time") == "W. Europe Standard Time"
-    assert canonical_time_zone("UTC") == "UTC"
-    assert canonical_time_zone("Europe/Berlin") is None
-    assert canonical_time_zone(" UTC") is None

@@ -33,20 +33,20 @@ def _restore_reads(arm):
     point = {"id": ITEM + "/recoveryPoints/rp1", "name": "rp1", "properties": {
         "recoveryPointTime": format_utc(datetime.datetime.now(UTC) - datetime.timedelta(hours=1)),
         "recoveryPointTierDetails": [{"type": "HardenedRP", "status": "Valid"}]}}
-    arm.route("GET", ITEM, (200, {"id": ITEM, "properties": {"protectionState": "Protected"}}, {}))
-    arm.route("GET", VAULT + "/backupJobs", (200, {"value": []}, {}))
-    arm.route("GET", ITEM + "/recoveryPoints", (200, {"value": [point]}, {}))
-    arm.route("GET", VAULT, (200, {"id": VAULT, "location": "westus"}, {}))
-    arm.route("GET", STORAGE, (200, {"id": STORAGE, "location": "westus"}, {}))
+    arm.route_path("GET", ITEM, (200, {"id": ITEM, "properties": {"protectionState": "Protected"}}, {}))
+    arm.route_path("GET", VAULT + "/backupJobs", (200, {"value": []}, {}))
+    arm.route_path("GET", ITEM + "/recoveryPoints", (200, {"value": [point]}, {}))
+    arm.route_path("GET", VAULT, (200, {"id": VAULT, "location": "westus"}, {}))
+    arm.route_path("GET", STORAGE, (200, {"id": STORAGE, "location": "westus"}, {}))
     status = ITEM + "/operationsStatus/op-1"
-    arm.route("GET", status, (200, {"status": "Succeeded", "properties": {"objectType": "OperationStatusJobExtendedInfo", "jobId": "job-r"}}, {}))
-    arm.route("POST", ITEM + "/recoveryPoints/rp1/restore", (202, "", {"Azure-AsyncOperation": arm.url + status, "Retry-After": "1"}))
+    arm.route_path("GET", status, (200, {"status": "Succeeded", "properties": {"objectType": "OperationStatusJobExtendedInfo", "jobId": "job-r"}}, {}))
+    arm.route_path("POST", ITEM + "/recoveryPoints/rp1/restore", (202, "", {"Azure-AsyncOperation": arm.url + status, "Retry-After": "1"}))
 
 
 def test_a_restores_waits_end_at_the_tasks_deadline(make_client, arm, fake_clock):
     """The restore's operation poll and its job wait together take the task's 60 s, not 60 s each."""
     _restore_reads(arm)
-    arm.route("GET", VAULT + "/backupJobs/job-r", (200, _job("job-r"), {}))
+    arm.route_path("GET", VAULT + "/backupJobs/job-r", (200, _job("job-r"), {}))
     client = make_client()
     client.set_deadline(60)
     with pytest.raises(ArmError) as caught:
@@ -59,9 +59,9 @@ def test_a_restores_waits_end_at_the_tasks_deadline(make_client, arm, fake_clock
 
 def test_a_cancel_and_its_job_wait_share_the_tasks_deadline(make_client, arm, fake_clock):
     job = VAULT + "/backupJobs/job-c"
-    arm.route("GET", job, (200, _job("job-c"), {}), (200, _job("job-c", "Cancelling"), {}))
-    arm.route("POST", job + "/cancel", (202, "", {"Location": arm.url + job + "/operationResults/op-c", "Retry-After": "5"}))
-    arm.route("GET", job + "/operationResults/op-c", (202, "", {"Retry-After": "5"}), (204, "", {}))
+    arm.route_path("GET", job, (200, _job("job-c"), {}), (200, _job("job-c", "Cancelling"), {}))
+    arm.route_path("POST", job + "/cancel", (202, "", {"Location": arm.url + job + "/operationResults/op-c", "Retry-After": "5"}))
+    arm.route_path("GET", job + "/operationResults/op-c", (202, "", {"Retry-After": "5"}), (204, "", {}))
     client = make_client()
     client.set_deadline(30)
     with pytest.raises(ArmError) as caught:
@@ -72,13 +72,18 @@ def test_a_cancel_and_its_job_wait_share_the_tasks_deadline(make_client, arm, fa
 
 
 def test_a_cleanups_deletions_are_waited_for_within_the_tasks_deadline(make_client, arm, fake_clock):
-    arm.route("GET", DISK, (200, {"id": DISK, "tags": {"drill": "d1"}}, {}))
+    arm.route_path("GET", DISK, (200, {"id": DISK, "tags": {"drill": "d1"}}, {}))
     status = "/subscriptions/%s/providers/Microsoft.Compute/locations/westus/operations/op-d" % SUB
-    arm.route("DELETE", DISK, (202, "", {"Azure-AsyncOperation": arm.url + status}))
-    arm.route("GET", status, (200, {"status": "InProgress"}, {}))
+    arm.route_path("DELETE", DISK, (202, "", {"Azure-AsyncOperation": arm.url + status}))
+    arm.route_path("GET", status, (200, {"status": "InProgress"}, {}))
     client = make_client()
     client.set_deadline(20)
     with pytest.raises(ArmError) as caught:
         _restore.cleanup(client, dict(resource_ids=[DISK], tag={"drill": "d1"}, wait_timeout=20))
     assert caught.value.code == "OperationTimeout" and "deleting managed disk" in str(caught.value)
     assert sum(fake_clock.slept) == 20
+
+
+@pytest.mark.parametrize("text,seconds", [("PT1M11.74S", 71.74), ("P1DT2H", 93600), ("PT0S", 0), ("", None), ("P", None), ("1h", None)])
+def test_iso_duration_seconds(text, seconds):
+    assert _restore.iso_duration_seconds(text) == seconds

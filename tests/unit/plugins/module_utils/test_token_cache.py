@@ -29,7 +29,7 @@ def _cached_client(make_client, environ, **params):
 
 
 def test_token_cache_shares_token_between_tasks(make_client, arm, cache_home, FakeCredential):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     first = _cached_client(make_client, cache_home)
     first.get(ITEM, "task 1")
     second = _cached_client(make_client, cache_home, credential=FakeCredential())
@@ -39,7 +39,7 @@ def test_token_cache_shares_token_between_tasks(make_client, arm, cache_home, Fa
 
 
 def test_token_cache_file_permissions_and_content(make_client, arm, cache_home):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
@@ -61,14 +61,14 @@ def test_token_cache_file_permissions_and_content(make_client, arm, cache_home):
 def test_token_cache_prefers_private_xdg_runtime_dir(make_client, arm, tmp_path):
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, {"HOME": str(tmp_path / "home"), "XDG_RUNTIME_DIR": str(runtime)}).get(ITEM, "task")
     assert len([n for n in os.listdir(str(runtime / _state_dir.DIR_NAME)) if not n.startswith("cloud-")]) == 1
     assert not (tmp_path / "home").exists()
 
 
 def test_later_tasks_skip_the_cloud_metadata_request(make_client, arm, cache_home, FakeCredential):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     _cached_client(make_client, cache_home, credential=FakeCredential()).get(ITEM, "task 2")
     metadata_reads = [r for r in arm.requests if r.path == "/metadata/endpoints"]
@@ -77,7 +77,7 @@ def test_later_tasks_skip_the_cloud_metadata_request(make_client, arm, cache_hom
 
 
 def test_a_failed_token_request_forgets_the_cached_cloud_metadata(make_client, arm, cache_home, FakeCredential):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     for name in os.listdir(directory):
@@ -94,7 +94,7 @@ def test_a_failed_token_request_forgets_the_cached_cloud_metadata(make_client, a
 
 
 def test_token_cache_not_used_within_five_minutes_of_expiry(make_client, arm, cache_home, FakeCredential):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home, credential=FakeCredential(lifetime=290)).get(ITEM, "task 1")
     second = _cached_client(make_client, cache_home)
     second.get(ITEM, "task 2")
@@ -102,7 +102,7 @@ def test_token_cache_not_used_within_five_minutes_of_expiry(make_client, arm, ca
 
 
 def test_token_cache_keyed_by_secret_and_identity(make_client, arm, cache_home):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     other_secret = _cached_client(make_client, cache_home, secret="rotated-secret")
     other_secret.get(ITEM, "task 2")
@@ -113,7 +113,7 @@ def test_token_cache_keyed_by_secret_and_identity(make_client, arm, cache_home):
 
 @pytest.mark.parametrize("how", ["env", "option"])
 def test_token_cache_disabled(make_client, arm, cache_home, how):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     if how == "env":
         environ, params = dict(cache_home, AZURE_RECOVERY_TOKEN_CACHE="0"), {"token_cache": None}
     else:
@@ -126,7 +126,7 @@ def test_token_cache_disabled(make_client, arm, cache_home, how):
 
 
 def test_token_cache_ignores_file_readable_by_others(make_client, arm, cache_home):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     for name in os.listdir(directory):
@@ -140,22 +140,22 @@ def test_token_cache_off_when_directory_not_private(make_client, arm, cache_home
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     os.makedirs(directory)
     os.chmod(directory, 0o755)
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     assert os.listdir(directory) == []
 
 
 def test_token_cache_bypassed_and_replaced_after_401(make_client, arm, cache_home, FakeCredential):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")  # caches tok-1
-    arm.route("GET", ITEM, (401, "", {"WWW-Authenticate": "Bearer"}), (200, {}, {}))
+    arm.route_path("GET", ITEM, (401, "", {"WWW-Authenticate": "Bearer"}), (200, {}, {}))
     credential = FakeCredential()
     credential.scopes.append(("already",))  # so it hands out tok-2
     second = _cached_client(make_client, cache_home, credential=credential)
     second.get(ITEM, "task 2")
     assert [r.headers["authorization"] for r in arm.api_requests()[-2:]] == ["Bearer tok-1", "Bearer tok-2"]
     third = _cached_client(make_client, cache_home, credential=FakeCredential())
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     third.get(ITEM, "task 3")
     assert arm.api_requests()[-1].headers["authorization"] == "Bearer tok-2" and third.stats["token_requests"] == 0
 
@@ -173,7 +173,7 @@ def test_token_cache_bypassed_and_replaced_after_401(make_client, arm, cache_hom
     "tok",
 ])
 def test_damaged_token_cache_entries_are_ignored(make_client, arm, cache_home, FakeCredential, entry):
-    arm.route("GET", ITEM, (200, {}, {}))
+    arm.route_path("GET", ITEM, (200, {}, {}))
     _cached_client(make_client, cache_home).get(ITEM, "task 1")
     directory = os.path.join(cache_home["HOME"], ".ansible", "tmp", _state_dir.DIR_NAME)
     name = [n for n in os.listdir(directory) if not n.startswith("cloud-")][0]

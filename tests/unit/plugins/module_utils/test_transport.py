@@ -138,7 +138,7 @@ def test_requests_go_through_the_proxy_tunnel(make_client, arm):
     proxy = ConnectProxy()
     try:
         client = make_client(environ={"HTTPS_PROXY": "http://user:secret@127.0.0.1:%d" % proxy.port})
-        arm.route("GET", ITEM, (200, {"value": []}, {}))
+        arm.route_path("GET", ITEM, (200, {"value": []}, {}))
         assert client.list(ITEM, "listing") == []
         client.list(ITEM, "listing")
     finally:
@@ -177,8 +177,8 @@ def _system_or_certifi():
 def test_connection_closed_by_the_server_while_idle_is_replaced(arm):
     """A kept-alive connection the server closed in between is noticed before sending (not a failure)."""
     transport = Transport(verify=arm.ca_file, environ={})
-    arm.route("GET", ITEM, (200, {"value": []}, {}))
-    arm.route("PUT", ITEM, (202, "", {}))
+    arm.route_path("GET", ITEM, (200, {"value": []}, {}))
+    arm.route_path("PUT", ITEM, (202, "", {}))
     assert transport.send("GET", arm.url + ITEM, {}).status_code == 200
     connection = next(iter(transport._local.connections.values()))
     assert not _transport._dropped(connection)
@@ -201,7 +201,7 @@ def test_refused_connection_was_not_sent():
 def test_target_is_sent_as_given(arm):
     transport = Transport(verify=arm.ca_file, environ={})
     target = "/Subscriptions/00000000-0000-0000-0000-000000000001/op?api-version=2019-05-13&%24skiptoken=a%2fb%3D%3D&s=sig_-%7E"
-    arm.route("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/op", (200, {}, {}))
+    arm.route_path("GET", "/Subscriptions/00000000-0000-0000-0000-000000000001/op", (200, {}, {}))
     assert transport.send("GET", arm.url + target, {}).status_code == 200
     assert arm.requests[-1].target == target
 

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import DecisionError, decide, write_plan
 from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_protection, azure_vm_protection_batch
 
-from test_modules_over_http import ARGS, DROP, ENDPOINT, ITEM, VM_ARGS, fake, item, run  # noqa: F401 (fake is a fixture)  pylint: disable=unused-import
+from support.modules_http import ARGS, DROP, ENDPOINT, ITEM, VM_ARGS, item, run  # noqa: F401 pylint: disable=unused-import
 
 GUARD = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1"
 DESIRED = {"state": "suspended", "policy_name": None, "disk_exclusion": None, "undelete": False}

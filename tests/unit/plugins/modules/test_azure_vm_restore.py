@@ -1,132 +1,24 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The restore modules end to end through AnsibleModule and the real ArmClient, with HTTP faked at
-the transport (FakeArm of test_modules_over_http): every request is recorded, so what is sent,
-and that nothing is written before a refusal, is asserted."""
+"""azure_vm_restore end to end through AnsibleModule and the real ArmClient, HTTP faked at the transport
+(``support.modules_http``, ``support.restore_http``; the ``fake`` fixture is in conftest.py): every request is
+recorded, so what is sent, and that nothing is written before a refusal, is asserted."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
-
 import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _restore
-from ansible_collections.azure_recovery.backup.plugins.module_utils._times import UTC, format_utc
-from ansible_collections.azure_recovery.backup.plugins.modules import (
-    azure_backup_job,
-    azure_vm_recovery_point_info,
-    azure_vm_restore,
-    azure_vm_restore_batch,
-    azure_vm_restore_cleanup,
+from ansible_collections.azure_recovery.backup.plugins.module_utils._times import format_utc
+from ansible_collections.azure_recovery.backup.plugins.modules import azure_vm_restore
+
+from support.modules_http import DROP, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, item, run, warnings
+from support.restore_http import (
+    DISKS_ARGS, NEW_VM_ARGS, OTHER_ITEM_RP, OTHER_SUB, OTHER_VAULT_RP, STORAGE, TAG, VNET, ago, point, reads, restore_job, restore_posts, restored_disk,
+    running_write,
 )
 
-from test_modules_over_http import (  # noqa: F401 pylint: disable=unused-import
-    ARGS, DROP, ENDPOINT, ITEM, SUB, VAULT, VM_ARGS, VM_ID, accepted, fake, item, run, running_job, warnings,
-)
-
-OTHER_SUB = "11111111-1111-1111-1111-111111111111"
-TAG = {"restore_drill": "d1"}
-STORAGE = "/subscriptions/%s/resourceGroups/stagingRG/providers/Microsoft.Storage/storageAccounts/staging01" % SUB
-VNET = "/subscriptions/%s/resourceGroups/netRG/providers/Microsoft.Network/virtualNetworks/isolated" % SUB
-DISKS_ARGS = dict(VM_ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG")
-NEW_VM_ARGS = dict(VM_ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG", restore_type="new_vm",
-                   target_vm_name="testVM-drill", virtual_network=VNET, subnet="default")
-
-
-def ago(**delta):
-    return datetime.datetime.now(UTC).replace(microsecond=0) - datetime.timedelta(**delta)
-
-
-def point(name="111", when=None, tiers=(("InstantRP", "Valid"), ("HardenedRP", "Valid")), luns=(0, 1)):
-    when = when or ago(hours=2)
-    return {"id": ITEM + "/recoveryPoints/" + name, "name": name,
-            "type": "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/recoveryPoints",
-            "properties": {"objectType": "IaasVMRecoveryPoint", "recoveryPointType": "AppConsistent", "recoveryPointTime": format_utc(when),
-                           "isSourceVMEncrypted": False, "isManagedVirtualMachine": True, "originalStorageAccountOption": False,
-                           "virtualMachineSize": "Standard_D1", "zones": ["1"],
-                           "recoveryPointTierDetails": [{"type": t, "status": s} for t, s in tiers],
-                           "recoveryPointDiskConfiguration": {
-                               "numberOfDisksIncludedInBackup": len(luns) + 1, "numberOfDisksAttachedToVm": len(luns) + 1,
-                               "includedDiskList": [{"lun": -1, "name": "os"}] + [{"lun": lun, "name": "d%d" % lun} for lun in luns],
-                               "excludedDiskList": [{"lun": 5, "name": "d5"}]},
-                           "recoveryPointProperties": {"expiryTime": "2027-01-01T00:00:00Z", "ruleName": "DailyRule"}}}
-
-
-def restore_job(name, status="Completed", rp=None, rtype="RestoreDisks", bag=None, activity="a", actions=None):
-    rp = rp or point()
-    when = rp["properties"]["recoveryPointTime"]
-    shown = datetime.datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").strftime("%m/%d/%Y %I:%M:%S %p")
-    props = {"status": status, "operation": "Restore", "startTime": format_utc(ago(minutes=30)), "entityFriendlyName": "testVM",
-             "containerName": "iaasvmcontainerv2;testrg;testvm", "duration": "PT1M11.5S", "activityId": activity, "jobType": "AzureIaaSVMJob",
-             "extendedInfo": {"propertyBag": dict({"Recovery point time": shown, "Target Storage Account Name": "staging01",
-                                                   "Target resource group": "drillRG", "Config Blob Uri": "https://staging01/config.json",
-                                                   "Template Blob Uri": "https://staging01/template.json"}, **(bag or {})),
-                              "internalPropertyBag": {"restoreLocationType": rtype}}}
-    if status != "InProgress":
-        props["endTime"] = format_utc(ago(minutes=1))
-    if actions is not None:
-        props["actionsInfo"] = actions
-    return {"id": VAULT + "/backupJobs/" + name, "name": name, "properties": props}
-
-
-def reads(session, points=None, storage_region="westus", vnet_region="westus", jobs=()):
-    session.route("GET", r"/backupJobs/([^/]+)$", lambda r: (200, restore_job(r.path.rsplit("/", 1)[-1], "InProgress")))
-    session.route("GET", r"/protectedItems/[^/]+$", (200, item()))
-    session.route("GET", r"/recoveryPoints$", (200, {"value": points if points is not None else [point("111", ago(days=2)), point("222")]}))
-    session.route("GET", r"/recoveryPoints/(\d+)$", lambda r: (200, point(r.path.rsplit("/", 1)[-1])))
-    session.route("GET", r"/vaults/testVault$", (200, {"id": VAULT, "location": "westus"}))
-    session.route("GET", r"/storageAccounts/staging01$", (200, {"id": STORAGE, "location": storage_region}))
-    network = {"id": VNET, "location": vnet_region, "properties": {"subnets": [{"name": "default"}]}}
-    session.route("GET", r"/virtualNetworks/isolated$", (200, network))
-    session.route("GET", r"/backupJobs$", (200, {"value": [dict(j, properties=dict(j["properties"], extendedInfo=None)) for j in jobs]}))
-    for one in jobs:
-        session.route("GET", r"/backupJobs/%s$" % one["name"], (200, one))
-    session.route("GET", r"/Microsoft.Compute/disks$", (200, {"value": []}))
-
-
-def restore_posts(session):
-    return [r for r in session.arm if r.method == "POST" and r.path.endswith("/restore")]
-
-
-# --------------------------------------------------------------------------- recovery point info
-
-def test_recovery_points_are_typed_newest_first_and_pages_followed(fake, capsys):
-    fake.route("GET", r"/protectedItems/[^/]+$", (200, item()))
-    fake.route("GET", r"/recoveryPoints$", (200, {"value": [point("111", ago(days=2))], "nextLink": ENDPOINT + ITEM + "/recoveryPoints?page=2"}),
-               (200, {"value": [point("222", ago(hours=1), tiers=(("ArchivedRP", "Valid"),))]}))
-    result = run(azure_vm_recovery_point_info, VM_ARGS, capsys)
-    names = [p["name"] for p in result["recovery_points"]]
-    assert names == ["222", "111"] and result["changed"] is False
-    newest = result["recovery_points"][0]
-    assert newest["tiers"] == [{"type": "ArchivedRP", "tier": "archive", "status": "Valid"}] and newest["usable_tiers"] == ["archive"]
-    assert newest["disks"] == {"included_luns": [0, 1], "excluded_luns": [5], "number_included": 3, "number_attached": 3}
-    assert newest["consistency_type"] == "AppConsistent" and newest["zones"] == ["1"] and newest["expiry_time"] == "2027-01-01T00:00:00Z"
-    assert 3500 <= newest["age_seconds"] <= 3700
-    assert len([r for r in fake.arm if r.path.endswith("/recoveryPoints")]) == 2
-
-
-def test_recovery_point_window_is_sent_in_the_services_format(fake, capsys):
-    fake.route("GET", r"/protectedItems/[^/]+$", (200, item()))
-    points = [point("111", datetime.datetime(2026, 3, 2, 13, 5, tzinfo=UTC)), point("222", datetime.datetime(2026, 3, 3, 1, 0, tzinfo=UTC))]
-    fake.route("GET", r"/recoveryPoints$", (200, {"value": points}))
-    result = run(azure_vm_recovery_point_info, dict(VM_ARGS, start_time="2026-03-01", end_time="2026-03-02T23:00:00Z", latest=True), capsys)
-    listed = [r for r in fake.arm if r.path.endswith("/recoveryPoints")][0]
-    assert listed.query["$filter"] == ["startDate eq '2026-03-01 12:00:00 AM' and endDate eq '2026-03-02 11:00:00 PM'"]
-    assert [p["name"] for p in result["recovery_points"]] == ["111"]
-
-
-@pytest.mark.parametrize("extra,message", [
-    ({"start_time": "yesterday"}, "invalid start_time"), ({"end_time": "2026-03-01T00:00:00+02:00"}, "not in UTC"),
-    ({"start_time": "2026-03-01\n"}, "invalid start_time '2026-03-01\\n'"), ({"start_time": "2026-03-02", "end_time": "2026-03-01"}, "after start_time"),
-])
-def test_recovery_point_info_refuses_malformed_times_before_any_call(fake, capsys, extra, message):
-    result = run(azure_vm_recovery_point_info, dict(VM_ARGS, **extra), capsys)
-    assert result["failed"] and message in result["msg"]
-    assert fake.arm == []
-
-
-# --------------------------------------------------------------------------- restore
 
 def test_restore_disks_sends_one_request_waits_reads_and_tags(fake, capsys):
     reads(fake)
@@ -190,11 +82,6 @@ def test_restore_check_mode_validates_and_sends_no_restore(fake, capsys):
     assert body["id"] == ITEM + "/recoveryPoints/222" and body["properties"]["objectType"] == "ValidateIaasVMRestoreOperationRequest"
     assert body["properties"]["restoreRequest"]["recoveryType"] == "RestoreDisks" and result["restore_request"] == body["properties"]["restoreRequest"]
     assert any("found 1 problem" in text for text in warnings(result))
-
-
-def restored_disk(tags=None):
-    return {"id": "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testvm-osdisk-1" % SUB, "name": "testvm-osdisk-1",
-            "tags": tags or {}, "properties": {"timeCreated": format_utc(ago(minutes=10))}}
 
 
 def test_restore_rerun_after_success_is_unchanged_with_the_earlier_job(fake, capsys):
@@ -276,10 +163,6 @@ def test_restore_failed_job_fails_with_its_error(fake, capsys):
     fake.route("GET", r"/backupJobs/job-f$", (200, failed))
     result = run(azure_vm_restore, DISKS_ARGS, capsys)
     assert result["failed"] and result["job_id"] == "job-f" and result["msg"] == "restore job job-f of VM testRG/testVM ended Failed: 400390: no rights"
-
-
-OTHER_ITEM_RP = ITEM.replace("testvm", "othervm") + "/recoveryPoints/1"
-OTHER_VAULT_RP = ITEM.replace("vaults/testVault", "vaults/otherVault") + "/recoveryPoints/1"
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -371,172 +254,6 @@ def test_restore_replace_disks_with_opt_in(fake, capsys):
     props = restore_posts(fake)[0].body["properties"]
     assert result["changed"] and props["recoveryType"] == "OriginalLocation" and "targetResourceGroupId" not in props
     assert props["recoveryPointId"] == "111"
-
-
-def test_restore_batch_checks_every_entry_first_and_restores_each(fake, capsys):
-    result = run(azure_vm_restore_batch, dict(ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG",
-                                              vms=[{"name": "testVM", "resource_group": "testRG"}, {"name": "bad name", "resource_group": "rg"}]),
-                 capsys)
-    assert result["failed"] and "1 of 2 entries of vms are not valid, nothing was sent" in result["msg"] and fake.arm == []
-
-
-def test_restore_batch_one_vm(fake, capsys):
-    reads(fake)
-    fake.route("POST", r"/restore$", accepted(fake, job="job-b"))
-    fake.route("GET", r"/backupJobs/job-b$", (200, restore_job("job-b")))
-    disk = {"id": "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testvm-os" % SUB, "name": "testvm-os",
-            "properties": {"timeCreated": format_utc(ago(minutes=10))}}
-    fake.route("GET", r"/Microsoft.Compute/disks$", (200, {"value": [disk]}))
-    result = run(azure_vm_restore_batch, dict(ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG",
-                                              vms=[{"name": "testVM", "resource_group": "testRG"}]), capsys)
-    [row] = result["results"]
-    assert row["vm"] == "testRG/testVM" and row["job_id"] == "job-b" and row["created"]["disk_ids"] == [disk["id"]]
-    assert row["rto_seconds"] is not None and row["rto_seconds"] >= 0 and result["counts"]["changed"] == 1
-
-
-# --------------------------------------------------------------------------- job cancel
-
-JOB_ARGS = dict(ARGS, job_id="job-c")
-
-
-def test_cancel_running_job_posts_once_and_waits_until_cancelled(fake, capsys):
-    fake.route("GET", r"/backupJobs/job-c$", (200, restore_job("job-c", "InProgress", actions=["Cancellable"])),
-               (200, restore_job("job-c", "Cancelling")), (200, restore_job("job-c", "Cancelled")))
-    location = ENDPOINT + VAULT + "/backupJobs/job-c/operationResults/op-c?api-version=2017-07-01"
-    fake.route("POST", r"/backupJobs/job-c/cancel$", (202, "", {"Location": location}))
-    fake.route("GET", r"/backupJobs/job-c/operationResults/op-c$", (202, ""), (204, ""))
-    result = run(azure_backup_job, JOB_ARGS, capsys)
-    assert result["changed"] and result["job"]["status"] == "Cancelled"
-    assert fake.writes() == [("POST", VAULT + "/backupJobs/job-c/cancel")]
-
-
-@pytest.mark.parametrize("actions", [[1], ["Cancellable"]])
-def test_cancel_check_mode_sends_nothing(fake, capsys, actions):
-    fake.route("GET", r"/backupJobs/job-c$", (200, restore_job("job-c", "InProgress", actions=actions)))
-    result = run(azure_backup_job, JOB_ARGS, capsys, check_mode=True)
-    assert result["changed"] and "would cancel" in result["msg"] and fake.writes() == []
-
-
-@pytest.mark.parametrize("status", ["Completed", "Cancelled", "Failed"])
-def test_cancel_of_an_ended_job_is_unchanged(fake, capsys, status):
-    fake.route("GET", r"/backupJobs/job-c$", (200, restore_job("job-c", status)))
-    result = run(azure_backup_job, JOB_ARGS, capsys)
-    assert result["changed"] is False and result["job"]["status"] == status and fake.writes() == []
-
-
-def test_cancel_of_a_cancelling_job_follows_it(fake, capsys):
-    fake.route("GET", r"/backupJobs/job-c$", (200, restore_job("job-c", "Cancelling")), (200, restore_job("job-c", "Cancelled")))
-    result = run(azure_backup_job, JOB_ARGS, capsys)
-    assert result["changed"] is False and result["job"]["status"] == "Cancelled" and fake.writes() == []
-
-
-def test_cancel_refuses_a_job_that_is_not_cancellable(fake, capsys):
-    fake.route("GET", r"/backupJobs/job-c$", (200, restore_job("job-c", "InProgress", actions=[])))
-    result = run(azure_backup_job, JOB_ARGS, capsys)
-    assert result["failed"] and "cannot be cancelled" in result["msg"] and fake.writes() == []
-
-
-def test_cancel_refuses_a_job_of_another_vault(fake, capsys):
-    fake.route("GET", r"/backupJobs/job-c$", (404, {"error": {"code": "BMSUserErrorJobNotFound", "message": "no such job"}}))
-    result = run(azure_backup_job, JOB_ARGS, capsys)
-    assert result["failed"] and result["msg"] == "job job-c is not a job of vault testVaultRG/testVault" and fake.writes() == []
-
-
-@pytest.mark.parametrize("job_id", ["../x", "job-c\n", "", "a b"])
-def test_cancel_refuses_malformed_ids_before_any_call(fake, capsys, job_id):
-    result = run(azure_backup_job, dict(ARGS, job_id=job_id), capsys)
-    assert result["failed"] and fake.arm == []
-
-
-# --------------------------------------------------------------------------- cleanup
-
-DISK_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/disks/testvm-os" % SUB
-NEW_VM_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Compute/virtualMachines/testVM-drill" % SUB
-NIC_ID = "/subscriptions/%s/resourceGroups/drillRG/providers/Microsoft.Network/networkInterfaces/nic1" % SUB
-AUTH_ARGS = dict((key, value) for key, value in ARGS.items() if not key.startswith("vault_"))
-
-
-def test_cleanup_deletes_tagged_vms_first_then_nics_then_disks(fake, capsys):
-    fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": {"restore_drill": "d1"}}))
-    fake.route("GET", r"/virtualMachines/testVM-drill$", (200, {"id": NEW_VM_ID, "tags": {"Restore_Drill": "d1"}}))
-    fake.route("GET", r"/networkInterfaces/nic1$", (200, {"id": NIC_ID, "tags": TAG}))
-    fake.route("DELETE", r"/providers/", (200, ""))
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID, NIC_ID, NEW_VM_ID], tag=TAG), capsys)
-    assert result["changed"] and result["deleted"] == [NEW_VM_ID, NIC_ID, DISK_ID]
-    assert [path for method, path in fake.writes()] == [NEW_VM_ID, NIC_ID, DISK_ID]
-
-
-def test_cleanup_refuses_untagged_resources_and_deletes_nothing(fake, capsys):
-    fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": {"restore_drill": "d1"}}))
-    fake.route("GET", r"/virtualMachines/testVM-drill$", (200, {"id": NEW_VM_ID, "tags": {"restore_drill": "another-drill"}}))
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID, NEW_VM_ID], tag=TAG), capsys)
-    assert result["failed"] and "refusing to delete 1 resource(s) without the tag restore_drill=d1" in result["msg"] and NEW_VM_ID in result["msg"]
-    assert fake.writes() == []
-
-
-def test_cleanup_check_mode_and_gone_resources(fake, capsys):
-    fake.route("GET", r"/disks/testvm-os$", (404, {"error": {"code": "ResourceNotFound", "message": "gone"}}))
-    fake.route("GET", r"/virtualMachines/testVM-drill$", (200, {"id": NEW_VM_ID, "tags": TAG}))
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID, NEW_VM_ID], tag=TAG), capsys, check_mode=True)
-    assert result["changed"] and result["deleted"] == [NEW_VM_ID] and fake.writes() == []
-
-
-@pytest.mark.parametrize("ids,tag,message", [
-    ([STORAGE], TAG, "neither a VM, a managed disk nor a network interface"),
-    ([DISK_ID.replace(SUB, OTHER_SUB)], TAG, "not in the vault's subscription"),
-    ([DISK_ID], {"a": "1", "b": "2"}, "exactly one tag"),
-    ([DISK_ID], {"restore_drill": ""}, "invalid value"),
-    ([DISK_ID + "\n"], TAG, "control character"),
-])
-def test_cleanup_refuses_bad_input_before_any_call(fake, capsys, ids, tag, message):
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=ids, tag=tag), capsys)
-    assert result["failed"] and message in result["msg"], result["msg"]
-    assert fake.arm == []
-
-
-# --------------------------------------------------------------------------- pure helpers
-
-@pytest.mark.parametrize("text,seconds", [("PT1M11.74S", 71.74), ("P1DT2H", 93600), ("PT0S", 0), ("", None), ("P", None), ("1h", None)])
-def test_iso_duration_seconds(text, seconds):
-    assert _restore.iso_duration_seconds(text) == seconds
-
-
-def test_cleanup_reports_a_failed_deletion(fake, capsys):
-    fake.route("GET", r"/disks/testvm-os$", (200, {"id": DISK_ID, "tags": TAG}))
-    status = ENDPOINT + "/subscriptions/%s/providers/Microsoft.Compute/locations/westus/operations/op-d" % SUB
-    fake.route("DELETE", r"/disks/testvm-os$", (202, "", {"Azure-AsyncOperation": status}))
-    fake.route("GET", r"/operations/op-d$", (200, {"status": "Failed", "error": {"code": "OperationNotAllowed", "message": "disk is attached"}}))
-    result = run(azure_vm_restore_cleanup, dict(AUTH_ARGS, resource_ids=[DISK_ID], tag=TAG), capsys)
-    assert result["failed"] and "OperationNotAllowed" in result["msg"] and "disk is attached" in result["msg"]
-
-
-def test_restore_batch_reads_the_vault_staging_account_and_job_list_once(fake, capsys):
-    reads(fake)
-    fake.route("GET", r"/protectedItems/[^/]+$", lambda r: (200, item()))
-    fake.route("POST", r"/restore$", accepted(fake, job="job-x"))
-    result = run(azure_vm_restore_batch, dict(ARGS, staging_storage_account=STORAGE, target_resource_group="drillRG", wait=False, concurrency=2,
-                                              vms=[{"name": "testVM", "resource_group": "testRG"}, {"name": "vm2", "resource_group": "testRG"}]),
-                 capsys)
-    assert result["counts"] == {"total": 2, "changed": 2, "unchanged": 0, "failed": 0}
-    paths = [r.path for r in fake.arm if r.method == "GET"]
-    assert len([p for p in paths if p.endswith("/vaults/testVault")]) == 1
-    assert len([p for p in paths if p.endswith("/storageAccounts/staging01")]) == 1
-    job_lists = [r.query["$filter"][0] for r in fake.arm if r.method == "GET" and r.path.endswith("/backupJobs")]
-    assert len(job_lists) == 2  # one for the whole batch each: the running writes, the earlier restores
-    assert len([f for f in job_lists if "status eq 'InProgress'" in f]) == 1 and len([f for f in job_lists if "operation eq 'Restore'" in f]) == 1
-    assert len(restore_posts(fake)) == 2
-
-
-# --------------------------------------------------------------------------- a write still running on the item
-
-def running_write(session, operation="DisableBackup"):
-    """The vault's running jobs hold ``operation`` on testVM (job-run, ending at its second read); no earlier restores."""
-    def listing(request):
-        running = "status eq 'InProgress'" in request.query["$filter"][0]
-        return (200, {"value": [running_job("job-run", operation), running_job("other", "Backup")] if running else []})
-    session.route("GET", r"/backupJobs$", listing)
-    session.route("GET", r"/backupJobs/job-run$", (200, running_job("job-run", operation)),
-                  (200, running_job("job-run", operation, status="Completed")))
 
 
 def test_restore_while_a_protection_change_runs_waits_for_it_first(fake, capsys):
