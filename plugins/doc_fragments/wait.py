@@ -14,6 +14,12 @@ options:
     description:
       - Wait for the operation to finish before returning.
       - With V(false) the module returns as soon as Azure has accepted the request.
+      - While waiting, the module reads the operation's status 2 seconds after the request, then at intervals of
+        about 8.5% of the time waited so far (at least 2 seconds), so that an operation is seen done at most about
+        a tenth of its duration after it ended. The service's C(Retry-After) (60 seconds on Azure Backup's writes)
+        is the longest interval, not the first. Each status read counts against the subscription's Resource Manager
+        read limit (a 90 second operation costs about 30 reads); many VMs in one task
+        (M(azure_recovery.backup.azure_vm_protection_batch)) share one read of the vault's job list per round instead.
     type: bool
     default: true
   wait_timeout:

@@ -21,7 +21,7 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._names impor
 )
 from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import DecisionError, decide, desired_disks
 
-ALLOWED_KEYS = ("name", "resource_group", "id", "policy", "include_disk_luns", "exclude_disk_luns")
+ALLOWED_KEYS = ("name", "resource_group", "id", "policy", "include_disk_luns", "exclude_disk_luns", "vault_name", "vault_resource_group")
 
 
 def _text(value):
@@ -39,6 +39,11 @@ def _target(spec, defaults, host=""):
             t["error"] = "unknown keys %s (allowed: %s)" % (", ".join(unknown), ", ".join(ALLOWED_KEYS))
         t.update(name=_text(spec.get("name") or ""), resource_group=_text(spec.get("resource_group") or ""), id=_text(spec.get("id") or ""))
         t["policy"] = _text(spec.get("policy") or t["policy"])
+        if spec.get("vault_name") is not None or spec.get("vault_resource_group") is not None:
+            # an entry's own vault (both names): the role runs one batch task per vault, the vaults side by side
+            t["vault_name"], t["vault_resource_group"] = _text(spec.get("vault_name")), _text(spec.get("vault_resource_group"))
+            if not (t["vault_name"] and t["vault_resource_group"]):
+                t["error"] = "give vault_name and vault_resource_group together"
         t["include_disk_luns"], t["exclude_disk_luns"] = spec.get("include_disk_luns"), spec.get("exclude_disk_luns")
         if t["include_disk_luns"] is not None and t["exclude_disk_luns"] is not None:
             t["error"] = "give include_disk_luns or exclude_disk_luns, not both"

@@ -479,6 +479,7 @@ class ArmClient:
         while True:
             response, failure = self._attempt(request)
             if failure is None and response.status_code in ok:
+                response.client_request_id = request.client_request_id   # a write's job carries it as activityId
                 return response
             if failure is None and not token_refreshed and self._stale_token(request, response):
                 token_refreshed = True

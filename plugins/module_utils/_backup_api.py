@@ -166,8 +166,9 @@ def undelete_body(vm, vm_id):
                            "protectionState": "ProtectionStopped", "policyId": None, "isRehydrate": True}}
 
 
-def _write(client, vpath, vm, method, path, action, wait, body=None, operation=None):
-    """PUT or DELETE of a protected item, never repeated when it may already have happened.
+def _write(client, vpath, vm, method, path, action, wait, body=None, operation=None, defer=False):
+    """PUT or DELETE of a protected item, never repeated when it may already have happened. With ``defer`` an
+    accepted write returns a PendingWrite instead of waiting (its caller waits for many at once).
 
     It is sent as a non-idempotent write: when its outcome is unknown (connection dropped or
     timed out after sending, a gateway error), the job list is checked for the job the request
@@ -184,10 +185,30 @@ def _write(client, vpath, vm, method, path, action, wait, body=None, operation=N
             response = client.send(method, path, action, body=body, idempotent=True, ok=ok)
         else:
             client.retries.append("%s %s: %s; found its job %s, not sent again" % (method, path, exc.message, job.get("name")))
-            return _follow_job(client, vpath, job, action, wait)
-    if response.status_code == 404 or not wait:
+            return _follow_job(client, vpath, job, action, wait or defer)
+    if response.status_code == 404:
+        return None
+    if defer and (response.headers.get("Azure-AsyncOperation") or response.headers.get("Location")):
+        return PendingWrite(client, response, action, vpath, vm, operation, started)
+    if not wait:
         return None
     return wait_for_operation(client, response, action)
+
+
+class PendingWrite(object):
+    """A protected-item write the service accepted and nobody waited for yet (``defer``): a batch waits for all
+    of them at once through the vault's job list (_job_watch). ``client_request_id`` is what the write's job
+    carries as ``activityId``; ``since`` (2 minutes before the write, for clock skew) bounds the job list."""
+
+    def __init__(self, client, response, action, vpath, vm, operation, since):
+        self.response = response
+        self.action = action
+        self.vpath = vpath
+        self.vm = vm
+        self.operation = operation
+        self.since = since
+        self.sent = client.clock()
+        self.client_request_id = getattr(response, "client_request_id", None) or response.headers.get("x-ms-client-request-id")
 
 
 def _follow_job(client, vpath, job, action, wait):
@@ -220,7 +241,7 @@ def job_of_lost_request(client, vpath, vm, client_request_id, since, operation=N
     return None
 
 
-def put_protected_item(client, vpath, vm, body, action, wait=True):
+def put_protected_item(client, vpath, vm, body, action, wait=True, defer=False):
     properties = body.get("properties") or {}
     if properties.get("isRehydrate"):
         operation = "Undelete"
@@ -229,11 +250,11 @@ def put_protected_item(client, vpath, vm, body, action, wait=True):
         operation = "DisableBackup"
     else:
         operation = "ConfigureBackup"
-    return _write(client, vpath, vm, "PUT", item_path(vpath, vm), action, wait, body=body, operation=operation)
+    return _write(client, vpath, vm, "PUT", item_path(vpath, vm), action, wait, body=body, operation=operation, defer=defer)
 
 
-def delete_protected_item(client, vpath, vm, action, wait=True):
-    return _write(client, vpath, vm, "DELETE", item_path(vpath, vm), action, wait, operation="DeleteBackupData")
+def delete_protected_item(client, vpath, vm, action, wait=True, defer=False):
+    return _write(client, vpath, vm, "DELETE", item_path(vpath, vm), action, wait, operation="DeleteBackupData", defer=defer)
 
 
 # ---------------------------------------------------------------------------------------

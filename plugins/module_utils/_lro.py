@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, display_url
-from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import Waiter
+from ansible_collections.azure_recovery.backup.plugins.module_utils._waiter import POLL_MIN, Waiter
 
 
 IN_PROGRESS = "InProgress"
@@ -87,7 +87,7 @@ def _follow_location(client, waiter, url, first):
     return waiter.until(check, first), where[0]
 
 
-def wait_for_operation(client, response, action, min_interval=1.0, max_interval=60.0):
+def wait_for_operation(client, response, action, min_interval=POLL_MIN, max_interval=60.0):
     """Wait until the operation started by ``response`` ends, within the client's deadline.
     -> OperationResult.
 
@@ -116,18 +116,9 @@ def wait_for_operation(client, response, action, min_interval=1.0, max_interval=
         return OperationResult("Succeeded", body=body, resource=body if final.status_code in (200, 201) else None, url=url)
 
     def check():
-        answer = client.send("GET", async_url, "%s (polling the Azure-AsyncOperation URL)" % action, ok=(200, 201, 202, 204))
-        status, body = _status_of(answer, action, async_url)
+        done, status, body, answer = _async_status(client, async_url, action)
         waiter.saw("status %s" % status, answer, async_url)
-        lowered = status.lower()
-        if lowered == "succeeded":
-            return True, body, None
-        if lowered in TERMINAL_FAILURES:
-            error = body.get("error") if isinstance(body.get("error"), dict) else {}
-            raise ArmError(action, error.get("message") or "the operation ended with status %s" % TERMINAL_FAILURES[lowered],
-                           code=error.get("code") or "Operation%s" % TERMINAL_FAILURES[lowered], status=answer.status_code,
-                           request_id=answer.headers.get("x-ms-request-id"), url=display_url(async_url))
-        return False, None, answer
+        return done, body if done else None, answer
 
     body = waiter.until(check, response)
     result = OperationResult("Succeeded", body=body, job_id=_job_id(body), url=async_url)
@@ -136,3 +127,34 @@ def wait_for_operation(client, response, action, min_interval=1.0, max_interval=
         if final.status_code in (200, 201):
             result.resource = _object_or_none(final)
     return result
+
+
+def _async_status(client, async_url, action):
+    """One read of an Azure-AsyncOperation URL -> (done, status, status body, answer); ``Failed`` / ``Canceled``
+    raise ArmError with the service's code and message."""
+    answer = client.send("GET", async_url, "%s (polling the Azure-AsyncOperation URL)" % action, ok=(200, 201, 202, 204))
+    status, body = _status_of(answer, action, async_url)
+    lowered = status.lower()
+    if lowered == "succeeded":
+        return True, status, body, answer
+    if lowered in TERMINAL_FAILURES:
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raise ArmError(action, error.get("message") or "the operation ended with status %s" % TERMINAL_FAILURES[lowered],
+                       code=error.get("code") or "Operation%s" % TERMINAL_FAILURES[lowered], status=answer.status_code,
+                       request_id=answer.headers.get("x-ms-request-id"), url=display_url(async_url))
+    return False, status, body, answer
+
+
+def operation_done(client, response, action):
+    """One read of the operation that ``response`` (a write's 202) started: True when it succeeded, False while
+    it runs; ``Failed`` / ``Canceled`` raise ArmError as wait_for_operation() does. For a batch that follows its
+    writes through the job list and reads an operation only when its job does not show (azure_vm_protection_batch)."""
+    async_url = response.headers.get("Azure-AsyncOperation")
+    if async_url:
+        return _async_status(client, client.check_url(async_url, action, "Azure-AsyncOperation URL"), action)[0]
+    location = response.headers.get("Location")
+    if not location:
+        return True
+    answer = client.send("GET", client.check_url(location, action, "Location URL"), "%s (polling the Location URL)" % action,
+                         ok=(200, 201, 202, 204))
+    return answer.status_code != 202

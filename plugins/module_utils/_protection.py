@@ -253,6 +253,13 @@ class VaultReads(object):
         whether a write on its item still runs in the service (the item GET shows the old state until then)."""
         return self.once(("running", vpath.lower()), lambda: api.running_jobs(self.client, vpath))
 
+    def protected_item(self, vpath, vm):
+        """The VM's protected item (raw) or None: with ``whole_lists`` from one list of the vault's protected items,
+        read once per process (pages of 200 items, instead of one GET per VM), else one GET."""
+        if not self.whole_lists:
+            return api.get_protected_item(self.client, vpath, vm)
+        return item_of(self.once(("protected", vpath.lower()), lambda: api.list_protected_items(self.client, vpath)), vm)
+
     def protectable(self, vpath, vm):
         """The vault's protectable item of ``vm`` (protectable_items shape), or None."""
         if self.whole_lists:
@@ -281,6 +288,16 @@ class VaultReads(object):
         return self.once(("refresh", vpath.lower()), load)
 
 
+def item_of(items, vm):
+    """The protected item (raw) of ``vm`` among a list of the vault's protected items, or None."""
+    name = vm.protected_item_name.lower()
+    for item in items:
+        props = item.get("properties") or {}
+        if (item.get("name") or "").lower() == name or vm.matches(props.get("virtualMachineId") or props.get("sourceResourceId")):
+            return item
+    return None
+
+
 def _match(items, vm):
     for item in items:
         if vm.matches(item["vm_id"]) or vm.matches(resource_group=item["resource_group"], name=item["friendly_name"]):
@@ -296,7 +313,7 @@ class VmProtection(object):
     exclude_disk_luns, wait, wait_timeout). ``reads``: a VaultReads shared by the VMs of one
     process (a new one when not given)."""
 
-    def __init__(self, client, params, check_mode=False, diff=False, warn=None, reads=None):
+    def __init__(self, client, params, check_mode=False, diff=False, warn=None, reads=None, defer=False):
         self.client = client
         self.params = params
         self.check_mode = check_mode
@@ -305,6 +322,11 @@ class VmProtection(object):
         self.reads = reads or VaultReads(client)
         self.discovered = False
         self.checked_elsewhere = False
+        # defer (a batch with wait): the last write is not waited for here; run() leaves it in pending_write
+        # and the batch waits for all of them through the vault's job list, then calls finish()
+        self.defer = defer
+        self.pending_write = None
+        self._finish = None
 
     @property
     def vault_label(self):
@@ -332,7 +354,7 @@ class VmProtection(object):
         vm, desired = self.desired()
         vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
-        current = protected_item_result(api.get_protected_item(client, vpath, vm))
+        current = protected_item_result(self.reads.protected_item(vpath, vm))
         current, pending, waited = self._settle(vpath, vm, current)
         action, before, after = decide(current, desired)
         result = {"changed": action != "none", "action": action, "discovered": False, "job_id": None,
@@ -369,8 +391,15 @@ class VmProtection(object):
             return result
 
         done = None
-        for step in write_plan(action, desired["state"]):
-            done = self._write(step, vpath, vm, vm_id, policy, desired, current)
+        plan = write_plan(action, desired["state"])
+        for number, step in enumerate(plan):
+            defer = self.defer and params["wait"] and number == len(plan) - 1
+            done = self._write(step, vpath, vm, vm_id, policy, desired, current, defer=defer)
+            if isinstance(done, api.PendingWrite):
+                self.pending_write = done
+                self._finish = (action, vm, desired, waited)
+                result["msg"] = waited + "%s: sent, waiting for its operation" % action
+                return result
             result["job_id"] = (done.job_id if done else None) or result["job_id"]
         if params["wait"]:
             # the operation's final resource is the item, when the service gives it; else read it
@@ -442,7 +471,15 @@ class VmProtection(object):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _write(self, step, vpath, vm, vm_id, policy, desired, current):
+    def finish(self, result, item, job_id=None):
+        """The result of a deferred write once it has ended: ``item`` (raw, or None when gone) read back by the batch."""
+        action, vm, desired, waited = self._finish
+        result["protected_item"] = protected_item_result(item)
+        result["job_id"] = job_id or result.get("job_id")
+        result["msg"] = waited + self._done_message(action, vm, desired, result["protected_item"])
+        return result
+
+    def _write(self, step, vpath, vm, vm_id, policy, desired, current, defer=False):
         client = self.client
         wait = self.params["wait"]
         if step == "undelete":
@@ -453,14 +490,14 @@ class VmProtection(object):
             reset = bool(current and current.get("disk_exclusion")) and not desired["disk_exclusion"]
             body = api.protect_body(vm, vm_id, policy["id"], desired["disk_exclusion"], reset_disks=reset)
             done = api.put_protected_item(client, vpath, vm, body, "protecting VM %s with policy %s" % (vm.label, policy.get("name")),
-                                          wait=wait)
+                                          wait=wait, defer=defer)
         elif step in ("stop", "suspend"):
-            done = self._stop_or_suspend(step, vpath, vm, vm_id, wait)
+            done = self._stop_or_suspend(step, vpath, vm, vm_id, wait, defer)
         else:
-            done = self._delete(vpath, vm, current, wait)
+            done = self._delete(vpath, vm, current, wait, defer)
         return done
 
-    def _delete(self, vpath, vm, current, wait):
+    def _delete(self, vpath, vm, current, wait, defer=False):
         """DELETE of the item (stop protection, delete the data). When the service refuses it and the vault's resource
         guard protects deleting backup data: unlockDelete with the deleteProtectedItemRequests the guard proxy lists,
         for this item, then the DELETE again (a vault without a guard costs no extra call)."""
@@ -468,7 +505,7 @@ class VmProtection(object):
         from ansible_collections.azure_recovery.backup.plugins.module_utils import _vault_api as vapi
         action = "deleting the backup data of VM %s" % vm.label
         try:
-            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait, defer=defer)
         except ArmError as err:
             guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
             if guard is None or not guard.protects(mua.DELETE_ITEM) or not (current or {}).get("id"):
@@ -476,10 +513,10 @@ class VmProtection(object):
 
         def unlock_then_delete(requests):
             vapi.unlock_delete_guard_proxy(self.client, vpath, guard.proxy_name, requests, self.vault_label, resource=current["id"])
-            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait)
+            return api.delete_protected_item(self.client, vpath, vm, action, wait=wait, defer=defer)
         return mua.guarded(guard, mua.DELETE_ITEM, unlock_then_delete)
 
-    def _stop_or_suspend(self, step, vpath, vm, vm_id, wait):
+    def _stop_or_suspend(self, step, vpath, vm, vm_id, wait, defer=False):
         """Stop protection (ProtectionStopped) or suspend backups (BackupsSuspended), keeping the data. When the
         service refuses it and the vault's resource guard protects the operation, it is sent again with the
         stopProtectionWithRetainDataRequests the guard proxy lists (a vault without a guard costs no extra call)."""
@@ -493,7 +530,7 @@ class VmProtection(object):
         def write(requests):
             if requests:
                 body["properties"]["resourceGuardOperationRequests"] = requests
-            return api.put_protected_item(self.client, vpath, vm, body, action, wait=wait)
+            return api.put_protected_item(self.client, vpath, vm, body, action, wait=wait, defer=defer)
         try:
             return write([])
         except ArmError as err:
@@ -541,7 +578,41 @@ def run_batch(client, params, check_mode=False, diff=False, warn=None):
         VmProtection(client, one).desired()
     batch.check_entries(client, entries, check)
     reads = VaultReads(client, whole_lists=len(entries) > 1)
+    watch = None
+    if params["wait"] and not check_mode and len(entries) > 1:
+        # the writes are not waited for one by one: the vault's job list answers for all of them (_job_watch)
+        from ansible_collections.azure_recovery.backup.plugins.module_utils._job_watch import JobWatch
+        watch = JobWatch(client)
+    index_of = dict((id(one), index) for index, one in enumerate(entries))
+    deferred = {}
 
     def work(one, warn_vm):
-        return VmProtection(client, one, check_mode=check_mode, diff=diff, warn=warn_vm, reads=reads).run()
-    return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, diff=diff, warn=warn)
+        protection = VmProtection(client, one, check_mode=check_mode, diff=diff, warn=warn_vm, reads=reads, defer=watch is not None)
+        try:
+            outcome = protection.run()
+        finally:
+            if watch is not None:
+                watch.maybe_poll()
+        if protection.pending_write is not None:
+            index = index_of[id(one)]
+            deferred[index] = (protection, outcome)
+            watch.add(index, protection.pending_write)
+        return outcome
+    result = batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, diff=diff,
+                       warn=None if watch is not None else warn)
+    if watch is None:
+        return result
+    watch.wait()
+    rows = result["results"]
+    succeeded = [index for index in deferred if watch.ended[index][1] is None]
+    items = watch.read_back(succeeded)
+    for index, (protection, outcome) in deferred.items():
+        job, error = watch.ended[index]
+        if error is None and isinstance(items.get(index), ArmError):
+            error = items[index]
+        if error is not None:
+            rows[index].update(failed=True, changed=False, msg=str(error), error=error.to_dict())
+            continue
+        protection.finish(outcome, items.get(index), job_id=job.get("name") if job else None)
+        rows[index].update((key, outcome[key]) for key in RETURN_KEYS if key in outcome)
+    return batch.summarise(rows, check_mode, diff, warn)

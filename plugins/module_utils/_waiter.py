@@ -5,7 +5,7 @@
 """The one way the collection waits for something the service is doing (an operation, a job).
 
 A ``Waiter`` polls until its check says done, sleeping between polls by ``poll_interval()``
-(the one poll schedule) through the client's ``sleep``, and within the client's ``deadline``
+(the one poll schedule: growing with the time waited, Retry-After as the longest wait) through the client's ``sleep``, and within the client's ``deadline``
 (one per task, from ``wait_timeout``): at the deadline it raises ``ArmError`` code
 ``OperationTimeout`` naming what it last saw. The contract is in docs/internals.md.
 """
@@ -15,17 +15,26 @@ __metaclass__ = type
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import display_url, parse_retry_after
 
-# Without Retry-After, polls start at min_interval and grow x1.5 up to this (or max_interval if lower).
-DEFAULT_POLL_CAP = 10.0
+# The one poll schedule (docs/internals.md, "Time"). The interval grows with the time already waited:
+# POLL_GROWTH of it, at least min_interval, so that a write that takes L seconds is seen done at most about
+# POLL_GROWTH x L (or min_interval) after it ended. The service's Retry-After is read as the longest wait, not
+# the first: the real service answers every write with Retry-After 60 while its operations take 11-116 s, so
+# honouring it would add up to 60 s to a 15 s operation. The earlier polls are paid from the read budget
+# (Resource Manager refills 25 reads/s per subscription; one write polled to 90 s costs about 30 reads).
+POLL_MIN = 2.0           # never more often (unless a shorter Retry-After allows it)
+POLL_GROWTH = 0.085      # the interval is 8.5 % of the time waited so far
+POLL_FLOOR = 1.0         # a Retry-After of 0 (or below 1 s) still waits this long
+DEFAULT_POLL_CAP = 10.0  # the longest wait when the service gives no Retry-After
 
 
-def poll_interval(pauses, retry_after=None, min_interval=1.0, max_interval=60.0, cap=DEFAULT_POLL_CAP):
-    """Seconds of the next pause between polls, after ``pauses`` pauses: the service's
-    ``Retry-After`` within [min_interval, max_interval], else min_interval growing x1.5 per
-    pause up to min(max_interval, cap). The one place the poll schedule is decided."""
-    if retry_after is not None:
-        return min(max(retry_after, min_interval), max_interval)
-    return min(min_interval * (1.5 ** pauses), max(min_interval, min(max_interval, cap)))
+def poll_interval(elapsed, retry_after=None, min_interval=POLL_MIN, max_interval=60.0, cap=DEFAULT_POLL_CAP, growth=POLL_GROWTH):
+    """Seconds of the next pause between polls, ``elapsed`` seconds after the wait began: ``growth`` x
+    elapsed, at least ``min_interval``, at most the longest wait: the service's ``Retry-After`` when it
+    gives one (at least POLL_FLOOR), else ``cap``; never above ``max_interval``. The one place the poll
+    schedule is decided."""
+    longest = cap if retry_after is None else max(retry_after, POLL_FLOOR)
+    longest = min(longest, max_interval)
+    return min(max(min_interval, growth * max(elapsed, 0.0)), longest)
 
 
 class Waiter:
@@ -33,8 +42,9 @@ class Waiter:
     next poll (never past the deadline: the last pause ends at it, so one last poll happens at
     the deadline); a pause with the deadline reached raises ``timed_out()``."""
 
-    def __init__(self, client, action, min_interval=1.0, max_interval=60.0, cap=DEFAULT_POLL_CAP):
+    def __init__(self, client, action, min_interval=POLL_MIN, max_interval=60.0, cap=DEFAULT_POLL_CAP):
         self.client = client
+        self.started = client.clock()   # the schedule grows with the time waited since
         self.action = action
         self.min_interval = min_interval
         self.max_interval = max_interval
@@ -59,7 +69,7 @@ class Waiter:
     def pause(self, response=None):
         """Sleep before the next poll (``response``: the last answer, for its Retry-After)."""
         retry_after = parse_retry_after(response.headers) if response is not None else None
-        delay = poll_interval(self.pauses, retry_after, self.min_interval, self.max_interval, self.cap)
+        delay = poll_interval(self.client.clock() - self.started, retry_after, self.min_interval, self.max_interval, self.cap)
         remaining = self.client.deadline.remaining()
         if remaining <= 0:
             raise self.timed_out()
@@ -87,6 +97,6 @@ class Waiter:
             self.pause(response)
 
 
-def wait_until(client, action, check, first=None, min_interval=1.0, max_interval=60.0, cap=DEFAULT_POLL_CAP):
+def wait_until(client, action, check, first=None, min_interval=POLL_MIN, max_interval=60.0, cap=DEFAULT_POLL_CAP):
     """``Waiter(client, action, min_interval, max_interval, cap).until(check, first)``."""
     return Waiter(client, action, min_interval, max_interval, cap).until(check, first)

@@ -100,8 +100,8 @@ options:
   concurrency:
     description:
       - How many VMs are handled at the same time (threads of this one process).
-      - The subscription's write budget limits the pace of writes in any case; more VMs at a time mostly overlap
-        their waits for the service's long-running operations.
+      - The subscription's write budget limits the pace of writes in any case. A thread does not wait for its VM's
+        operation before taking the next VM (see the notes).
     type: int
     default: 100
 extends_documentation_fragment:
@@ -122,6 +122,13 @@ notes:
   - A write still running on a VM's item (another run's, or an interrupted run's) is handled as
     M(azure_recovery.backup.azure_vm_protection) does; its row's C(pending_operation) names it.
   - O(max_retries) counts per request. Writes wait for the write budget before they are sent, which is not a retry.
+  - With O(wait) and more than one VM, the writes are not waited for one by one (many operations polled separately would
+    spend the subscription's read budget). Each write starts a job in the vault whose C(activityId) is the write's
+    C(x-ms-client-request-id); one read of the vault's job list per round (2 seconds apart at first, growing with the
+    time waited) answers for all the running writes. A VM's write counts as done only when its job says Completed; a
+    failed job fails that VM with the service's error; a write whose job does not show in the list is followed through
+    its operation. The items are then read back with one list of the vault's protected items (one GET each for fewer
+    than 10 VMs).
 seealso:
   - module: azure_recovery.backup.azure_vm_protection
   - module: azure_recovery.backup.azure_backup_refresh

@@ -206,7 +206,8 @@ def classify(entry):
     if "/oauth2/" in path and path.endswith("/token"):
         return "token"
     if path.startswith("/subscriptions/"):
-        return "arm-write" if entry["kind"] == "write" else "arm-read"   # the emulator's journal kind
+        kind = entry.get("kind") or ("read" if entry["method"] in ("GET", "HEAD") else "write")   # older journals had no kind
+        return "arm-write" if kind == "write" else "arm-read"   # the emulator's journal kind
     return "other"
 
 
@@ -281,6 +282,51 @@ def goal_mark(met):
     if met is None:
         return "not measured"
     return "**met**" if met else "**not met**"
+
+
+class RssSampler:
+    """Samples the resident memory (VmRSS) of every process whose command line names ``marker`` (the work
+    directory), except ``exclude`` (the emulator), every ``interval`` seconds, in a thread: ``peak`` (bytes)
+    and ``peak_process`` (its command line, shortened)."""
+
+    def __init__(self, marker, exclude=(), interval=0.5):
+        import threading  # pylint: disable=import-outside-toplevel
+        self.marker = marker
+        self.exclude = set(exclude)
+        self.interval = interval
+        self.peak = 0
+        self.peak_process = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        me = os.getpid()
+        while not self._stop.is_set():
+            for name in os.listdir("/proc"):
+                if not name.isdigit() or int(name) in self.exclude or int(name) == me:
+                    continue
+                try:
+                    with open("/proc/%s/cmdline" % name, "rb") as handle:
+                        cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+                    if self.marker not in cmdline:
+                        continue
+                    with open("/proc/%s/status" % name, encoding="utf-8") as handle:
+                        rss = [int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:")]
+                except (OSError, ValueError):
+                    continue
+                if rss and rss[0] > self.peak:
+                    self.peak = rss[0]
+                    self.peak_process = " ".join(os.path.basename(part) if part.startswith("/") else part
+                                                 for part in cmdline.split()[:3])
+            self._stop.wait(self.interval)
 
 
 __all__ = ["Emulator", "playbook", "Workspace"]

@@ -38,6 +38,15 @@ def test_entries_the_modules_would_refuse_are_errors(spec, error):
     assert error in target["error"] and target["key"].startswith("invalid#")
 
 
+def test_list_entries_may_name_their_own_vault_one_group_per_vault():
+    out = _targets("testRG/testVM", {"name": "vm01", "resource_group": "testRG", "vault_name": "otherVault", "vault_resource_group": "otherVaultRG"},
+                   {"name": "vm02", "resource_group": "testRG", "vault_name": "thirdVault"})
+    assert [(t["label"], t["vault_name"]) for t in out["targets"][:2]] == [("testRG/testVM", "testVault"), ("testRG/vm01", "otherVault")]
+    assert out["targets"][1]["key"] == "othervaultrg/othervault|testrg/vm01"
+    assert [vault["key"] for vault in out["vaults"]] == ["testvaultrg/testvault", "othervaultrg/othervault"]
+    assert "give vault_name and vault_resource_group together" in out["targets"][2]["error"]
+
+
 def test_unicode_resource_group_is_accepted():
     assert _targets("Prödüktion/testVM")["targets"][0]["error"] == ""
 

@@ -292,7 +292,7 @@ def test_wait_for_job_until_it_ends(make_client, arm, fake_clock):
     arm.route_path("GET", VAULT + "/backupJobs/job-1", (200, _job("job-1"), {}), (200, _job("job-1"), {}), (200, _job("job-1", "Completed"), {}))
     job = api.wait_for_job(make_client(), VAULT, "job-1")
     assert job["properties"]["status"] == "Completed"
-    assert fake_clock.slept == [2.0, 3.0]
+    assert fake_clock.slept == [2.0, 2.0]
 
 
 def test_wait_for_job_timeout(make_client, arm, fake_clock):

