@@ -1299,26 +1299,13 @@ def main():
             results = json.load(handle)
     results.update({"machine": lib.machine_info(), "_collections": ws.collections})
     try:
-        if "1" in SECTIONS:
-            run_section("1", lambda res: (section_per_task(ws, res), section_imports(res)), results)
-        if "2" in SECTIONS:
-            run_section("2", section_calls, ws, results)
-        if "5" in SECTIONS:
-            run_section("5", section_footprint, ws, results)
-        if "4" in SECTIONS:
-            run_section("4", section_throttle, ws, results)
-        if "6" in SECTIONS:
-            run_section("6", section_time_to_done, ws, results)
-        if "9" in SECTIONS:
-            run_section("9", section_drill, ws, results)
-        if "10" in SECTIONS:
-            run_section("10", section_inventory, ws, results)
-        if "8" in SECTIONS:
-            run_section("8", section_real_audit, ws, results)
-        if "3" in SECTIONS:   # the biggest last: a run stopped at its time limit leaves nothing behind for later sections
-            run_section("3", section_fleet, ws, results)
-        if "7" in SECTIONS:
-            run_section("7", section_real_fleet, ws, results)
+        # The biggest last (3, 7): a run stopped at its time limit leaves nothing behind for later sections.
+        order = [("1", lambda work, res: (section_per_task(work, res), section_imports(res))), ("2", section_calls), ("5", section_footprint),
+                 ("4", section_throttle), ("6", section_time_to_done), ("9", section_drill), ("10", section_inventory),
+                 ("8", section_real_audit), ("3", section_fleet), ("7", section_real_fleet)]
+        for name, function in order:
+            if name in SECTIONS:
+                run_section(name, function, ws, results)
     finally:
         results["elapsed"] = sum((results.get("section_seconds") or {}).values()) or (time.monotonic() - started)
         with open(json_path, "w", encoding="utf-8") as handle:
