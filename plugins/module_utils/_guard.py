@@ -25,6 +25,7 @@ DELETE_ITEM = "deleteProtectedItemRequests"
 DISABLE_SOFT_DELETE = "disableSoftDeleteRequests"
 REDUCE_IMMUTABILITY = "reduceImmutabilityStateRequests"
 DELETE_PROXY = "deleteResourceGuardProxyRequests"
+TRIGGER_RESTORE = "triggerRestoreRequests"
 
 OPERATION_NAMES = {
     UPDATE_POLICY: "changing a backup policy",
@@ -34,6 +35,7 @@ OPERATION_NAMES = {
     DISABLE_SOFT_DELETE: "disabling soft delete",
     REDUCE_IMMUTABILITY: "reducing immutability",
     DELETE_PROXY: "removing the resource guard",
+    TRIGGER_RESTORE: "restoring a VM",
 }
 
 

@@ -216,7 +216,7 @@ class VaultReads(object):
 
     def once(self, key, load):
         """``load()`` once per process under ``key``, a tuple (VaultReads' own start with "vault", "policy",
-        "running", "protectable", "refresh"): the first thread that asks loads it, the others wait for it;
+        "running", "protectable", "refresh", "guard"): the first thread that asks loads it, the others wait for it;
         an ArmError or ValueError is remembered and raised again like a value. Also for other reads that
         every VM of a batch would repeat (a restore's staging account, network, Restore job list)."""
         with self._lock:
@@ -234,6 +234,12 @@ class VaultReads(object):
 
     def vault(self, vpath, label):
         return self.once(("vault", vpath.lower()), lambda: api.get_vault(self.client, vpath, label))
+
+    def guard(self, vpath, label):
+        """The vault's resource guard proxy (``_guard.Guard``, None without MUA), read once per process: every
+        critical write of the vault's VMs takes its requests from this one read."""
+        from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
+        return self.once(("guard", vpath.lower()), lambda: mua.Guard.read(self.client, vpath, label))
 
     def policy(self, vpath, name, vault_label):
         def load():
@@ -507,7 +513,7 @@ class VmProtection(object):
         try:
             return api.delete_protected_item(self.client, vpath, vm, action, wait=wait, defer=defer)
         except ArmError as err:
-            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            guard = self.reads.guard(vpath, self.vault_label) if err.status in (400, 403) else None
             if guard is None or not guard.protects(mua.DELETE_ITEM) or not (current or {}).get("id"):
                 raise
 
@@ -534,7 +540,7 @@ class VmProtection(object):
         try:
             return write([])
         except ArmError as err:
-            guard = mua.Guard.read(self.client, vpath, self.vault_label) if err.status in (400, 403) else None
+            guard = self.reads.guard(vpath, self.vault_label) if err.status in (400, 403) else None
             if guard is None or not guard.protects(mua.STOP_PROTECTION):
                 raise
         return mua.guarded(guard, mua.STOP_PROTECTION, write)

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keeps the c
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _batch as batch
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _guard as mua
 from ansible_collections.azure_recovery.backup.plugins.module_utils._arm_client import ArmError, ArmNotFound
 from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import SUCCESSFUL, job_outcome
 from ansible_collections.azure_recovery.backup.plugins.module_utils._lro import wait_for_operation
@@ -606,8 +607,10 @@ def still_there(client, plan, job):
 
 
 def validate_restore(client, vpath, vm, point, body):
-    """The service's validate operation (reads only): its validationResults."""
-    request = {"id": point.get("id"), "properties": {"objectType": "ValidateIaasVMRestoreOperationRequest", "restoreRequest": body["properties"]}}
+    """The service's validate operation (reads only): its validationResults. A read needs no MUA request: the
+    restore request is validated without its resourceGuardOperationRequests."""
+    restore_request = dict((key, value) for key, value in body["properties"].items() if key != "resourceGuardOperationRequests")
+    request = {"id": point.get("id"), "properties": {"objectType": "ValidateIaasVMRestoreOperationRequest", "restoreRequest": restore_request}}
     response = client.send("POST", vpath + "/backupValidateOperation", "validating a restore of VM %s" % vm.label, body=request,
                            ok=(200,), idempotent=True)
     answer = response.json() if response.content else {}
@@ -720,7 +723,7 @@ def restore(client, params, check_mode=False, warn=None, now=None, reads=None):
     point = choose_recovery_point(client, vpath, vm, plan.selector, now)
     rp = recovery_point_result(point, now)
     result = {"changed": False, "job_id": None, "job": None, "recovery_point": rp, "recovery_point_age_seconds": rp["age_seconds"],
-              "restore_type": plan.restore_type, "created": None, "validation": None}
+              "restore_type": plan.restore_type, "created": None, "validation": None, "resource_guard_requests": None}
     if plan.max_age is not None and rp["age_seconds"] is not None and rp["age_seconds"] > plan.max_age.total_seconds():
         raise ValueError("the newest usable recovery point of VM %s (%s, %s) is older than max_age %s: recovery point objective missed, "
                          "nothing was restored" % (vm.label, rp["name"], rp["time"], params["max_age"]))
@@ -753,17 +756,23 @@ def restore(client, params, check_mode=False, warn=None, now=None, reads=None):
             return _finish(client, params, plan, result, check_mode, followed=True)
 
     result["changed"] = True
+    # MUA: when the vault's resource guard protects restores, the request carries the request its proxy lists
+    guard = reads.guard(vpath, plan.vault_label)
+    result["resource_guard_requests"] = mua.guard_requests(guard, mua.TRIGGER_RESTORE)
+    if result["resource_guard_requests"]:
+        body["properties"]["resourceGuardOperationRequests"] = list(result["resource_guard_requests"])
+    guard_note = " with the request of resource guard %s (multi-user authorization)" % guard.name if result["resource_guard_requests"] else ""
     if check_mode:
         result["validation"] = validate_restore(client, vpath, vm, point, body)
         result["restore_request"] = body["properties"]
         if result["validation"]:
             warn("the service's validation of the restore of %s found %d problem(s); see 'validation'" % (vm.label, len(result["validation"])))
-        result["msg"] = "would restore %s from recovery point %s (%s) as %s; the service's validation %s" % (
-            vm.label, rp["name"], rp["time"], plan.restore_type,
+        result["msg"] = "would restore %s from recovery point %s (%s) as %s%s; the service's validation %s" % (
+            vm.label, rp["name"], rp["time"], plan.restore_type, guard_note,
             "found no problem" if not result["validation"] else "said: " + "; ".join(
                 "%s: %s" % (v["code"], one_line(v["message"])) for v in result["validation"]))
         return result
-    job_id, lost = trigger_restore(client, vpath, plan, point, body, now)
+    job_id, lost = mua.guarded(guard, mua.TRIGGER_RESTORE, lambda requests: trigger_restore(client, vpath, plan, point, body, now))
     if lost:
         warn("the response to the restore request was lost; its job %s was found in the job list (the request was not sent again)" % job_id)
     if not job_id:
@@ -773,7 +782,7 @@ def restore(client, params, check_mode=False, warn=None, now=None, reads=None):
         raise ArmError("starting a restore of VM %s" % vm.label, code="RestoreJobNotFound",
                        message="the restore was accepted but its job could not be found; look in the vault's job list before re-running")
     result["job_id"] = job_id
-    result["msg"] = "started a restore of %s from recovery point %s as %s (job %s)" % (vm.label, rp["name"], plan.restore_type, job_id)
+    result["msg"] = "started a restore of %s from recovery point %s as %s%s (job %s)" % (vm.label, rp["name"], plan.restore_type, guard_note, job_id)
     result["job"] = restore_job_result(api.get_job(client, vpath, job_id)) if not params["wait"] else None
     return _finish(client, params, plan, result, check_mode)
 
@@ -800,7 +809,7 @@ def _finish(client, params, plan, result, check_mode, followed=False):
 # -- many VMs in one process (azure_vm_restore_batch) -------------------------------------------
 
 RETURN_KEYS = ("changed", "job_id", "job", "recovery_point", "recovery_point_age_seconds", "restore_type", "created", "validation",
-               "rto_seconds", "msg")
+               "resource_guard_requests", "rto_seconds", "msg")
 
 
 def run_batch(client, params, check_mode=False, warn=None):

@@ -4,6 +4,8 @@
 The restore POST is an item-level operation of the backup family (its 202 and every item / vault / job
 operation-status path of async_ops.py answer it); validation has its own pair of vault-level paths here.
 What a finished restore creates (disks, a VM, its NIC) is compute.py's ``materialise_restore``.
+On a vault whose resource guard protects ``triggerRestoreRequests`` the restore POST must carry the guard's request
+in ``properties.resourceGuardOperationRequests`` (guards.py's ``require``); validation is a read and needs none.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 
+import guards
 from arm_resources import parse_id
 from async_ops import ITEM
 from common import EPOCH_ZERO, ArmError, Response, dotnet_general, iso, iso_duration, lkey
@@ -166,6 +169,10 @@ class Restore:
         problems = self.resource_problems(vault, item, props)
         if problems:
             raise problems[0]
+        tokens = props.get("resourceGuardOperationRequests")
+        if tokens is not None and not isinstance(tokens, list):
+            raise bad_input("properties.resourceGuardOperationRequests must be a list of strings.")
+        guards.require(self.state, vault, "triggerRestoreRequests", tokens, "restore '%s'" % item.vm.name)
         self._check_unlocked(vault, item.vm)
         restore = {"type": props["recoveryType"], "point": point, "props": props, "created": {}}
         return self._start_item_job(req, vault, item.vm, "Restore", ("restore_job_seconds", "restore_op_seconds"),

@@ -46,11 +46,25 @@ def test_every_restore_family_example_is_replayed():
     assert "TriggerRestore_ResourceGuardEnabled.json" in names and "CancelJobOperationResult.json" in names
 
 
+def example_guard(example):
+    """The resource guard whose request an example's restore carries ('<guard id>/triggerRestoreRequests/default'), or None."""
+    props = ((example["parameters"].get("parameters") or {}).get("properties") or {})
+    requests = props.get("resourceGuardOperationRequests") or []
+    return requests[0].rsplit("/", 2)[0] if requests else None
+
+
 def _seed(emu, example):
-    """rpVM (zonal, LUNs 0-1), protected in testVault, with the example's recovery points (times, types, tiers)."""
+    """rpVM (zonal, LUNs 0-1), protected in testVault, with the example's recovery points (times, types, tiers).
+    An example whose restore carries a resource guard's request runs on a vault under that guard (MUA), which
+    protects restores: the emulator refuses the request without it (test_emulator_restore_mua.py)."""
+    vault = {"name": "testVault", "resource_group": "testVaultRG", "discovered": ["%s/%s" % VM]}
+    guard = example_guard(example)
+    if guard:
+        emu.admin("POST", "seed", {"resource_guards": [{"id": guard}]})
+        vault["resource_guard"] = guard
     emu.admin("POST", "seed", {
         "vms": [{"name": VM[1], "resource_group": VM[0], "location": "westus", "data_disk_luns": [0, 1], "zones": ["1"]}],
-        "vaults": [{"name": "testVault", "resource_group": "testVaultRG", "discovered": ["%s/%s" % VM]}],
+        "vaults": [vault],
         "protected_items": [{"vault": "testVault", "vm": "%s/%s" % VM, "recovery_points": 0}]})
     body = (example.get("responses", {}).get("200") or {}).get("body") or {}
     points = body.get("value") or ([body] if body.get("properties", {}).get("objectType") == "IaasVMRecoveryPoint" else [])
@@ -151,6 +165,12 @@ def test_replay_wave2_restore_example(emu, arm, schema, rel):  # noqa: F811  (th
     example = _load(rel)
     op_id = example["operationId"]
     observed = _drive(emu, arm, rel, example)
+    guard = example_guard(example)
+    if guard:
+        # replayed on a vault whose guard protects restores: the 202 below was earned with the example's request
+        [proxy] = arm.get(emu.vault_url() + "/backupResourceGuardProxies", params={"api-version": example["parameters"]["api-version"]}).json()["value"]
+        listed = [d["defaultResourceRequest"].lower() for d in proxy["properties"]["resourceGuardOperationDetails"]]
+        assert example["parameters"]["parameters"]["properties"]["resourceGuardOperationRequests"][0].lower() in listed
     for expected, body in checked_answers(schema, rel, op_id, observed, example["responses"], exact=False):
         expected_body = expected.get("body")
         if op_id in ("RecoveryPoints_List", "RecoveryPoints_Get"):
