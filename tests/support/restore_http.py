@@ -70,6 +70,24 @@ def reads(session, points=None, storage_region="westus", vnet_region="westus", j
     for one in jobs:
         session.route("GET", r"/backupJobs/%s$" % one["name"], (200, one))
     session.route("GET", r"/Microsoft.Compute/disks$", (200, {"value": []}))
+    session.route("GET", r"/backupResourceGuardProxies$", (200, {"value": []}))
+
+
+GUARD = "/subscriptions/%s/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/g1" % OTHER_SUB
+RESTORE_REQUEST = GUARD + "/triggerRestoreRequests/default"
+
+
+def guard_proxy(session, request_types=("triggerRestoreRequests", "updateProtectedItemRequests")):
+    """The vault is under resource guard g1 (MUA), whose proxy lists the requests of ``request_types``."""
+    details = [{"vaultCriticalOperation": "Microsoft.DataProtection/resourceGuards/" + kind, "defaultResourceRequest": "%s/%s/default" % (GUARD, kind)}
+               for kind in request_types]
+    session.route("GET", r"/backupResourceGuardProxies$", (200, {"value": [{
+        "id": VAULT + "/backupResourceGuardProxies/VaultProxy", "name": "VaultProxy",
+        "properties": {"resourceGuardResourceId": GUARD, "resourceGuardOperationDetails": details}}]}))
+
+
+def proxy_reads(session):
+    return [r for r in session.arm if r.method == "GET" and r.path.endswith("/backupResourceGuardProxies")]
 
 
 def restore_posts(session):

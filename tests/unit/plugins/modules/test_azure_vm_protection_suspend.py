@@ -131,3 +131,29 @@ def test_batch_suspends_its_vms_and_a_stopped_one_fails_alone(fake, capsys):  # 
     puts = [r for r in fake.arm if r.method == "PUT"]
     assert len(puts) == 1 and puts[0].path.endswith(";vm00") and puts[0].body["properties"]["protectionState"] == "BackupsSuspended"
     assert "policyId" not in puts[0].body["properties"]
+
+
+def test_a_batch_of_suspends_refused_by_the_guard_reads_the_proxy_once_for_the_vault(fake, capsys):  # noqa: F811
+    """VaultReads.guard: every VM of the batch resends with the request of one read of the proxy."""
+    listed = GUARD + "/stopProtectionWithRetainDataRequests/default"
+    names = ["vm%02d" % number for number in range(4)]
+
+    def protected(name):
+        one = item()
+        vm_id = one["properties"]["virtualMachineId"].replace("testVM", name)
+        one["properties"] = dict(one["properties"], friendlyName=name, virtualMachineId=vm_id, sourceResourceId=vm_id,
+                                 containerName="iaasvmcontainerv2;testrg;" + name)
+        return dict(one, id=ITEM.replace("testvm", name), name="VM;iaasvmcontainerv2;testrg;" + name)
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [protected(name) for name in names]}))
+    guarded = (400, {"error": {"code": "BMSUserErrorResourceGuardOperationNotAuthorized", "message": "guarded"}})
+    fake.route("PUT", r"/protectedItems/", lambda r: guarded if "resourceGuardOperationRequests" not in r.body["properties"] else
+               (202, "", {"Azure-AsyncOperation": ENDPOINT + ITEM + "/operationsStatus/op-s"}))
+    fake.route("GET", r"/backupResourceGuardProxies$", (200, {"value": [{"name": "VaultProxy", "properties": {
+        "resourceGuardResourceId": GUARD, "resourceGuardOperationDetails": [{"defaultResourceRequest": listed}]}}]}))
+    result = run(azure_vm_protection_batch, dict(ARGS, state="suspended", wait=False, concurrency=4,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in names]), capsys)
+    assert result["counts"] == {"total": 4, "changed": 4, "unchanged": 0, "failed": 0}, result
+    resent = [r.body["properties"]["resourceGuardOperationRequests"] for r in fake.arm
+              if r.method == "PUT" and "resourceGuardOperationRequests" in r.body["properties"]]
+    assert resent == [[listed]] * 4
+    assert len([r for r in fake.arm if r.method == "GET" and r.path.endswith("/backupResourceGuardProxies")]) == 1
