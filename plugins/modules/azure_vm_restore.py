@@ -36,6 +36,12 @@ description:
     M(azure_recovery.backup.azure_vm_backup_now) does.
   - In check mode the service's validate operation (it reads, restores nothing) is asked about the restore, and
     RV(validation) says what it found; no restore is sent.
+  - B(Multi-user authorization.) Before a restore is sent (or, in check mode, validated), the vault's resource guard
+    proxy is read once. When the vault's resource guard protects restores, the restore request carries the request
+    the proxy lists for them (C(triggerRestoreRequests)) in C(resourceGuardOperationRequests), RV(resource_guard_requests)
+    shows it, and the message names the guard; check mode reports it and validates without it (a read needs none).
+    When the guard refuses (the caller holds no access on the guard), the task fails with one line naming the guard
+    and the operation; a guard owner must grant that access (Backup MUA Operator on the guard) first.
 author:
   - azure_recovery.backup developers (@azure-recovery)
 options:
@@ -148,6 +154,15 @@ validation:
   returned: in check mode when a restore would be sent
   type: list
   elements: dict
+resource_guard_requests:
+  description:
+    - The multi-user authorization requests the restore request carries (or, in check mode, would carry), as the vault's
+      resource guard proxy lists them for restores; empty when the vault has no guard or its guard does not protect restores.
+    - V(null) when no restore was sent because an earlier run's restore job was found.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/guard1/triggerRestoreRequests/default"]
 restore_request:
   description: In check mode, the restore request (C(IaasVMRestoreRequest) properties) a real run would send.
   returned: in check mode when a restore would be sent

@@ -19,6 +19,10 @@ description:
   - Every entry is checked before any call; one bad entry fails the task before anything is sent.
   - One VM that fails does not stop the others. The task fails when any VM failed, and RV(results) says which and why.
   - The role C(azure_recovery.backup.restore_drill) restores with this module.
+  - B(Multi-user authorization.) The vault's resource guard proxy is read once for the task. When the vault's resource
+    guard protects restores, every restore request carries the request the proxy lists for them, as
+    M(azure_recovery.backup.azure_vm_restore) does (each row's C(resource_guard_requests) shows it, in check mode too);
+    a refusal by the guard fails that VM with one line naming the guard.
 author:
   - azure_recovery.backup developers (@azure-recovery)
 options:
@@ -96,7 +100,8 @@ results:
   description:
     - One entry per VM of O(vms), in order, with C(vm) (C(resource_group/name)), C(failed), C(changed), C(msg),
       C(warnings) and, as M(azure_recovery.backup.azure_vm_restore) returns them, C(job_id), C(job),
-      C(recovery_point), C(recovery_point_age_seconds), C(restore_type), C(created), C(validation); and C(rto_seconds),
+      C(recovery_point), C(recovery_point_age_seconds), C(restore_type), C(created), C(validation),
+      C(resource_guard_requests); and C(rto_seconds),
       the seconds from the task's start until this VM's restore was read back through the Compute API.
     - C(error) (C(code), C(status), C(request_id)) for a service error.
   returned: always
