@@ -162,7 +162,8 @@ resource_guard_requests:
   returned: always
   type: list
   elements: str
-  sample: ["/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/guardRG/providers/Microsoft.DataProtection/resourceGuards/guard1/triggerRestoreRequests/default"]
+  sample:
+    - /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/g/providers/Microsoft.DataProtection/resourceGuards/g1/triggerRestoreRequests/default
 restore_request:
   description: In check mode, the restore request (C(IaasVMRestoreRequest) properties) a real run would send.
   returned: in check mode when a restore would be sent
