@@ -192,3 +192,20 @@ def test_replay_wave2_restore_example(emu, arm, schema, rel):  # noqa: F811  (th
             assert body["validateOperationResponse"]["validationResults"] == [], (rel, body)
         if op_id == "ValidateOperationStatuses_Get" and body["status"] == "Succeeded":
             assert body["properties"]["objectType"] == "OperationStatusValidateOperationExtendedInfo"
+
+
+def test_the_resource_guard_example_without_its_request_is_refused(emu, arm):
+    """TriggerRestore_ResourceGuardEnabled.json's restore, on its guarded vault, minus resourceGuardOperationRequests:
+    refused as the emulator refuses every critical operation without the guard's request; nothing starts."""
+    example = _load(os.path.join("AzureIaasVm", "TriggerRestore_ResourceGuardEnabled.json"))
+    point = _seed(emu, example)[0]["name"]
+    props = _rewrite(emu, example["parameters"]["parameters"]["properties"])
+    props.pop("resourceGuardOperationRequests")
+    resp = arm.post("%s/recoveryPoints/%s/restore" % (emu.item_url(*VM), point), params={"api-version": example["parameters"]["api-version"]},
+                    json={"properties": props})
+    assert resp.status_code == 400, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "BMSUserErrorResourceGuardOperationNotAuthorized"
+    assert "RG341" in error["message"] and "triggerRestoreRequests" in error["message"]
+    jobs = arm.get(emu.vault_url() + "/backupJobs", params={"api-version": example["parameters"]["api-version"]}).json()["value"]
+    assert [job for job in jobs if job["properties"]["operation"] == "Restore"] == []
