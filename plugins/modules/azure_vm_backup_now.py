@@ -179,6 +179,8 @@ msg:
   type: str
 """
 
+# first of the collection's imports: the others then load from compiled code kept between tasks
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _code_cache  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import backup_now
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,

@@ -137,6 +137,8 @@ counts:
   sample: {total: 3, changed: 2, unchanged: 1, failed: 0}
 """
 
+# first of the collection's imports: the others then load from compiled code kept between tasks
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _code_cache  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._backup_now import run_batch
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,

@@ -150,6 +150,8 @@ unprotected_vms:
       pending_operation: null
 """
 
+# first of the collection's imports: the others then load from compiled code kept between tasks
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _code_cache  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _backup_api as api
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,

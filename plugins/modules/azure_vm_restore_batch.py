@@ -114,6 +114,8 @@ counts:
   sample: {total: 2, changed: 2, unchanged: 0, failed: 0}
 """
 
+# first of the collection's imports: the others then load from compiled code kept between tasks
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _code_cache  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import (
     AzureBackupModule,
     backup_argument_spec,
