@@ -318,7 +318,9 @@ def resource_group_of(resource_id):
 # One VM's record
 # ---------------------------------------------------------------------------------------
 
-def _rank(view):
+def item_rank(view):
+    """0 for active protection, 1 stopped, 2 soft-deleted: which of several vaults holding an item of one VM protects it
+    (the rule-mode rows and the per-vault audit both count a VM once, under the best of its items)."""
     state = (view.get("protection_state") or "").lower()
     if view.get("soft_deleted"):
         return 2
@@ -343,7 +345,7 @@ def vm_record(vm, items, now, max_backup_age_hours):
     }
     if not items:
         return record
-    items = sorted(items, key=lambda pair: (_rank(pair[1]), pair[0]["id"].lower()))
+    items = sorted(items, key=lambda pair: (item_rank(pair[1]), pair[0]["id"].lower()))
     vault, view = items[0]
     record["other_vaults"] = sorted(set(v["id"] for v, _view in items[1:]))
     state = (view.get("protection_state") or "")
