@@ -108,6 +108,9 @@ def audit_report(audit, vault_info=None):
         seen = sorted(by_vm[key], key=_rank)       # stable: the vaults' order among equals
         row = dict(seen[0])
         row["seen_by"] = [{"vault": r["vault"], "vault_resource_group": r["vault_resource_group"], "state": STATES[_rank(r)]} for r in seen]
+        if len(seen) > 1 and _rank(row) == 3:
+            row["findings"] = [dict(f, detail="the vaults %s see the VM, none protects it" % ", ".join(r["vault"] for r in seen))
+                               if f["code"] == "not_protected" else f for f in row["findings"]]
         # a write still running on the VM's item in another vault may change the picture: it stays a finding
         row["findings"] = row["findings"] + [
             dict(f, detail="in vault %s/%s: %s" % (r["vault_resource_group"], r["vault"], f["detail"]))

@@ -55,7 +55,8 @@ def test_each_vm_once_under_the_vault_that_protects_it():
     assert rows["rg/web"]["vault"] == "B" and rows["rg/web"]["findings"] == []
     assert rows["rg/web"]["seen_by"] == [{"vault": "B", "vault_resource_group": "BRG", "state": "protected"},
                                          {"vault": "A", "vault_resource_group": "ARG", "state": "not_protected"}]
-    assert rows["rg/idle"]["vault"] == "A" and [f["code"] for f in rows["rg/idle"]["findings"]] == ["not_protected"]
+    assert rows["rg/idle"]["vault"] == "A"
+    assert rows["rg/idle"]["findings"] == [{"code": "not_protected", "detail": "the vaults A, B see the VM, none protects it"}]
     assert rows["rg/old"]["vault"] == "B" and [f["code"] for f in rows["rg/old"]["findings"]] == ["backup_stale"]
     assert report["counts"] == {"total": 5, "ok": 1, "attention": 4, "protected": 4, "vaults_failed": 0}
     assert report["finding_counts"]["not_protected"] == 1 and report["finding_counts"]["protection_stopped"] == 0
