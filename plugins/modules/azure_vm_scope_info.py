@@ -181,7 +181,7 @@ rows:
     - Findings are C(unprotected), C(wrong_policy), C(policy_change_refused), C(wrong_vault), C(stopped), C(soft_deleted),
       C(purge_soon), C(stale), C(failed), C(protected_elsewhere), C(unknown_state), C(conflict), C(unmatched).
     - C(policy_change_refused) (with C(wrong_policy)) is a VM on an enhanced (V2) policy whose rule wants a standard (V1)
-      one, which Azure refuses (and so does M(azure_recovery.backup.azure_vm_protection), by the same rule): its action
+      one, a move Azure refuses (and so does M(azure_recovery.backup.azure_vm_protection), by the same rule). Its action
       is V(none), it is not in RV(plan), and C(note) says what to do instead.
   returned: success
   type: list
