@@ -17,8 +17,8 @@ description:
     only when none of the audited vaults protects it. C(seen_by) lists every audited vault that sees the VM and how.
   - Adds C(policy_change_refused) where the VM is on an enhanced (V2) policy and its vault's expected policy is a standard
     (V1) one, a move Azure refuses (the rule M(azure_recovery.backup.azure_vm_protection) applies before its write).
-  - Only the audited vaults are seen; a VM that a vault out of the list protects is not in the report, or shows as
-    C(not_protected) by a vault that lists it.
+  - Only the audited vaults are read; a VM none of them sees is not in the report (the rule mode of the role reports every
+    VM of the subscriptions, whichever vault protects it).
 positional: _input, vault_info
 options:
   _input:
