@@ -16,7 +16,7 @@ def two_vaults(emulator):
     emulator.reset()
     emulator.seed({
         "resource_groups": ["legacyRG", "webRG"],
-        "vms": [{"name": vm.split("/")[1], "resource_group": vm.split("/")[0], "location": "westus"} for vm in VMS],
+        "vms": [{"name": vm.partition("/")[2], "resource_group": vm.partition("/")[0], "location": "westus"} for vm in VMS],
         "vaults": [{"name": "testVault", "resource_group": "testVaultRG", "discovered": VMS},
                    {"name": "otherVault", "resource_group": "otherVaultRG", "discovered": ["webRG/webVM", "webRG/idleVM", "legacyRG/oldVM"]}],
         "protected_items": [
