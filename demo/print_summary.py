@@ -61,13 +61,15 @@ def rows_of(report):
             outcomes.append(vm["outcome"])
         title = "Onboarding (check mode: nothing written)" if check else "Onboarding"
         return title, lines, header, rows, outcomes, (1, 2)
-    lines = ["%(total)d VMs: %(ok)d ok, %(attention)d need attention" % report["counts"],
+    lines = ["%(total)d VMs, each counted once (under the vault that protects it): %(ok)d ok, %(attention)d need attention" % report["counts"],
              "findings: " + (", ".join("%s %d" % item for item in report["finding_counts"].items() if item[1]) or "none")]
     header = ["VM", "Vault", "Status", "Policy", "State", "Last backup", "Findings"]
     rows, outcomes = [], []
     for vm in report["vms"]:
         status = "attention" if vm["findings"] else "ok"
-        rows.append([vm["label"], vm["vault"], status, vm["current_policy"] or "-", vm["protection_state"] or "-",
+        others = ["%s: %s" % (seen["vault"], seen["state"].replace("_", " ")) for seen in vm.get("seen_by", []) if seen["vault"] != vm["vault"]]
+        vault = vm["vault"] + (" (also %s)" % ", ".join(others) if others else "")
+        rows.append([vm["label"], vault, status, vm["current_policy"] or "-", vm["protection_state"] or "-",
                      _when(vm["last_backup_time"]), "; ".join(f["detail"] for f in vm["findings"]) or "-"])
         outcomes.append(status)
     return "Audit (read-only, check mode)", lines, header, rows, outcomes, (2,)

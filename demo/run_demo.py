@@ -200,6 +200,10 @@ def demo(state_dir):
         assert not writes(entries), "the audit wrote"
         rows = [row["vm_id"].lower() for row in audit["rows"]]
         assert len(rows) == len(set(rows)) == audit["counts"]["vms"] == compute_vms, (compute_vms, audit["counts"], sorted(rows))
+        # reportVM is on the enhanced EnhancedPolicy and its rule wants the standard DefaultPolicy, which Azure refuses: a finding,
+        # not a change the run would make
+        [report_vm] = [row for row in audit["rows"] if row["label"] == "legacyRG/reportVM"]
+        assert report_vm["action"] == "none" and "policy_change_refused" in report_vm["findings"], report_vm
         say("  OK: %d VMs (every Compute VM of the subscription), each one row and counted once; %d reads, no write"
             % (len(rows), count(entries, "read")), "32;1")
 

@@ -49,11 +49,13 @@ _value:
 import datetime
 
 FINDING_TEXT = {
-    "unprotected": "not protected", "wrong_policy": "on another policy", "wrong_vault": "in another vault", "stopped": "protection stopped",
-    "soft_deleted": "soft-deleted", "purge_soon": "purged soon", "stale": "no recent backup", "failed": "last backup failed",
-    "protected_elsewhere": "protected by a vault out of scope", "unknown_state": "state unknown", "conflict": "rules conflict",
-    "unmatched": "no rule",
+    "unprotected": "not protected", "wrong_policy": "on another policy", "policy_change_refused": "policy change refused by Azure",
+    "wrong_vault": "in another vault", "stopped": "protection stopped", "soft_deleted": "soft-deleted", "purge_soon": "purged soon",
+    "stale": "no recent backup", "failed": "last backup failed", "protected_elsewhere": "protected by a vault out of scope",
+    "unknown_state": "state unknown", "conflict": "rules conflict", "unmatched": "no rule",
 }
+# findings that leave a VM as it is (its row's note says why)
+NOT_TOUCHED = frozenset(("conflict", "wrong_vault", "protected_elsewhere", "unknown_state", "soft_deleted", "policy_change_refused"))
 
 VAULT_TEXT = {"soft_delete_disabled": "soft delete is off", "soft_delete_retention_short": "soft-delete retention under 14 days",
               "immutability_disabled": "immutability is off"}
@@ -61,8 +63,7 @@ VAULT_TEXT = {"soft_delete_disabled": "soft delete is off", "soft_delete_retenti
 
 def _outcome(row, result, check_mode, batch_ran):
     if row["action"] == "none":
-        touched_not = set(row["findings"]) & {"conflict", "wrong_vault", "protected_elsewhere", "unknown_state", "soft_deleted"}
-        return ("not_touched" if touched_not else "unchanged"), row.get("note") or ""
+        return ("not_touched" if NOT_TOUCHED & set(row["findings"]) else "unchanged"), row.get("note") or ""
     if result is None:
         return ("would_change" if check_mode or not batch_ran else "failed"), ("would %s" % row["action"]) if check_mode or not batch_ran else "no result"
     if result.get("failed"):

@@ -103,8 +103,8 @@ notes:
   - Host variables, per VM, C(vm_id), C(vm_name), C(resource_group), C(subscription_id), C(location), C(vm_tags), C(vm_zones),
     C(vm_uuid); backup C(backup_state) (V(protected), V(unprotected), V(stopped), V(soft_deleted), V(protected_elsewhere),
     V(unknown)), C(backup_vault), C(backup_vault_id), C(backup_vault_resource_group), C(backup_vault_subscription_id),
-    C(backup_policy), C(protection_state), C(health_status), C(last_backup_time), C(last_backup_status),
-    C(last_recovery_point), C(soft_deleted), C(delete_time), C(purge_time) (delete time plus the vault's soft-delete
+    C(backup_policy), C(backup_policy_type) (V(V1) standard, V(V2) enhanced), C(protection_state), C(health_status),
+    C(last_backup_time), C(last_backup_status), C(last_recovery_point), C(soft_deleted), C(delete_time), C(purge_time) (delete time plus the vault's soft-delete
     retention days), C(backup_stale), C(backup_failed), C(backup_note), C(other_vaults) (other vaults holding an item of the VM).
   - Also C(vm_onboarding_vm_id) (the VM's ID), so that the C(vm_onboarding) role's per-host mode works on these hosts.
 '''

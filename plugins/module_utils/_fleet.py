@@ -318,7 +318,9 @@ def resource_group_of(resource_id):
 # One VM's record
 # ---------------------------------------------------------------------------------------
 
-def _rank(view):
+def item_rank(view):
+    """0 for active protection, 1 stopped, 2 soft-deleted: which of several vaults holding an item of one VM protects it
+    (the rule-mode rows and the per-vault audit both count a VM once, under the best of its items)."""
     state = (view.get("protection_state") or "").lower()
     if view.get("soft_deleted"):
         return 2
@@ -336,20 +338,21 @@ def vm_record(vm, items, now, max_backup_age_hours):
         "subscription_id": ref.subscription_id, "location": _location(vm.get("location")),
         "vm_tags": dict(vm.get("tags") or {}), "vm_zones": list(vm.get("zones") or []), "vm_uuid": props.get("vmId"),
         "backup_state": "unprotected", "backup_vault": None, "backup_vault_id": None, "backup_vault_resource_group": None,
-        "backup_vault_subscription_id": None, "backup_policy": None, "protection_state": None, "health_status": None,
+        "backup_vault_subscription_id": None, "backup_policy": None, "backup_policy_type": None, "protection_state": None, "health_status": None,
         "last_backup_time": None, "last_backup_status": None, "last_recovery_point": None, "soft_deleted": False,
         "delete_time": None, "purge_time": None, "backup_stale": False, "backup_failed": False, "backup_note": None,
         "other_vaults": [],
     }
     if not items:
         return record
-    items = sorted(items, key=lambda pair: (_rank(pair[1]), pair[0]["id"].lower()))
+    items = sorted(items, key=lambda pair: (item_rank(pair[1]), pair[0]["id"].lower()))
     vault, view = items[0]
     record["other_vaults"] = sorted(set(v["id"] for v, _view in items[1:]))
     state = (view.get("protection_state") or "")
     record.update({
         "backup_vault": vault["name"], "backup_vault_id": vault["id"], "backup_vault_resource_group": vault["resource_group"],
         "backup_vault_subscription_id": vault["subscription_id"], "backup_policy": view.get("policy_name"),
+        "backup_policy_type": view.get("policy_type"),
         "protection_state": state, "health_status": view.get("health_status"),
         "last_backup_time": view.get("last_backup_time"), "last_backup_status": view.get("last_backup_status"),
         "last_recovery_point": view.get("last_recovery_point"), "soft_deleted": bool(view.get("soft_deleted")),

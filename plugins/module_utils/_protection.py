@@ -137,11 +137,29 @@ def decide(current, desired):
     raise ValueError("unknown state %r" % (state,))
 
 
+# What a plan or a report says when Azure would refuse a policy change (finding policy_change_refused).
+POLICY_CHANGE_REFUSED = ("Azure does not move a VM from an enhanced (V2) to a standard (V1) policy: move it to another enhanced "
+                         "policy, or stop its protection and protect it again")
+
+
+def _enhanced(policy_type):
+    """A policy type as the service (V1, V2) or azure_backup_policy_info (standard, enhanced) writes it -> enhanced or not."""
+    return str(policy_type or "").strip().lower() in ("v2", "enhanced")
+
+
+def policy_change_refused(current_policy_type, target_policy_type):
+    """True when Azure refuses to move a protected item from its policy to the target: from an enhanced (V2) policy to a
+    standard (V1) one (V1 -> V2 is allowed). Types as the service writes them (V1, V2; a policy without one is V1) or as
+    azure_backup_policy_info does (standard, enhanced). The one rule shared by azure_vm_protection (before its write),
+    the rule-mode plan and posture report (_scope) and the per-vault audit (filter audit_report)."""
+    return _enhanced(current_policy_type) and not _enhanced(target_policy_type or "V1")
+
+
 def refuse_enhanced_to_standard(current, policy, vm):
     """Azure moves an item from a standard (V1) to an enhanced (V2) policy, never back: refused here,
     before the write the service would refuse."""
     properties = (policy or {}).get("properties") or {}
-    if (current.get("policy_type") or "").upper() == "V2" and (properties.get("policyType") or "V1").upper() == "V1":
+    if policy_change_refused(current.get("policy_type"), properties.get("policyType")):
         raise ValueError("VM %s is protected by the enhanced (V2) policy %s and Azure does not move an item to a standard (V1) "
                          "policy such as %s: choose an enhanced policy" % (vm.label, current.get("policy_name"), policy.get("name")))
 

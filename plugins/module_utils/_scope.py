@@ -28,12 +28,16 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._fleet impor
     tags_match,
 )
 from ansible_collections.azure_recovery.backup.plugins.module_utils._names import parse_vm_id, validate_policy_name
-from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import VaultReads
+from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import (
+    POLICY_CHANGE_REFUSED,
+    VaultReads,
+    policy_change_refused,
+)
 
 RULE_KEYS = ("name", "subscriptions", "resource_groups", "locations", "tags", "names", "exclude_names", "exclude", "policy",
              "vaults", "undelete")
 VAULT_KEYS = ("name", "resource_group", "subscription_id", "location")
-FINDINGS = ("unprotected", "wrong_policy", "wrong_vault", "stopped", "soft_deleted", "purge_soon", "stale", "failed",
+FINDINGS = ("unprotected", "wrong_policy", "policy_change_refused", "wrong_vault", "stopped", "soft_deleted", "purge_soon", "stale", "failed",
             "protected_elsewhere", "unknown_state", "conflict", "unmatched")
 # what needs someone's attention (a VM matching no rule is reported, but is not a problem by itself)
 ATTENTION = tuple(f for f in FINDINGS if f != "unmatched")
@@ -231,15 +235,19 @@ def resolve(client, rules, subscriptions=None, max_backup_age_hours=26.0, purge_
         used_vaults.setdefault(vault["id"].lower(), (vault, set()))[1].add(rule["policy"])
         _decide(row, record, rule, vault)
 
+    policies_read = {}
     for vault, policies in used_vaults.values():
         reads = reads or VaultReads(client)
         for policy in sorted(policies):
             try:
-                reads.policy(vault["id"], policy, vault["name"])
+                policies_read[(vault["id"].lower(), policy.lower())] = reads.policy(vault["id"], policy, vault["name"])
             except ValueError as exc:
                 problems.append(str(exc))
     if problems:
         raise RuleError(sorted(set(problems), key=problems.index))
+    for row in rows:
+        if row["action"] == "update":
+            _refused_change(row, policies_read[(row["desired_vault_id"].lower(), row["desired_policy"].lower())])
 
     warnings = ["rule %s matches no VM (check its subscriptions, resource groups, locations, tags and names)" % name
                 for name, count in matched_by_rule.items() if count == 0]
@@ -308,7 +316,7 @@ def _vault_for(rule, record):
 def _row(record, now, purge_warning_days):
     row = dict((k, record[k]) for k in (
         "vm_id", "vm_name", "resource_group", "subscription_id", "location", "vm_tags", "backup_state", "backup_vault", "backup_vault_id",
-        "backup_policy", "protection_state", "health_status", "last_backup_time", "last_backup_status", "last_recovery_point",
+        "backup_policy", "backup_policy_type", "protection_state", "health_status", "last_backup_time", "last_backup_status", "last_recovery_point",
         "delete_time", "purge_time", "backup_note"))
     row.update({"label": _label(record), "rules": [], "desired_vault": None, "desired_vault_id": None, "desired_policy": None,
                 "action": "none", "findings": [], "note": record.get("backup_note")})
@@ -356,6 +364,17 @@ def _decide(row, record, rule, vault):
     elif state == "protected_elsewhere":
         row["findings"].append("wrong_vault")
         row["note"] = "protected by vault %s out of scope: not touched" % record.get("backup_vault")
+
+
+def _refused_change(row, policy):
+    """A policy update Azure refuses (enhanced to standard: _protection.policy_change_refused, the rule azure_vm_protection
+    applies before its write) is a finding and is not planned: the plan and the report never count it as a change."""
+    target_type = ((policy or {}).get("properties") or {}).get("policyType")
+    if policy_change_refused(row.get("backup_policy_type"), target_type):
+        row["action"] = "none"
+        row["findings"].append("policy_change_refused")
+        row["note"] = "on the enhanced policy %s, the rule wants the standard policy %s: %s; not touched" % (
+            row.get("backup_policy"), row["desired_policy"], POLICY_CHANGE_REFUSED)
 
 
 def _totals(rows):

@@ -173,12 +173,16 @@ rows:
   description:
     - One row per VM of the subscriptions in scope (and per VM a rule selects in other subscriptions), sorted by VM ID, with
       C(label) (resource_group/name), C(vm_id), C(vm_name), C(resource_group), C(subscription_id), C(location), C(vm_tags),
-      C(backup_state), C(backup_vault), C(backup_policy), C(protection_state), C(health_status), C(last_backup_time),
-      C(last_backup_status), C(last_recovery_point), C(delete_time), C(purge_time), C(rules) (the rules that select it),
+      C(backup_state), C(backup_vault), C(backup_policy), C(backup_policy_type) (V(V1) standard, V(V2) enhanced),
+      C(protection_state), C(health_status), C(last_backup_time), C(last_backup_status), C(last_recovery_point), C(delete_time),
+      C(purge_time), C(rules) (the rules that select it),
       C(desired_vault), C(desired_policy), C(action) (V(none), V(enable), V(update), V(resume), V(undelete)),
       C(findings) and C(note).
-    - Findings are C(unprotected), C(wrong_policy), C(wrong_vault), C(stopped), C(soft_deleted), C(purge_soon), C(stale),
-      C(failed), C(protected_elsewhere), C(unknown_state), C(conflict), C(unmatched).
+    - Findings are C(unprotected), C(wrong_policy), C(policy_change_refused), C(wrong_vault), C(stopped), C(soft_deleted),
+      C(purge_soon), C(stale), C(failed), C(protected_elsewhere), C(unknown_state), C(conflict), C(unmatched).
+    - C(policy_change_refused) (with C(wrong_policy)) is a VM on an enhanced (V2) policy whose rule wants a standard (V1)
+      one, a move Azure refuses (and so does M(azure_recovery.backup.azure_vm_protection), by the same rule). Its action
+      is V(none), it is not in RV(plan), and C(note) says what to do instead.
   returned: success
   type: list
   elements: dict

@@ -33,6 +33,7 @@ def estate(emulator):
                 {"name": "scratch", "resource_group": "webRG", "location": "westus", "tags": {"backup": "gold"}},
                 {"name": "tmp1", "resource_group": "webRG", "location": "westus", "tags": {"backup": "gold"}},
                 {"name": "paused", "resource_group": "webRG", "location": "westus", "tags": {"backup": "gold"}},
+                {"name": "reportVM", "resource_group": "webRG", "location": "westus"},
                 {"name": "db2", "resource_group": "dataRG", "location": "westus", "subscription_id": SUB2, "tags": {"backup": "gold"}},
                 {"name": "db3", "resource_group": "dataRG", "location": "westus", "subscription_id": SUB2, "tags": {"backup": "gold"}},
                 {"name": "other", "resource_group": "dataRG", "location": "westus", "subscription_id": SUB2},
@@ -50,6 +51,7 @@ def estate(emulator):
             {"vault": "vault2", "vm": "dataRG/db3", "policy": "DefaultPolicy"},           # the rule wants EnhancedPolicy
             {"vault": "vault2", "vm": "dataRG/gone", "state": "SoftDeleted"},
             {"vault": "testVault", "vm": "webRG/paused", "state": "ProtectionStopped"},                 # the rule resumes it
+            {"vault": "testVault", "vm": "webRG/reportVM", "policy": "EnhancedPolicy"},    # enhanced (V2): never back to standard
             {"vault": "testVault", "vm": "testRG/vm02", "policy": "DefaultPolicy", "last_backup_status": "Failed"},
             {"vault": "vault2", "vm": "dataRG/other", "policy": "DefaultPolicy", "last_backup_time": "2020-01-01T00:00:00Z",
              "recovery_points": 0},
@@ -183,3 +185,30 @@ def test_audit_posture_report(estate, ansible_env, tmp_path):
     assert "vault otherVault (00000000-0000-0000-0000-000000000000, westus): soft delete is off" in markdown
     html = (tmp_path / "fleet.html").read_text()
     assert "<table>" in html and "dataRG/gone" in html
+
+
+# reportVM is on testVault's enhanced (V2) EnhancedPolicy; this rule wants the standard (V1) DefaultPolicy, a move Azure refuses
+LEGACY = {"name": "legacy", "resource_groups": ["webRG"], "names": ["reportVM"], "policy": "DefaultPolicy",
+          "vaults": [{"name": "testVault", "resource_group": "testVaultRG"}]}
+
+
+def test_enhanced_to_standard_is_a_finding_in_check_mode_and_in_a_real_run(estate, ansible_env, tmp_path):
+    refused = "Azure does not move a VM from an enhanced (V2) to a standard (V1) policy"
+    for args in (["--check"], []):
+        mark = _last_seq(estate)
+        done = run_playbook(ansible_env, "playbooks/onboard_rules.yml", _vars(tmp_path, rules=RULES + [LEGACY]), args=args)
+        assert done.returncode == 0, done.stdout[-4000:]
+        report = _report(tmp_path)
+        row = [r for r in report["rows"] if r["label"] == "webRG/reportVM"][0]
+        # not "would update": a finding, not counted as a change, never sent to the batch
+        assert row["action"] == "none" and row["outcome"] == "not_touched", row
+        assert row["findings"] == ["wrong_policy", "policy_change_refused"] and refused in row["message"]
+        assert report["totals"]["policy_change_refused"] == 1
+        assert report["counts"]["failed"] == 0 and report["counts"]["to_change"] == 4
+        assert "reportVM" not in str([e["path"] for e in _writes(estate.journal(since=mark))])
+        table = [line for line in (tmp_path / "fleet.md").read_text().splitlines() if "webRG/reportVM" in line][0]
+        assert "not touched" in table and "policy change refused by Azure" in table and "would change" not in table
+    # the real run protected the others (one fleet, not aborted by reportVM) and left reportVM as it was
+    items = dict((v["name"], dict((i["vm"], i) for i in v["items"])) for v in estate.admin("GET", "state")["vaults"])
+    assert items["testVault"]["webRG/reportVM"]["policy"] == "EnhancedPolicy"
+    assert items["testVault"]["webRG/web1"]["policy"] == "EnhancedPolicy" and report["counts"]["changed"] == 4

@@ -37,12 +37,14 @@ def vault(sub, rg, name, location="westus", days=14):
 
 
 def item(sub, vault_rg, vault_name, rg, name, state="Protected", policy="DefaultPolicy", last="2026-03-01T06:00:00Z", status="Completed",
-         deleted=None):
+         deleted=None, policy_type=None):
     props = {"friendlyName": name, "virtualMachineId": vm_id(sub, rg, name), "sourceResourceId": vm_id(sub, rg, name),
              "protectionState": state, "healthStatus": "Passed", "lastBackupStatus": status, "lastBackupTime": last,
              "lastRecoveryPoint": last if status == "Completed" else "2026-03-01T02:00:00Z",
              "policyId": vault_id(sub, vault_rg, vault_name) + "/backupPolicies/" + policy if policy else "",
              "policyName": policy}
+    if policy_type:
+        props["policyType"] = policy_type
     if deleted:
         props.update({"isScheduledForDeferredDelete": True, "deferredDeleteTimeInUTC": deleted, "policyId": "", "policyName": None})
     return {"id": vault_id(sub, vault_rg, vault_name) + "/backupFabrics/Azure/protectionContainers/x/protectedItems/VM;" + name,

@@ -46,3 +46,19 @@ def test_audit_only_batches_skipped():
     assert outcomes["a"] == "would_change" and outcomes["b"] == "would_change"
     assert report["counts"]["failed"] == 0 and report["changed"] is False
     assert report["table"]["title"].endswith("check mode: nothing was written")
+
+
+def test_refused_policy_change_is_not_touched_nor_counted_as_a_change():
+    # _scope leaves an enhanced -> standard move out of the plan (action none) with the finding and a note
+    refused = dict(_row("r", findings=["wrong_policy", "policy_change_refused"], vault="v1", policy="Enhanced"),
+                   note="on the enhanced policy Enhanced, the rule wants the standard policy P: Azure does not move ...; not touched")
+    scope = dict(SCOPE, rows=SCOPE["rows"] + [refused], totals=dict(SCOPE["totals"], policy_change_refused=1))
+    for check_mode, batches in ((True, [{"skipped": True}]), (False, [{"results": [{"changed": True}, {"changed": True}]}])):
+        report = fleet_report(scope, batches=batches, check_mode=check_mode)
+        row = [r for r in report["rows"] if r["vm_name"] == "r"][0]
+        assert (row["outcome"], row["message"]) == ("not_touched", refused["note"])
+        assert report["counts"]["to_change"] == 2 and report["counts"]["attention"] == 4
+        cells = [r for r in report["table"]["rows"] if r[0] == "rg/r"][0]
+        assert cells[3] == "not touched" and cells[4] == "Enhanced -> P"
+        assert cells[-1].startswith("on another policy; policy change refused by Azure; on the enhanced policy Enhanced")
+        assert "policy change refused by Azure 1" in report["table"]["lines"][1]

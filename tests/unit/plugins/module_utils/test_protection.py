@@ -80,6 +80,21 @@ def test_vault_reads_read_the_running_jobs_once_for_all_threads(monkeypatch):
 
 
 @pytest.mark.parametrize("current_type, target_type, refused", [
+    ("V2", "V1", True),
+    ("V2", None, True),             # a standard policy may omit policyType
+    ("enhanced", "standard", True),  # azure_backup_policy_info's words
+    ("V2", "standard", True),
+    ("V2", "enhanced", False),
+    ("V1", "V2", False),            # standard -> enhanced is allowed
+    ("standard", "V1", False),
+    (None, "V1", False),            # the item does not say: the service decides
+    ("", None, False),
+])
+def test_policy_change_refused_is_one_rule_for_both_spellings(current_type, target_type, refused):
+    assert protection.policy_change_refused(current_type, target_type) is refused
+
+
+@pytest.mark.parametrize("current_type, target_type, refused", [
     ("V2", "V1", True),     # enhanced -> standard: Azure refuses it
     ("V2", None, True),     # a standard policy may omit policyType
     ("v2", "V2", False),

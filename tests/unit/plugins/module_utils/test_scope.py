@@ -12,14 +12,16 @@ import pytest
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils import _scope
 
-from support.estate import NOW, S1, S2, estate_routes, vault_id, vm_id
+from support.estate import NOW, S1, S2, estate_routes, item, items_path, vault_id, vm_id
 
 
-def policy_routes(arm, sub, rg, vault_name, *names):
+def policy_routes(arm, sub, rg, vault_name, *names, **kwargs):
+    properties = {"backupManagementType": "AzureIaasVM"}
+    if kwargs.get("policy_type"):
+        properties["policyType"] = kwargs["policy_type"]
     for name in names:
         arm.route_path("GET", vault_id(sub, rg, vault_name) + "/backupPolicies/" + name,
-                       (200, {"id": vault_id(sub, rg, vault_name) + "/backupPolicies/" + name, "name": name,
-                              "properties": {"backupManagementType": "AzureIaasVM"}}, {}))
+                       (200, {"id": vault_id(sub, rg, vault_name) + "/backupPolicies/" + name, "name": name, "properties": properties}, {}))
 
 
 GOLD = {"name": "gold", "tags": {"backup": "gold"}, "policy": "EnhancedPolicy", "vaults": [{"name": "va", "resource_group": "vrg"}]}
@@ -52,6 +54,33 @@ def test_rules_wrong_vault_stopped_and_undelete(make_client, arm):
     assert "wrong_vault" in rows["stop1"]["findings"] and rows["stop1"]["action"] == "none"   # stopped in va, the rule wants vb
     assert rows["gone1"]["action"] == "undelete"                                              # soft-deleted in vb itself
     assert rows["web1"]["action"] == "none" and "wrong_vault" in rows["web1"]["findings"]     # protected by va
+
+
+@pytest.mark.parametrize("target_type, refused", [(None, True), ("V1", True), ("V2", False)])
+def test_enhanced_to_standard_is_a_finding_never_a_change(make_client, arm, target_type, refused):
+    # web1 is on the enhanced (V2) policy Enhanced1, old1 on the standard Old1; the rule wants Target, standard (V1, or no
+    # policyType) or enhanced (V2). Azure never moves an item from V2 to V1, and azure_vm_protection refuses it before its write.
+    estate_routes(arm)
+    arm.route_path("GET", items_path(S1, "vrg", "va"), (200, {"value": [
+        item(S1, "vrg", "va", "rg", "web1", policy="Enhanced1", policy_type="V2"),
+        item(S1, "vrg", "va", "rg", "old1", policy="Old1", policy_type="V1")]}, {}))
+    policy_routes(arm, S1, "vrg", "va", "Target", policy_type=target_type)
+    rules = [{"name": "web", "names": ["web1", "old1"], "policy": "Target", "vaults": [{"name": "va", "resource_group": "vrg"}]}]
+    result = _scope.resolve(make_client(), rules, [S1], now=NOW)
+    rows = dict((r["vm_name"], r) for r in result["rows"])
+    planned = [entry["id"] for group in result["plan"] for entry in group["vms"]]
+    assert rows["old1"]["action"] == "update" and vm_id(S1, "rg", "old1") in planned
+    assert rows["web1"]["backup_policy_type"] == "V2"
+    if refused:
+        assert rows["web1"]["action"] == "none" and vm_id(S1, "rg", "web1") not in planned
+        assert rows["web1"]["findings"] == ["wrong_policy", "policy_change_refused"]
+        assert "enhanced policy Enhanced1" in rows["web1"]["note"] and "stop its protection and protect it again" in rows["web1"]["note"]
+        assert result["totals"]["policy_change_refused"] == 1 and result["totals"]["to_change"] == 1
+    else:
+        assert rows["web1"]["action"] == "update" and vm_id(S1, "rg", "web1") in planned
+        assert rows["web1"]["findings"] == ["wrong_policy"] and result["totals"]["policy_change_refused"] == 0
+        assert result["totals"]["to_change"] == 2
+    assert not [r for r in arm.api_requests() if r.method in ("PUT", "DELETE", "PATCH")]
 
 
 @pytest.mark.parametrize("rules, message", [

@@ -277,3 +277,28 @@ def test_batch_schedule_of_job_list_rounds_grows_with_the_oldest_write(timed, ca
     run(azure_vm_protection_batch, batch_args(), capsys)
     assert timed.clock.slept and timed.clock.slept[0] <= 2.0
     assert timed.clock.slept == sorted(timed.clock.slept) and max(timed.clock.slept) < 60.0   # Retry-After 60 is the longest
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_batch_refuses_an_enhanced_to_standard_move_for_that_vm_only(fake, capsys, check_mode):
+    """vm00 is on an enhanced (V2) policy and vm01 on another standard one; both asked for the standard DefaultPolicy:
+    vm00 fails alone, before any write, with the reason, in check mode too (never "would update"; what the rule-mode
+    report shows if its plan ever asks for it)."""
+    def on(name, policy, policy_type):
+        body = item(policy=policy)
+        vm_id = VM_ID.replace("testVM", name)
+        body["id"], body["name"] = ITEM.replace("testvm", name.lower()), ITEM_NAME.replace("testvm", name.lower())
+        body["properties"].update(friendlyName=name, virtualMachineId=vm_id, sourceResourceId=vm_id, policyType=policy_type,
+                                  containerName="iaasvmcontainerv2;testrg;" + name.lower())
+        return body
+
+    fleet_routes(fake)
+    fake.route("GET", r"/backupProtectedItems$", (200, {"value": [on("vm00", "EnhancedPolicy", "V2"), on("vm01", "OldPolicy", "V1")]}))
+    result = run(azure_vm_protection_batch, dict(ARGS, policy="DefaultPolicy", wait=False,
+                                                 vms=[{"name": name, "resource_group": "testRG"} for name in FLEET[:2]]), capsys,
+                 check_mode=check_mode)
+    assert result["failed"] and result["counts"] == {"total": 2, "changed": 1, "unchanged": 0, "failed": 1}
+    assert result["results"][0]["failed"] and re.search(r"VM testRG/vm00 is protected by the enhanced \(V2\) policy EnhancedPolicy",
+                                                        result["results"][0]["msg"])
+    assert result["results"][1]["action"] == "update" and result["results"][1]["changed"]
+    assert [r.path.rsplit(";", 1)[-1] for r in fake.arm if r.method == "PUT"] == ([] if check_mode else ["vm01"])
