@@ -191,8 +191,8 @@ def test_replace_disks_job_to_completed_as_recorded(emu, arm):
     job = emu.wait_job(arm, job_id)["properties"]
     assert job["status"] == "Completed" and job["endTime"] and job["actionsInfo"]
     ext = job["extendedInfo"]
-    assert [(t["taskId"], t["status"]) for t in ext["tasksList"]] == [("Transfer data from vault", "Completed"),
-                                                                        ("Update the virtual machine", "Completed")]
+    assert [(t["taskId"], t["status"]) for t in ext["tasksList"]] == [
+        ("Transfer data from vault", "Completed"), ("Update the virtual machine", "Completed")]
     assert re.match(r"^(\d+) GBs / \1 GBs Transferred$", ext["tasksList"][0]["taskExecutionDetails"])
     assert ext["propertyBag"]["Job Type"] == "Replace disks"
     assert (ext["propertyBag"]["Target VM Name"], ext["propertyBag"]["Target resource group"]) == ("testVM", "testRG")
