@@ -83,6 +83,9 @@ options:
     description:
       - Restore only these data disks (LUNs). Each must be in the recovery point; anything else is refused before
         any write. The OS disk is always restored.
+      - The service lists a point's disks only for a VM backed up with a disk inclusion or exclusion list; for the
+        points of other VMs (which hold every disk) the VM's data disks, read through the Compute API, stand for
+        them, and when the VM is gone the service alone checks the LUNs.
     type: list
     elements: int
   rehydration_priority:

@@ -255,6 +255,22 @@ def recovery_point_result(point, now=None):
     }
 
 
+def point_data_luns(client, vm, rp):
+    """The data-disk LUNs a recovery point holds, or None when unknown. The service lists a point's disks
+    (recoveryPointDiskConfiguration) only for a VM backed up with a disk inclusion / exclusion list; the points of
+    other VMs carry none (recorded sessions; Azure/azure-cli#28492) and hold every disk of the VM: then the VM's data
+    disks, read through Compute (one GET), stand for them; a VM that is gone leaves the check to the service."""
+    if rp["disks"]["number_included"] is not None or rp["disks"]["included_luns"]:
+        return rp["disks"]["included_luns"]
+    if vm.classic:
+        return None
+    body = read_resource(client, "vm", vm.subscription_id, vm.resource_group, vm.name)
+    if body is None:
+        return None
+    storage = (body.get("properties") or {}).get("storageProfile") or {}
+    return _luns(storage.get("dataDisks"))
+
+
 def needs_rehydration(point):
     """True when the point is only in the archive tier (no valid snapshot or vault copy)."""
     tiers = recovery_point_result(point)["tiers"]
@@ -728,8 +744,8 @@ def restore(client, params, check_mode=False, warn=None, now=None, reads=None):
         raise ValueError("the newest usable recovery point of VM %s (%s, %s) is older than max_age %s: recovery point objective missed, "
                          "nothing was restored" % (vm.label, rp["name"], rp["time"], params["max_age"]))
     if plan.disk_luns is not None:
-        known = rp["disks"]["included_luns"]
-        missing = [lun for lun in plan.disk_luns if lun not in known] if rp["disks"]["number_included"] is not None or known else []
+        known = point_data_luns(client, vm, rp)
+        missing = [lun for lun in plan.disk_luns if lun not in known] if known is not None else []
         if missing:
             raise ValueError("disk_luns %s are not in recovery point %s of VM %s (it has data disks at LUNs %s)" % (missing, rp["name"], vm.label, known))
     if needs_rehydration(point) and not plan.rehydration_priority:

@@ -101,7 +101,7 @@ recovery_points:
       elements: str
       sample: [snapshot, vault]
     expiry_time:
-      description: When the point expires, when the service says.
+      description: When the point expires, when the service says (most points do not say; null then).
       type: str
     rule_name:
       description: The policy rule that made the point, when the service says.
@@ -110,7 +110,10 @@ recovery_points:
       description: Whether the point is soft-deleted.
       type: bool
     disks:
-      description: C(included_luns) and C(excluded_luns) (data disk LUNs), C(number_included), C(number_attached).
+      description:
+        - C(included_luns) and C(excluded_luns) (data disk LUNs), C(number_included), C(number_attached).
+        - The service reports them only for a VM backed up with a disk inclusion or exclusion list; otherwise the
+          lists are empty and the numbers null (the point holds every disk of the VM).
       type: dict
     encrypted:
       description: Whether the source VM was encrypted.

@@ -91,6 +91,11 @@ class Jobs:
         if job.status == "Cancelling":
             job.status = "Cancelled"
             job.end = when
+            item = job.vault.items.get(job.vm.key) if job.vm is not None else None
+            if job.operation == "Restore" and item is not None:
+                # az CLI test_backup_job.yaml (2022): the item right after `backup job stop` of its restore
+                item.restore_kpi = {"resourceHealthStatus": "TransientDegraded", "resourceHealthDetails": [
+                    {"code": 400158, "title": "UserErrorJobSuccessfullyCancelled", "message": "Job is cancelled.", "recommendations": []}]}
         return job.status == "InProgress"
 
     def _finish_backup(self, job, when):
@@ -109,7 +114,9 @@ class Jobs:
     def job_body(self, job, detail):
         now = time.time()
         props = {"jobType": "AzureIaaSVMJob"}
-        if job.operation == "Backup" or (job.operation == "Restore" and job.status == "InProgress"):
+        if job.operation in ("Backup", "Restore"):
+            # kept after the job ends: a Completed restore still reads actionsInfo [1] (azure-powershell
+            # TestAzureManagedVMRestore.json, 2022), as a Completed backup does (az CLI test_backup_job.yaml)
             props["actionsInfo"] = ["Cancellable"]
         props["containerName"] = job.container_name
         end = job.end if job.end is not None else now

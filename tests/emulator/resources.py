@@ -213,7 +213,7 @@ def _seed_point(state, sub, spec):
     if luns is not None and (not isinstance(luns, list) or any(lun not in vm.luns for lun in luns)):
         raise ValueError("recovery point disk_luns %r: data disk LUNs of %s are %s" % (luns, vm.name, vm.luns))
     point = new_point(when, expiry, type=kind, tiers=_tiers(spec), luns=luns, rule_name=spec.get("rule_name"),
-                      soft_deleted=spec.get("soft_deleted"))
+                      soft_deleted=spec.get("soft_deleted"), reports_properties=bool(spec.get("reports_properties")) or None)
     if spec.get("name"):
         point["name"] = str(spec["name"])
     item.recovery_points.append(point)

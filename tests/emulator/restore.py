@@ -10,6 +10,7 @@ in ``properties.resourceGuardOperationRequests`` (guards.py's ``require``); vali
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -26,7 +27,11 @@ RESTORE_OBJECT_TYPES = ("IaasVMRestoreRequest", "IaasVMRestoreWithRehydrationReq
 RECOVERY_TYPES = ("RestoreDisks", "AlternateLocation", "OriginalLocation")
 JOB_TYPE_TEXT = {"RestoreDisks": "Recover disks", "AlternateLocation": "Recover VM to an alternate location",
                  "OriginalLocation": "Replace disks"}
-SECOND_TASK = {"AlternateLocation": "Create the restored VM", "OriginalLocation": "Replace the disks of the VM"}
+# task names as recorded (azure-powershell TestAzureManagedVMRestore.json, az CLI test_backup_job.yaml; 2022)
+TRANSFER_TASK = "Transfer data from vault"
+SECOND_TASK = {"AlternateLocation": "Create the restored virtual machine", "OriginalLocation": "Update the virtual machine"}
+# how much a restore moves, for taskExecutionDetails ("383 GBs / 383 GBs Transferred" in the recording)
+TRANSFER_GB = 32
 VALIDATE_TYPE = "ValidateIaasVMRestoreOperationRequest"
 ISO_DAYS = re.compile(r"^P(\d+)D$")
 
@@ -207,7 +212,6 @@ class Restore:
     def restore_job_extended(self, job, now):
         info = job.restore if getattr(job, "restore", None) else {"type": "RestoreDisks", "point": None, "props": {}, "created": {}}
         rtype = info["type"]
-        props = info["props"]
         current = job.end if job.end is not None else now
         total = max((job.due or job.start) - job.start, 0.001)
         done = job.status in ("Completed", "Failed", "Cancelled", "CompletedWithWarnings")
@@ -215,33 +219,53 @@ class Restore:
         transfer_share = 0.7 if rtype in SECOND_TASK else 1.0
         transfer_end = job.start + total * transfer_share
         cancelling = job.status in ("Cancelling", "Cancelled")
-        tasks = [self._task("Transfer data", job, job.start, transfer_end, current, cancelling)]
+        tasks = [self._task(TRANSFER_TASK, job, job.start, transfer_end, current, cancelling)]
         if rtype in SECOND_TASK:
             tasks.append(self._task(SECOND_TASK[rtype], job, transfer_end, job.due or transfer_end, current, cancelling))
-        # keys as `az backup job show` prints a RestoreDisks job (Azure docs), "Recovery point time " with its trailing space
+        ext = {"tasksList": tasks, "propertyBag": self._restore_bag(job, info), "internalPropertyBag": {"restoreLocationType": rtype}}
+        ext["progressPercentage"] = progress
+        if not done:
+            # whole minutes while running ("PT10M", "PT2M"), "PT0S" once Completed (TestAzureManagedVMRestore.json)
+            ext["estimatedRemainingDuration"] = iso_duration(60 * math.ceil(max(0.0, (job.due or now) - current) / 60))
+        elif job.status == "Completed":
+            ext["estimatedRemainingDuration"] = "PT0S"
+        return ext
+
+    @staticmethod
+    def _restore_bag(job, info):
+        """The propertyBag, keys and value forms as recorded: "Recovery point time " (sic, trailing space; .NET general
+        date, UTC), "Target Storage Account Name", "Target resource group" (the request's, or the source VM's for
+        OriginalLocation); AlternateLocation adds "Original VM Name", "Target VM Name" and "Target VNet Name" as
+        "Group {vnet resource group} {vnet}"; OriginalLocation names the source VM as "Target VM Name"
+        (azure-powershell TestAzureManagedVMRestore.json, az CLI test_backup_job.yaml, 2022; Azure docs for the
+        config / template blob keys of a RestoreDisks job)."""
+        rtype = info["type"]
+        props = info["props"]
         bag = {"Job Type": JOB_TYPE_TEXT[rtype]}
-        if info["point"] is not None:
-            bag["Recovery point time "] = dotnet_general(info["point"]["time"])
+        vm_parts = parse_id("vm", props.get("targetVirtualMachineId"))
+        if rtype == "AlternateLocation":
+            bag["Original VM Name"] = job.vm.name if job.vm else job.friendly_name
+            if vm_parts:
+                bag["Target VM Name"] = vm_parts[2]
+            net = parse_id("vnet", props.get("virtualNetworkId"))
+            if net:
+                bag["Target VNet Name"] = "Group %s %s" % (net[1], net[2])
+        elif rtype == "OriginalLocation" and job.vm is not None:
+            bag["Target VM Name"] = job.vm.name
         acct = parse_id("storage", props.get("storageAccountId") or (props.get("identityBasedRestoreDetails") or {}).get(
             "targetStorageAccountId"))
         if acct:
             bag["Target Storage Account Name"] = acct[2]
+        if info["point"] is not None:
+            bag["Recovery point time "] = dotnet_general(info["point"]["time"])
         rg = parse_id("rg", props.get("targetResourceGroupId"))
         if rg:
             bag["Target resource group"] = rg[1]
-        vm_parts = parse_id("vm", props.get("targetVirtualMachineId"))
-        if rtype == "AlternateLocation" and vm_parts:
-            bag["Target VM Name"] = vm_parts[2]
-            net = parse_id("vnet", props.get("virtualNetworkId"))
-            if net:
-                bag["Target VNet Name"] = net[2]
+        elif rtype == "OriginalLocation" and job.vm is not None:
+            bag["Target resource group"] = job.vm.resource_group
         for key, value in info["created"].get("bag", {}).items():
             bag[key] = value
-        ext = {"tasksList": tasks, "propertyBag": bag, "internalPropertyBag": {"restoreLocationType": rtype}}
-        ext["progressPercentage"] = progress
-        if not done:
-            ext["estimatedRemainingDuration"] = iso_duration(max(0.0, (job.due or now) - current))
-        return ext
+        return bag
 
     @staticmethod
     def _task(name, job, start, end, current, cancelling):
@@ -259,8 +283,10 @@ class Restore:
             task.update(endTime=iso(end), duration=iso_duration(end - start), status="Completed")
         elif started:
             share = min(100.0, round(100.0 * (current - start) / max(end - start, 0.001), 1))
-            task.update(duration=iso_duration(current - start), status="InProgress", progressPercentage=share,
-                        taskExecutionDetails="%d MB transferred" % int(share * 10))
+            task.update(duration=iso_duration(current - start), status="InProgress", progressPercentage=share)
+        if name == TRANSFER_TASK and task["status"] in ("InProgress", "Completed"):
+            done_gb = TRANSFER_GB if task["status"] == "Completed" else int(TRANSFER_GB * task.get("progressPercentage", 0) / 100)
+            task["taskExecutionDetails"] = "%d GBs / %d GBs Transferred" % (done_gb, TRANSFER_GB)
         return task
 
     # ================================================================== validate (sync and async)
