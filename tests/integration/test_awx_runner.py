@@ -33,6 +33,11 @@ def job_environment(emulator, monkeypatch, tmp_path_factory):
     envvars = dict(emulator.env)
     assert sorted(envvars) == sorted(AWX_CREDENTIAL_VARS + ("REQUESTS_CA_BUNDLE",))
     envvars["ANSIBLE_COLLECTIONS_PATH"] = collections_path(str(tmp_path_factory.mktemp("awx-collections")))
+    # a job starts with no token cache (each AWX job runs in a fresh container), not with what other
+    # tests of this session left in ~/.ansible/tmp
+    runtime = tmp_path_factory.mktemp("awx-runtime")
+    os.chmod(str(runtime), 0o700)
+    envvars["XDG_RUNTIME_DIR"] = str(runtime)
     emulator.reset()
     emulator.config(lro_seconds=0.5, refresh_seconds=0.5, backup_op_seconds=0.2, job_seconds=1, retry_after=0)
     return envvars

@@ -6,9 +6,11 @@ trust, one plain http) that record every request they get: the emulator's fault 
 service answer with an operation URL, a nextLink or a redirect pointing at them.
 """
 import json
+import marshal
 import os
 import ssl
 import threading
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -179,13 +181,22 @@ def test_no_secret_or_token_in_any_output(emulator, ansible_env, tmp_path):
             assert signature not in text and payload not in text, "part of an access token is in the %s" % where
     assert "ESTABLISH LOCAL CONNECTION" in run.stdout, "not -vvv output"
     # the token cache holds tokens, the cloud's metadata and the shared write budget only (never the
-    # secret), in private files
+    # secret), in private files; its code/ directory holds the collection's compiled module_utils
+    # (_code_cache), nothing else
     runtime = tmp_path / "runtime"
     budget_files = []
+    code_files = []
     for root, dirs, files in os.walk(str(runtime)):
         for name in files:
             path = os.path.join(root, name)
             assert os.stat(path).st_mode & 0o077 == 0, path
+            if os.path.basename(root) == "code":
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                assert isinstance(marshal.loads(data), types.CodeType), path
+                assert secret.encode() not in data and not any(token.encode() in data for token in tokens), path
+                code_files.append(name)
+                continue
             with open(path) as handle:
                 content = handle.read()
             assert secret not in content and not any(token in content for token in tokens if name.startswith("writes-")), path
@@ -202,6 +213,7 @@ def test_no_secret_or_token_in_any_output(emulator, ansible_env, tmp_path):
             else:
                 assert entry["access_token"] in tokens
     assert len(budget_files) == 1, "the cases wrote to one subscription: one write-budget file, not %s" % budget_files
+    assert "_arm_client" in set(name.split(".")[0] for name in code_files), code_files
 
 
 def test_tls_verification_is_on_by_default(emulator, ansible_env, tmp_path, subtests):
