@@ -169,6 +169,25 @@ def check_tags(tags, what="tags"):
     return dict(tags)
 
 
+def drill_tag(tag):
+    """The ``tag`` option of the drill's cleanup modules: exactly one tag -> (name, value)."""
+    tag = check_tags(tag, "tag")
+    if len(tag) != 1:
+        raise ValueError("tag must be exactly one tag name and value, the drill's tag")
+    return next(iter(tag.items()))
+
+
+def tag_value_of(body, tag_name):
+    """The value of tag ``tag_name`` on a resource body (tag names are case-insensitive in Azure), or None."""
+    tags = dict((str(k).lower(), v) for k, v in ((body or {}).get("tags") or {}).items())
+    return tags.get(tag_name.lower())
+
+
+def carries_tag(body, tag_name, tag_value):
+    """Does the resource carry the tag with exactly this value (values are case-sensitive)?"""
+    return tag_value_of(body, tag_name) == tag_value
+
+
 def vault_path(client, params):
     return api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
@@ -883,10 +902,7 @@ def _resource_kind(resource_id):
 def cleanup(client, params, check_mode=False):
     """Delete restored VMs and disks, each only when it carries the tag. Every resource is read and
     checked first: one without the tag (or with another value) fails the task before anything is deleted."""
-    tag = check_tags(params["tag"], "tag")
-    if len(tag) != 1:
-        raise ValueError("tag must be exactly one tag name and value, the drill's tag")
-    tag_name, tag_value = next(iter(tag.items()))
+    tag_name, tag_value = drill_tag(params["tag"])
     targets = []
     for resource_id in params["resource_ids"]:
         kind, sub, rg, name = _resource_kind(resource_id)
@@ -897,9 +913,8 @@ def cleanup(client, params, check_mode=False):
         body = read_resource(client, kind, sub, rg, name)
         if body is None:
             continue
-        tags = dict((k.lower(), v) for k, v in (body.get("tags") or {}).items())
-        if tags.get(tag_name.lower()) != tag_value:
-            refused.append("%s (tag %s=%r)" % (resource_id, tag_name, tags.get(tag_name.lower())))
+        if not carries_tag(body, tag_name, tag_value):
+            refused.append("%s (tag %s=%r)" % (resource_id, tag_name, tag_value_of(body, tag_name)))
         else:
             present.append((kind, sub, rg, name, body.get("id") or resource_id))
     if refused:
