@@ -374,8 +374,13 @@ def check_in_region(client, kind, resource_id, vault_region):
 
 
 def list_disks(client, sub, rg):
+    """The managed disks of a resource group; none when the group does not exist (a drill's group deleted by its cleanup,
+    or not created yet in check mode)."""
     path = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/disks" % (quote_segment(sub), quote_segment(rg))
-    return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+    try:
+        return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+    except ArmNotFound:
+        return []
 
 
 def vm_nic_ids(vm_body):
@@ -836,7 +841,8 @@ def run_batch(client, params, check_mode=False, warn=None):
 
     def work(one, warn_vm):
         result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, reads=reads)
-        # time from the drill's start until this VM's restore was read back through the Compute API
+        # time from this task's start (the drill's restores start together, ``concurrency`` at a time) until this VM's
+        # restore was read back through the Compute API
         result["rto_seconds"] = round(client.clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
         return result
     return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)
