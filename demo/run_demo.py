@@ -13,8 +13,8 @@ onboarding), twice, then a check-mode audit and a one-VM restore drill, in about
    mode, in check mode (every VM of the subscription one row, counted once, with its findings; the vaults'
    own findings), and checks that it sent no write;
 5. runs `ansible-playbook azure_recovery.backup.restore_drill -e @demo/drill-vars.yml`: a one-VM restore
-   drill (testVM's newest point in demoVault restored as disks, verified, RPO/RTO measured, the drill's disks
-   deleted);
+   drill (testVM's newest point in demoVault restored as disks into a resource group the drill creates,
+   verified, RPO/RTO measured, the drill's disks deleted, then its group);
 6. prints the summaries as tables (figures from the reports and the journal) and stops the emulator, also
    on failure or Ctrl-C.
 
@@ -131,19 +131,29 @@ def reports(stem):
 
 
 def drill_step(emulator, env):
-    """A one-VM restore drill of testVM (backed up by run 1): restored, verified, measured, cleaned up."""
-    say("\n-- restore drill of testVM: newest recovery point restored as disks into restoreRG, verified, cleaned up")
+    """A one-VM restore drill of testVM (backed up by run 1): restored into the drill's own group, verified, measured,
+    cleaned up, group included."""
+    say("\n-- restore drill of testVM: newest recovery point restored as disks into a resource group the drill creates, verified,"
+        " cleaned up")
     mark = emulator.last_seq()
     playbook(env, "restore_drill", "drill", "-e", "@demo/drill-vars.yml", "-e", "restore_drill_report_json=%s/drill.json" % OUT,
              "-e", "restore_drill_report_markdown=%s/drill.md" % OUT, "-e", "restore_drill_report_html=%s/drill.html" % OUT)
     drill = load(os.path.join(OUT, "drill.json"))
     entries = emulator.journal(mark)
     deletes = [e for e in entries if e["method"] == "DELETE"]
+    group = drill["resource_group"]
+    group_path = "/resourceGroups/%s" % group["name"]
+    group_deletes = [e for e in deletes if e["path"].lower().endswith(group_path.lower())]
     [row] = drill["vms"]
     assert drill["passed"] and row["verified"], drill["summary"]
-    assert sorted(drill["cleanup"]["deleted"]) == sorted(drill["created"]) and len(deletes) == len(drill["created"]), drill["cleanup"]
-    say("  OK: drill %s: %s restored and verified; RPO %d s, RTO %.0f s (job %.0f s); %d drill disk(s) deleted, none left"
-        % (drill["drill"], row["vm"], row["rpo_seconds"], row["rto_seconds"], row["rto_job_seconds"], len(deletes)), "32;1")
+    assert sorted(drill["cleanup"]["deleted"]) == sorted(drill["created"]) and len(deletes) == len(drill["created"]) + 1, drill["cleanup"]
+    assert group["status"] == "created" and group["cleanup"] == "deleted" and len(group_deletes) == 1, group
+    gone = emulator.session().get(emulator.endpoint + "/subscriptions/%s%s" % (emulator.subscription_id, group_path),
+                                  params={"api-version": "2021-04-01"})
+    assert gone.status_code == 404, gone.text
+    say("  OK: drill %s: %s restored into the drill's own group %s and verified; RPO %d s, RTO %.0f s (job %.0f s); %d drill disk(s)"
+        " deleted, then the group: none left" % (drill["drill"], row["vm"], group["name"], row["rpo_seconds"], row["rto_seconds"],
+                                                 row["rto_job_seconds"], len(deletes) - 1), "32;1")
 
 
 def demo(state_dir):

@@ -170,6 +170,25 @@ def check_tags(tags, what="tags"):
     return dict(tags)
 
 
+def drill_tag(tag):
+    """The ``tag`` option of the drill's cleanup modules: exactly one tag -> (name, value)."""
+    tag = check_tags(tag, "tag")
+    if len(tag) != 1:
+        raise ValueError("tag must be exactly one tag name and value, the drill's tag")
+    return next(iter(tag.items()))
+
+
+def tag_value_of(body, tag_name):
+    """The value of tag ``tag_name`` on a resource body (tag names are case-insensitive in Azure), or None."""
+    tags = dict((str(k).lower(), v) for k, v in ((body or {}).get("tags") or {}).items())
+    return tags.get(tag_name.lower())
+
+
+def carries_tag(body, tag_name, tag_value):
+    """Does the resource carry the tag with exactly this value (values are case-sensitive)?"""
+    return tag_value_of(body, tag_name) == tag_value
+
+
 def vault_path(client, params):
     return api.vault_path(client, params["vault_resource_group"], params["vault_name"])
 
@@ -372,8 +391,13 @@ def check_in_region(client, kind, resource_id, vault_region):
 
 
 def list_disks(client, sub, rg):
+    """The managed disks of a resource group; none when the group does not exist (a drill's group deleted by its cleanup,
+    or not created yet in check mode)."""
     path = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/disks" % (quote_segment(sub), quote_segment(rg))
-    return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+    try:
+        return client.list(path, "listing the managed disks of resource group %s" % rg, api_version=DISK_API_VERSION)
+    except ArmNotFound:
+        return []
 
 
 def vm_nic_ids(vm_body):
@@ -842,7 +866,8 @@ def run_batch(client, params, check_mode=False, warn=None):
 
     def work(one, warn_vm):
         result = restore(client, one, check_mode=check_mode, warn=warn_vm, now=now, reads=reads)
-        # time from the drill's start until this VM's restore was read back through the Compute API
+        # time from this task's start (the drill's restores start together, ``concurrency`` at a time) until this VM's
+        # restore was read back through the Compute API
         result["rto_seconds"] = round(client.clock() - started, 3) if result.get("created") and result["created"].get("verified") else None
         return result
     return batch.run(client, entries, work, RETURN_KEYS, params["concurrency"], check_mode=check_mode, warn=warn)
@@ -908,10 +933,7 @@ def _resource_kind(resource_id):
 def cleanup(client, params, check_mode=False):
     """Delete restored VMs and disks, each only when it carries the tag. Every resource is read and
     checked first: one without the tag (or with another value) fails the task before anything is deleted."""
-    tag = check_tags(params["tag"], "tag")
-    if len(tag) != 1:
-        raise ValueError("tag must be exactly one tag name and value, the drill's tag")
-    tag_name, tag_value = next(iter(tag.items()))
+    tag_name, tag_value = drill_tag(params["tag"])
     targets = []
     for resource_id in params["resource_ids"]:
         kind, sub, rg, name = _resource_kind(resource_id)
@@ -922,9 +944,8 @@ def cleanup(client, params, check_mode=False):
         body = read_resource(client, kind, sub, rg, name)
         if body is None:
             continue
-        tags = dict((k.lower(), v) for k, v in (body.get("tags") or {}).items())
-        if tags.get(tag_name.lower()) != tag_value:
-            refused.append("%s (tag %s=%r)" % (resource_id, tag_name, tags.get(tag_name.lower())))
+        if not carries_tag(body, tag_name, tag_value):
+            refused.append("%s (tag %s=%r)" % (resource_id, tag_name, tag_value_of(body, tag_name)))
         else:
             present.append((kind, sub, rg, name, body.get("id") or resource_id))
     if refused:

@@ -83,6 +83,14 @@ def normal_location(value):
     return (value or "").replace(" ", "").lower() or None
 
 
+def location_option(value, what="location"):
+    """A region given as an option (``westeurope``, ``West Europe``) -> its normal form; ValueError otherwise."""
+    location = no_control_characters(value, what)
+    if not isinstance(location, str) or not _LOCATION_RE.fullmatch(location):
+        raise ValueError("invalid %s %r: expected an Azure region name such as westeurope" % (what, location))
+    return normal_location(location)
+
+
 # ---------------------------------------------------------------------------------------
 # The service's vault -> the flat settings shape (and the info module's view)
 # ---------------------------------------------------------------------------------------
@@ -156,10 +164,7 @@ def desired_settings(params):
     """azure_backup_vault's options -> {setting: value} for the settings given; ValueError for bad input."""
     desired = {}
     if params.get("location") is not None:
-        location = no_control_characters(params["location"], "location")
-        if not _LOCATION_RE.fullmatch(location):
-            raise ValueError("invalid location %r: expected an Azure region name such as westeurope" % (location,))
-        desired["location"] = normal_location(location)
+        desired["location"] = location_option(params["location"])
     if params.get("sku") is not None:
         desired["sku"] = "Standard"
     if params.get("tags") is not None:

@@ -13,13 +13,17 @@ import base64
 import re
 import time
 
+import compute_api
 from common import ArmError, Response, iso, lkey, new_id
 from routing import RESOURCE_GROUP, SUBSCRIPTION, route
+from vault_settings import ext, settings
 
 TAGS = "/providers/Microsoft.Resources/tags/default"
 VNET = "providers/Microsoft.Network/virtualNetworks/{net}"
 NIC = "providers/Microsoft.Network/networkInterfaces/{nic}"
 STORAGE = "providers/Microsoft.Storage/storageAccounts"
+# the generic list's page size (emulator's choice)
+RESOURCE_PAGE_SIZE = 1000
 
 _ID_PATTERNS = {
     "storage": r"(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Storage/storageAccounts/([^/]+)$",
@@ -234,6 +238,13 @@ class ResourceGroups:
                                     % (req.endpoint, sub, token, req.query["api-version"]),
                                     "Retry-After": self._retry_after()})
 
+    @route("GET", SUBSCRIPTION, "resourceGroups/{rg}/resources")
+    def list_group_resources(self, req, sub, rg):
+        """Resource Manager's generic list of what a group holds (VMs, disks, NICs, storage accounts, networks, vaults,
+        resource guards), ``{id, name, type, location[, tags]}`` each, sorted by ID, paged like the other lists."""
+        self._check_rg(sub, rg)
+        return compute_api.page(req, group_resources(self.state, sub, rg), RESOURCE_PAGE_SIZE)
+
     def _purge_rg(self, key):
         store = self.state.resources
         self.state.resource_groups.discard(key)
@@ -246,6 +257,36 @@ class ResourceGroups:
             store.vm_disks.pop(vm_key, None)
             store.vm_nics.pop(vm_key, None)
             store.vm_tags.pop(vm_key, None)
+
+
+def group_resources(state, sub, rg):
+    """Every resource the emulator keeps in resource group ``(sub, rg)``, as the generic list shows it."""
+    key = lkey(sub, rg)
+    store = state.resources
+    found = []
+
+    def add(rid, type_name, name, location, tags=None):
+        entry = {"id": rid, "name": name, "type": type_name, "location": (location or "westus").replace(" ", "").lower()}
+        if tags:
+            entry["tags"] = dict(tags)
+        found.append(entry)
+    for vm_key, vm in state.vms.items():
+        if vm_key[:2] == key:
+            add(vm.id, vm.item_type, vm.name, vm.location, store.vm_tags.get(vm_key))
+    for table, type_name in ((store.disks, "Microsoft.Compute/disks"), (store.nics, "Microsoft.Network/networkInterfaces"),
+                             (store.storage_accounts, "Microsoft.Storage/storageAccounts"),
+                             (store.networks, "Microsoft.Network/virtualNetworks")):
+        for res_key, res in table.items():
+            if res_key[:2] == key:
+                add(res.id, type_name, res.name, res.location, getattr(res, "tags", None))
+    for vault in state.vaults.values():
+        if lkey(vault.sub, vault.resource_group) == key:
+            add(vault.id, "Microsoft.RecoveryServices/vaults", vault.name, vault.location, settings(vault).get("tags"))
+    for guard in ext(state)["guards"].values():
+        parts = parse_id("rg", guard["id"].split("/providers/")[0])
+        if parts and lkey(*parts) == key:
+            add(guard["id"], "Microsoft.DataProtection/resourceGuards", guard["name"], guard["location"])
+    return sorted(found, key=lambda entry: entry["id"].lower())
 
 
 class Network:

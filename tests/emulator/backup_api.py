@@ -64,6 +64,10 @@ class BackupApi(*FAMILIES):
             raise ArmError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
         rest = segs[2:]
         raw = req.segments[2:]
+        if len(rest) == 3 and rest[0] == "resourcegroups" and rest[2] == "resources":
+            # Microsoft.Resources' generic list of what a resource group holds
+            self._check_version(req, RESOURCES_API_VERSIONS, "resources")
+            return self._route(SUBSCRIPTION, req, raw, sub)
         if len(rest) == 2 and rest[0] in ("resourcegroups", "operationresults"):
             # a resource group itself, and the operationresults of its DELETE (Microsoft.Resources)
             self._check_version(req, RESOURCES_API_VERSIONS, "resourceGroups" if rest[0] == "resourcegroups" else "operationresults")

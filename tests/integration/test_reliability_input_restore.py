@@ -26,6 +26,9 @@ def cases():
     """(case, no request at all, words the message must carry)"""
     def restore(case_id, args, no_requests, words):
         return (Case(case_id, "azure_vm_restore", args, seed=SEED), no_requests, words)
+
+    def group(case_id, args, no_requests, words):
+        return (Case(case_id, "azure_vm_restore_resource_group", dict(dict(tag={"restore_drill": "d1"}), **args), seed=SEED), no_requests, words)
     return [
         restore("replace-disks-without-opt-in", dict(DISKS, restore_type="replace_disks", target_resource_group=None), True, ["replace_existing"]),
         restore("point-of-another-vm", dict(DISKS, recovery_point=ITEM % (SUB, "appvm1", "appvm1") + "/recoveryPoints/1"), True,
@@ -54,6 +57,15 @@ def cases():
          ["neither a VM, a managed disk nor a network interface"]),
         (Case("cleanup-vm-other-subscription", "azure_vm_restore_cleanup",
               dict(resource_ids=[vm_id("testVM", subscription=OTHER_SUB)], tag={"restore_drill": "d1"}), seed=SEED), True, [OTHER_SUB]),
+        group("group-foreign-untagged", dict(name="restoreRG"), False, ["refusing to use resource group restoreRG", "restore_drill=d1"]),
+        group("group-foreign-untagged-delete", dict(name="restoreRG", state="absent"), False,
+              ["refusing to delete resource group restoreRG", "restore_drill=d1"]),
+        group("group-name-slash", dict(name="drill/../restoreRG"), True, ["invalid resource group name"]),
+        group("group-name-trailing-dot", dict(name="drill-1."), True, ["invalid resource group name", "not ending in '.'"]),
+        group("group-name-newline", dict(name="drill-1\n"), True, ["control character"]),
+        group("group-other-subscription", dict(name="/subscriptions/%s/resourceGroups/drill-1" % OTHER_SUB), True, [OTHER_SUB, SUB]),
+        group("group-two-tags", dict(name="drill-1", tag={"restore_drill": "d1", "owner": "me"}), True, ["exactly one tag"]),
+        group("group-location-newline", dict(name="drill-1", location="westus\n"), True, ["location", "control character"]),
     ]
 
 

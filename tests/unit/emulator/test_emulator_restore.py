@@ -550,6 +550,40 @@ def test_resource_group_lifecycle_removes_its_resources(emu, arm):
     _error(arm.delete(emu.endpoint + _rg_id(emu, "testVaultRG"), params=RG_API), 409, "ResourceGroupDeletionBlocked")
 
 
+def test_resource_group_generic_list_shows_everything_it_holds(emu, arm):
+    """GET .../resourceGroups/{rg}/resources: every kind the emulator keeps in the group, and only that group's."""
+    url = emu.endpoint + _rg_id(emu, "restoreRG") + "/resources"
+    listed = arm.get(url, params=RG_API)
+    assert listed.status_code == 200, listed.text
+    types = sorted((r["type"], r["name"]) for r in listed.json()["value"])
+    assert ("Microsoft.Storage/storageAccounts", "stagingwestus") in types
+    assert ("Microsoft.Network/virtualNetworks", "restoreVnet") in types
+    assert all(r["id"].lower().startswith(_rg_id(emu, "restoreRG").lower() + "/providers/") for r in listed.json()["value"])
+    vault_rg = arm.get(emu.endpoint + _rg_id(emu, "testVaultRG") + "/resources", params=RG_API).json()["value"]
+    assert [r["type"] for r in vault_rg if r["name"] == "testVault"] == ["Microsoft.RecoveryServices/vaults"]
+    vms = arm.get(emu.endpoint + _rg_id(emu, "testRG") + "/resources", params=RG_API).json()["value"]
+    assert ("Microsoft.Compute/virtualMachines", "testVM") in [(r["type"], r["name"]) for r in vms]
+    # a new VM restored into an empty group: the VM, its disks and its network interface, with the tags put on them
+    empty = emu.endpoint + _rg_id(emu, "drillRG")
+    arm.put(empty, params=RG_API, json={"location": "westus", "tags": {"drill": "d1"}})
+    assert arm.get(empty + "/resources", params=RG_API).json() == {"value": []}
+    _protect(emu)
+    point = _latest(emu, arm)
+    body = _request(emu, point, "AlternateLocation", targetResourceGroupId=_rg_id(emu, "drillRG"),
+                    targetVirtualMachineId=_rg_id(emu, "drillRG") + "/providers/Microsoft.Compute/virtualMachines/vmDrill",
+                    virtualNetworkId=_vnet(emu), subnetId=_vnet(emu) + "/subnets/restore")
+    assert emu.wait_job(arm, _restore_job(emu, arm, point, body))["properties"]["status"] == "Completed"
+    vm_url = empty + "/providers/Microsoft.Compute/virtualMachines/vmDrill"
+    assert arm.patch(vm_url, params=COMPUTE, json={"tags": {"drill": "d1"}}).status_code == 200
+    held = arm.get(empty + "/resources", params=RG_API).json()["value"]
+    kinds = sorted(r["type"] for r in held)
+    assert kinds.count("Microsoft.Compute/virtualMachines") == 1 and kinds.count("Microsoft.Network/networkInterfaces") == 1
+    assert kinds.count("Microsoft.Compute/disks") >= 1
+    assert [r.get("tags") for r in held if r["name"] == "vmDrill"] == [{"drill": "d1"}]
+    _error(arm.get(emu.endpoint + _rg_id(emu, "noSuchRG") + "/resources", params=RG_API), 404, "ResourceGroupNotFound")
+    _error(arm.get(url, params={"api-version": "1999-01-01"}), 400, "NoRegisteredProviderFound")
+
+
 def test_many_restores_at_once(emu):
     """Ten VMs restored concurrently into one group: every restore gets its job, every job its own disks."""
     names = ["drill%02d" % i for i in range(10)]

@@ -87,3 +87,14 @@ def test_a_cleanups_deletions_are_waited_for_within_the_tasks_deadline(make_clie
 @pytest.mark.parametrize("text,seconds", [("PT1M11.74S", 71.74), ("P1DT2H", 93600), ("PT0S", 0), ("", None), ("P", None), ("1h", None)])
 def test_iso_duration_seconds(text, seconds):
     assert _restore.iso_duration_seconds(text) == seconds
+
+
+def test_the_disks_of_a_group_that_does_not_exist_are_none(make_client, arm):
+    """A drill's group deleted by its cleanup (or not created yet, in check mode): an earlier restore into it left nothing."""
+    path = "/subscriptions/%s/resourceGroups/drill/providers/Microsoft.Compute/disks" % SUB
+    arm.route_path("GET", path, (404, {"error": {"code": "ResourceGroupNotFound", "message": "Resource group 'drill' could not be found."}}))
+    assert _restore.list_disks(make_client(), SUB, "drill") == []
+    arm.route_path("GET", path, (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}))
+    with pytest.raises(ArmError) as caught:
+        _restore.list_disks(make_client(), SUB, "drill")
+    assert caught.value.code == "AuthorizationFailed"
