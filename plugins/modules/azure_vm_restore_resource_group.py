@@ -131,6 +131,8 @@ msg:
   type: str
 """
 
+# first of the collection's imports: the others then load from compiled code kept between tasks
+from ansible_collections.azure_recovery.backup.plugins.module_utils import _code_cache  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.azure_recovery.backup.plugins.module_utils._common import AzureBackupModule, auth_argument_spec
 from ansible_collections.azure_recovery.backup.plugins.module_utils._resource_group import resource_group
 
