@@ -93,16 +93,19 @@ def api_versions_for(namespace, segments):
 _POLL_SEGMENTS = frozenset(("operationresults", "operationsstatus", "operationstatus", "backupoperations",
                             "backupoperationresults", "backupvalidateoperationresults", "backupvalidateoperationsstatuses",
                             "getrpextendedinfooperationresult", "diskoperations"))
-# POSTs that only read state (they still spend a write token: ARM counts by HTTP method).
-_READING_POSTS = re.compile(r"(?i)/providers/Microsoft\.RecoveryServices/locations/[^/]+/backupStatus/?$")
+# POSTs that only read state (they still spend a write token: ARM counts by HTTP method): which vault
+# protects a VM (backupStatus), and a restore's validation, sync or async (CONTRACT-wave2 §3.5: it
+# "reads, it restores nothing"), which check mode sends.
+_READING_POSTS = re.compile(r"(?i)(/providers/Microsoft\.RecoveryServices/locations/[^/]+/backupStatus"
+                            r"|/providers/Microsoft\.RecoveryServices/vaults/[^/]+/backup(Trigger)?ValidateOperation)/?$")
 
 
 def request_kind(method, path):
     """``read``, ``write`` or ``poll`` for a Resource Manager request (the journal's ``kind``).
 
-    The one place for the rule: ``POST …/locations/{l}/backupStatus`` is a read of state (it asks
-    which vault protects a VM) although Resource Manager charges it to the writes budget
-    (``rate_limit_bucket``); a GET of an operation-status / operation-result URL is a ``poll``.
+    The one place for the rule: ``POST …/locations/{l}/backupStatus`` (it asks which vault protects a
+    VM) and ``POST …/vaults/{v}/backup[Trigger]ValidateOperation`` (a restore's validation) are reads
+    of state although Resource Manager charges them to the writes budget (``rate_limit_bucket``); a GET of an operation-status / operation-result URL is a ``poll``.
     """
     method = method.upper()
     if method in ("GET", "HEAD"):

@@ -109,6 +109,10 @@ def test_a_new_family_joins_by_its_route_lines():
     ("GET", VAULT_PATH + "/backupJobs/op", "read", "reads"),
     ("POST", VAULT_PATH + "/backupFabrics/Azure/protectionContainers/c/protectedItems/i/recoveryPoints/1/restore", "write", "writes"),
     ("GET", VAULT_PATH + "/backupValidateOperationsStatuses/op", "poll", "reads"),
+    # a restore's validation reads (CONTRACT-wave2 3.5), and spends a write token like every POST
+    ("POST", VAULT_PATH + "/backupValidateOperation", "read", "writes"),
+    ("POST", VAULT_PATH + "/backupTriggerValidateOperation", "read", "writes"),
+    ("POST", VAULT_PATH + "/backupValidateOperation/x", "write", "writes"),
     ("DELETE", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm", "write", "deletes"),
     ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/operations/op", "poll", "reads"),
     ("GET", "/subscriptions/s/providers/Microsoft.Compute/locations/westus/DiskOperations/op", "poll", "reads"),
