@@ -932,7 +932,8 @@ def render_per_task(results, goals):
             noop, ping = abz["noop"], abz["ping"]
             out += ["**Inside the module process.** The AnsiballZ payload of each task, kept (`ANSIBLE_KEEP_REMOTE_FILES`) and run again "
                     "directly, as the task runs it: module_utils come from the zip, where Python writes no `.pyc`: Ansible's are compiled "
-                    "on every run, the collection's load from its code cache (`_code_cache`, warm). `-X importtime` cumulative µs, medians of %d runs." % RUNS, "",
+                    "on every run, the collection's load from its code cache (`_code_cache`, warm). "
+                    "`-X importtime` cumulative µs, medians of %d runs." % RUNS, "",
                     markdown_table(["", "ping", "no-op protection"], [
                         ["process wall time", fmt(ping["wall"], 3, " s"), fmt(noop["wall"], 3, " s")],
                         ["all imports", "%d µs" % ping["imports_total_us"], "%d µs" % noop["imports_total_us"]],

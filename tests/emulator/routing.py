@@ -105,7 +105,8 @@ def request_kind(method, path):
 
     The one place for the rule: ``POST …/locations/{l}/backupStatus`` (it asks which vault protects a
     VM) and ``POST …/vaults/{v}/backup[Trigger]ValidateOperation`` (a restore's validation) are reads
-    of state although Resource Manager charges them to the writes budget (``rate_limit_bucket``); a GET of an operation-status / operation-result URL is a ``poll``.
+    of state although Resource Manager charges them to the writes budget (``rate_limit_bucket``); a GET
+    of an operation-status / operation-result URL is a ``poll``.
     """
     method = method.upper()
     if method in ("GET", "HEAD"):
