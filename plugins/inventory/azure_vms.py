@@ -16,7 +16,8 @@ description:
   - A VM that no vault read protects is V(unprotected) only when every vault of its subscription and region could be read;
     otherwise (and for every such VM with O(backup_status=always)) one backupStatus call tells whether a vault out of scope
     protects it (group C(protected_elsewhere)); never shown as unprotected on a guess.
-  - Groups C(protected), C(unprotected), C(stopped), C(soft_deleted), C(protected_elsewhere), C(unknown), C(stale) (no successful
+  - Groups C(protected), C(unprotected), C(stopped) (ProtectionStopped, ProtectionPaused or BackupsSuspended, the states that
+    M(azure_recovery.backup.azure_vm_protection) resumes), C(soft_deleted), C(protected_elsewhere), C(unknown), C(stale) (no successful
     backup within O(max_backup_age_hours)) and C(failed) (last backup failed); plus O(keyed_groups), O(groups) and O(compose).
   - Authentication as the collection's modules (the same options and environment variables; AWX's Azure credential works unchanged).
   - Files must be named C(*.azure_vms.yml) or C(*.azure_vms.yaml).

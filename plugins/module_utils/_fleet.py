@@ -31,7 +31,9 @@ from ansible_collections.azure_recovery.backup.plugins.module_utils._times impor
 COMPUTE_API_VERSION = "2024-07-01"
 VAULT_API_VERSION = "2026-02-01"
 DEFAULT_SOFT_DELETE_DAYS = 14
-ACTIVE_STATES = ("protected", "irpending", "protectionerror", "protectionpaused")
+# Backups run in these states. ProtectionPaused, ProtectionStopped and BackupsSuspended are "stopped", as
+# azure_vm_protection sees them (_protection.INACTIVE_STATES: state=present resumes them).
+ACTIVE_STATES = ("protected", "irpending", "protectionerror")
 BACKUP_STATES = ("protected", "unprotected", "stopped", "soft_deleted", "protected_elsewhere", "unknown")
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LOCATION_RE = re.compile(r"^[a-z0-9]+$")

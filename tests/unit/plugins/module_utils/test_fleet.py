@@ -101,3 +101,18 @@ def test_bad_scope_refused_before_any_call(make_client, arm, kwargs, message):
     with pytest.raises(ValueError, match=message):
         _fleet.read_estate(make_client(), subs, **kwargs)
     assert arm.api_requests() == []
+
+
+@pytest.mark.parametrize("state", ["Protected", "IRPending", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"])
+def test_a_vm_is_stopped_in_the_fleet_view_exactly_when_the_module_would_resume_it(state):
+    """The inventory, the rules and the reports (_fleet) and azure_vm_protection (_protection.decide) agree on each
+    protection state: 'stopped' in the fleet view is what state=present resumes."""
+    from ansible_collections.azure_recovery.backup.plugins.module_utils._protection import decide  # pylint: disable=import-outside-toplevel
+    vm = {"id": vm_id(S1, "rg", "vm1"), "name": "vm1", "location": "westus", "properties": {}}
+    vault = {"id": vault_id(S1, "vrg", "va"), "name": "va", "resource_group": "vrg", "subscription_id": S1}
+    view = {"protection_state": state, "policy_name": "DefaultPolicy", "soft_deleted": False, "last_recovery_point": "2026-03-01T00:00:00Z"}
+    record = _fleet.vm_record(vm, [(vault, view)], NOW, 24)
+    action = decide(dict(view, friendly_name="vm1", disk_exclusion=None),
+                    {"state": "present", "policy_name": "DefaultPolicy", "disk_exclusion": None, "undelete": False})[0]
+    assert (record["backup_state"] == "stopped") == (action == "resume"), (record["backup_state"], action)
+    assert record["backup_state"] in ("protected", "stopped")
