@@ -31,6 +31,7 @@ import importlib.util
 import marshal
 import os
 import sys
+import types
 import zipimport
 
 from ansible_collections.azure_recovery.backup.plugins.module_utils._state_dir import private_directory
@@ -41,7 +42,6 @@ except ImportError:  # not CPython
     def _FIX_FILENAME(code, filename):  # pylint: disable=unused-argument
         return None
 
-CODE_TYPE = type(compile("", "<empty>", "exec"))
 PACKAGE = __name__.rpartition(".")[0]  # ansible_collections.azure_recovery.backup.plugins.module_utils
 SUBDIR = "code"
 DISABLE_ENV = "AZURE_RECOVERY_CODE_CACHE"  # 0 / false: compile from the zip on every task, as Python does
@@ -72,7 +72,7 @@ class CachedLoader(object):
         try:
             with open(self.cache_file, "rb") as handle:
                 code = marshal.loads(handle.read())
-            if isinstance(code, CODE_TYPE):
+            if isinstance(code, types.CodeType):
                 _FIX_FILENAME(code, self.filename)  # the entry was compiled from another run's zip
                 return code
         except (OSError, EOFError, ValueError, TypeError):

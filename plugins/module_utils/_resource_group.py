@@ -77,10 +77,8 @@ def _wait_until_gone(client, name):
     waiter.until(check)
 
 
-def _location(client, params):
-    """The region of the group to create: ``location``, else the vault's (one GET), else a ValueError."""
-    if params.get("location"):
-        return location_option(params["location"])
+def _vault_location(client, params):
+    """The region of a group to create without ``location``: the vault's (one GET), else a ValueError."""
     if params.get("vault_name") and params.get("vault_resource_group"):
         vpath = api.vault_path(client, params["vault_resource_group"], params["vault_name"])
         vault = api.get_vault(client, vpath, "%s/%s" % (params["vault_resource_group"], params["vault_name"]))
@@ -90,8 +88,7 @@ def _location(client, params):
     raise ValueError("location is required to create a resource group (or vault_name and vault_resource_group: the vault's region is used)")
 
 
-def present(client, params, name, tag_name, tag_value, check_mode):
-    wanted_location = location_option(params["location"]) if params.get("location") else None
+def present(client, params, name, tag_name, tag_value, wanted_location, check_mode):
     body = read_group(client, name)
     if body is not None:
         if not carries_tag(body, tag_name, tag_value):
@@ -103,7 +100,7 @@ def present(client, params, name, tag_name, tag_value, check_mode):
                              % (name, normal_location(body.get("location")), wanted_location))
         return {"changed": False, "resource_group": group_result(body),
                 "msg": "resource group %s exists, tagged %s=%s" % (name, tag_name, tag_value)}
-    location = wanted_location or _location(client, params)
+    location = wanted_location or _vault_location(client, params)
     request = {"location": location, "tags": {tag_name: tag_value}}
     if check_mode:
         planned = dict(request, id=group_path(client, name), name=name)
@@ -150,8 +147,7 @@ def resource_group(client, params, check_mode=False):
     """azure_vm_restore_resource_group: every option checked before any call, then present() or absent()."""
     name = parse_resource_group(client, params["name"], "resource group")
     tag_name, tag_value = drill_tag(params["tag"])
-    if params.get("location"):
-        location_option(params["location"])
+    wanted_location = location_option(params["location"]) if params.get("location") else None
     if params["state"] == "absent":
         return absent(client, params, name, tag_name, tag_value, check_mode)
-    return present(client, params, name, tag_name, tag_value, check_mode)
+    return present(client, params, name, tag_name, tag_value, wanted_location, check_mode)

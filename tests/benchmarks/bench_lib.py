@@ -36,6 +36,14 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def read_json(path):
+    """A JSON file a playbook wrote (a report), or {} when the run wrote none."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def fmt(value, digits=2, unit=""):
     if value is None:
         return "n/a"

@@ -646,10 +646,7 @@ def section_real_fleet(ws, results):
         job_ends = service_job_ends(emu, vaults)
     finally:
         emu.stop()
-    report = {}
-    if os.path.exists(report_file):
-        with open(report_file, encoding="utf-8") as handle:
-            report = json.load(handle)
+    report = lib.read_json(report_file)
     results["real_fleet"] = analyse_real_fleet(count, wall, code, output, entries, started, rss, report, subscriptions)
     results["real_fleet"]["last_job_end"] = (max(job_ends) - started) if job_ends else None
     results["real_fleet"]["design"] = "rule mode (playbooks/onboard_rules.yml)" if len(subscriptions) > 1 else "list mode, entries naming their vault"
@@ -759,10 +756,7 @@ def section_drill(ws, results):
         arm = [e for e in emu.journal(seq) if lib.classify(e) in ("arm-read", "arm-write")]
     finally:
         emu.stop()
-    report = {}
-    if os.path.exists(report_file):
-        with open(report_file, encoding="utf-8") as handle:
-            report = json.load(handle)
+    report = lib.read_json(report_file)
     writes = [e for e in arm if lib.classify(e) == "arm-write" or e["method"] == "DELETE"]
     results["drill"] = {"n": count, "wall": wall, "rc": code, "calls": len(arm), "writes": len(writes),
                         "throttled": len([e for e in arm if e.get("status") == 429]), "restore_seconds": DRILL_RESTORE_SECONDS,
